@@ -1,0 +1,151 @@
+"""Decode untrusted bytes into an upright sRGB pixel array, as cheaply as the output allows.
+
+Only the plugin of the sniffed format may open the file (EPS, PSD and friends are never
+tried), the pixel count is checked from the header before any pixel is decoded, and JPEGs
+are decoded at the smallest DCT scale that still covers the largest rendition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pillow_heif
+from PIL import Image, ImageCms
+
+from ingest.errors import Refused, too_many_pixels, undecodable, unsupported
+from ingest.sniff import Format, sniff
+
+log = logging.getLogger(__name__)
+
+pillow_heif.register_heif_opener()
+# We check pixel counts ourselves, against our own limit, before decoding.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION = 0x0112
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    pixels: np.ndarray  # H×W×3 uint8, RGB, sRGB, upright
+    width: int  # of the full-size upright original
+    height: int
+    format: Format
+
+
+def fit(width: int, height: int, long_edge: int) -> tuple[int, int]:
+    """The size that fits `long_edge`, never upscaled."""
+    scale = min(1.0, long_edge / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _open(data: bytes, fmt: Format, max_pixels: int) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data), formats=[fmt.value])
+    except Image.DecompressionBombError as exc:
+        raise too_many_pixels(str(exc)) from None
+    except Exception as exc:  # any parser failure on hostile input is the file's fault
+        raise undecodable(f"{type(exc).__name__}: {exc}") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise undecodable("empty image")
+    if width * height > max_pixels:
+        raise too_many_pixels(f"{width}×{height}")
+    return image
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # a broken EXIF block must not cost the photo
+        return 1
+    return value if value in _TRANSPOSE else 1
+
+
+@lru_cache(maxsize=32)
+def _to_srgb(profile_digest: str, profile: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    del profile_digest  # part of the cache key only
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        description = ImageCms.getProfileDescription(source) or ""
+        if "srgb" in description.lower():
+            return None
+        return ImageCms.buildTransform(source, _SRGB, mode, "RGB")
+    except Exception:  # a broken profile: treat the pixels as sRGB, as browsers do
+        return None
+
+
+def _as_rgb(image: Image.Image) -> Image.Image:
+    """Any mode to RGB; transparency goes onto black, the colour of a night wall."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        array = np.asarray(image, dtype=np.uint32)
+        peak = 65535 if image.mode.startswith("I;16") or array.max(initial=0) > 255 else 255
+        gray = (array * 255 // max(peak, 1)).astype(np.uint8)
+        return Image.fromarray(gray, "L").convert("RGB")
+    if image.mode == "F":
+        return image.convert("L").convert("RGB")
+    if image.mode in ("P", "PA", "LA", "La", "RGBA", "RGBa") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _colour_managed(image: Image.Image) -> Image.Image:
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "CMYK"):
+        return image
+    digest = hashlib.sha1(profile, usedforsecurity=False).hexdigest()
+    transform = _to_srgb(digest, profile, image.mode)
+    if transform is None:
+        return image
+    try:
+        return ImageCms.applyTransform(image, transform) or image
+    except Exception:
+        return image
+
+
+def decode(data: bytes, max_pixels: int, long_edge: int) -> Decoded:
+    """Untrusted bytes → upright sRGB pixels with a long edge of at least `long_edge`
+    (or the original size when smaller)."""
+    fmt = sniff(data)
+    if fmt is None:
+        raise unsupported("not JPEG, PNG, WebP or HEIF")
+    image = _open(data, fmt, max_pixels)
+    orientation = _orientation(image)
+    width, height = image.size
+    try:
+        if fmt is Format.JPEG:
+            image.draft("RGB", fit(width, height, long_edge))
+        image.seek(0)
+        image.load()
+        image = _as_rgb(_colour_managed(image))
+        if orientation in _TRANSPOSE:
+            image = image.transpose(_TRANSPOSE[orientation])
+            if orientation >= 5:
+                width, height = height, width
+        pixels = np.asarray(image)
+    except Refused:
+        raise
+    except Exception as exc:  # truncated, corrupt, or a decoder limit: the file's fault
+        raise undecodable(f"{type(exc).__name__}: {exc}") from None
+    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
+        raise undecodable(f"unexpected pixel layout {pixels.shape}")
+    return Decoded(pixels=pixels, width=width, height=height, format=fmt)

@@ -1,0 +1,131 @@
+"""Ingest service: run the pipeline in the pool, store files, then commit the row.
+
+Order matters for durability: rendition files are written (atomically) before the row
+that names them is committed, and the caller hears "accepted" only after the commit.
+A crash in between leaves only unreferenced files, which start-up recovery removes.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.faces import FaceDetector
+from ingest.pipeline import PipelineSpec, Processed, process
+from ingest.workers import WorkerPool
+from moderation.policy import Policy
+from wall.config import Settings
+from wall.domain import Consent, NewPhoto, Photo, PhotoStatus, Rendition
+from wall.events import Event, EventBus, PhotoApproved, PhotoPending, PhotoRejected
+from wall.storage.base import MediaStore, Store
+
+log = logging.getLogger(__name__)
+
+PHOTO_ID_BYTES = 12  # 96 random bits: ids of pending photos cannot be guessed
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """Who sent a photo and what they said about it, checked by the caller."""
+
+    source: str
+    caption: str = ""
+    author: str = ""
+    contributor: str = ""
+    receipt_hash: str = ""
+    consent: Consent | None = None
+    source_ref: str = ""
+
+
+def new_photo_id() -> str:
+    return secrets.token_urlsafe(PHOTO_ID_BYTES)
+
+
+def pipeline_spec(settings: Settings) -> PipelineSpec:
+    ingest, upload = settings.ingest, settings.upload
+    return PipelineSpec(
+        max_bytes=upload.max_bytes,
+        max_pixels=upload.max_pixels,
+        display_long_edge=ingest.display_long_edge,
+        thumb_long_edge=ingest.thumb_long_edge,
+        tile_size=ingest.tile_size,
+        jpeg_quality=ingest.jpeg_quality,
+        detect_faces=ingest.detect_faces,
+    )
+
+
+def _process_and_store(
+    read: Callable[[], bytes], spec: PipelineSpec, detector: FaceDetector | None, media: MediaStore
+) -> tuple[Processed, tuple[Rendition, ...]]:
+    """Runs in a worker thread: the whole CPU and disk part of one photo."""
+    processed = process(read(), spec, detector)
+    stored = tuple(
+        Rendition(
+            kind=r.kind,
+            key=media.put(r.data, "jpg"),
+            width=r.width,
+            height=r.height,
+            size=len(r.data),
+        )
+        for r in processed.renditions
+    )
+    return processed, stored
+
+
+def _event_for(photo: Photo) -> Event:
+    if photo.status is PhotoStatus.APPROVED:
+        return PhotoApproved(photo_id=photo.id)
+    if photo.status is PhotoStatus.REJECTED:
+        return PhotoRejected(photo_id=photo.id, reason=photo.reason)
+    return PhotoPending(photo_id=photo.id, source=photo.source)
+
+
+class IngestService:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        pool: WorkerPool,
+        spec: PipelineSpec,
+        policy: Policy,
+        detector: FaceDetector | None,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.pool = pool
+        self.spec = spec
+        self.policy = policy
+        self.detector = detector
+
+    async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
+        """Raises `Refused` (the file's fault) or `PoolBusy` (ours: try again later)."""
+        processed, stored = await self.pool.run(
+            lambda: _process_and_store(read, self.spec, self.detector, self.store.media)
+        )
+        status, reason = self.policy.initial_status(submission.source), ""
+        original = await self.store.photos.find_by_sha256(processed.sha256)
+        if original is not None:
+            status, reason, stored = PhotoStatus.REJECTED, "duplicate", ()
+        new = NewPhoto(
+            id=new_photo_id(),
+            source=submission.source,
+            caption=submission.caption,
+            author=submission.author,
+            contributor=submission.contributor,
+            sha256=processed.sha256,
+            phash=processed.phash,
+            mean_lab=processed.mean_lab,
+            signals=processed.signals,
+            flags=self.policy.flags(processed.signals),
+            renditions=stored,
+            receipt_hash=submission.receipt_hash,
+            consent=submission.consent,
+            source_ref=submission.source_ref,
+            status=status,
+            reason=reason,
+        )
+        photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")
+        self.bus.publish(_event_for(photo))
+        return photo

@@ -1,0 +1,5 @@
+import sys
+
+from wall.cli import main
+
+sys.exit(main())

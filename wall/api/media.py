@@ -1,0 +1,66 @@
+"""Renditions over HTTP: approved photos are public; others need a key to see them."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from wall.deps import ServicesDep
+from wall.domain import Photo, RenditionKind
+from wall.errors import ApiError
+from wall.instance import token_matches
+from wall.services import Services
+
+router = APIRouter()
+
+PUBLIC_CACHE = "public, max-age=86400"  # ids are never reused; removal is pushed by events
+PRIVATE_CACHE = "private, no-store"
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.query_params.get("token", "")
+
+
+def is_display(request: Request, services: Services) -> bool:
+    token = bearer_token(request)
+    return bool(token) and hmac.compare_digest(token, services.secrets.display_token)
+
+
+async def _may_see(request: Request, services: Services, photo: Photo) -> bool:
+    if photo.is_public or is_display(request, services):
+        return True
+    receipt = request.query_params.get("token", "")
+    stored = await services.store.photos.receipt_hash(photo.id)
+    return bool(receipt and stored and token_matches(receipt, stored))
+
+
+@router.get("/media/{kind}/{name}")
+async def rendition(kind: str, name: str, request: Request, services: ServicesDep) -> Response:
+    photo_id, _, ext = name.rpartition(".")
+    try:
+        rendition_kind = RenditionKind(kind)
+    except ValueError:
+        raise ApiError(404, "not_found") from None
+    photo = await services.store.photos.get(photo_id) if photo_id else None
+    if photo is None or rendition_kind not in photo.renditions:
+        raise ApiError(404, "not_found")
+    found = photo.renditions[rendition_kind]
+    if ext != found.ext or not await _may_see(request, services, photo):
+        raise ApiError(404, "not_found")
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": PUBLIC_CACHE if photo.is_public else PRIVATE_CACHE,
+    }
+    path = services.store.media.local_path(found.key)
+    if path is None:
+        return Response(
+            services.store.media.read(found.key), media_type=found.mime, headers=headers
+        )
+    if not path.is_file():
+        raise ApiError(404, "not_found")
+    return FileResponse(path, media_type=found.mime, headers=headers)

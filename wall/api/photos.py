@@ -1,0 +1,188 @@
+"""The visitor's API: post a photo, read its status with the receipt, delete it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import unicodedata
+from typing import BinaryIO
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from python_multipart.exceptions import MultipartParseError
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+
+from ingest.errors import Refused, too_large
+from ingest.service import Submission
+from ingest.workers import PoolBusy
+from wall.bodylimit import BodyTooLarge
+from wall.clients import client_address
+from wall.deps import ServicesDep
+from wall.domain import Consent, Photo, PhotoStatus, utcnow
+from wall.errors import ApiError, request_language
+from wall.i18n import CONSENT_VERSION
+from wall.instance import token_hash, token_matches
+from wall.schemas import PhotoStatusOut, UploadAccepted
+from wall.storage.base import PhotoNotFound
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_CAPTION = 280
+MAX_AUTHOR = 60
+MAX_FIELD_BYTES = 16 * 1024
+MAX_FORM_FIELDS = 12
+CONSENT_YES = frozenset({"true", "on", "1", "yes"})
+RECEIPT_TOKEN_BYTES = 24
+BUSY_RETRY_AFTER_S = "5"  # the pool drains ~30 photos in that time on two cores
+UPLOAD_SOURCE = "upload"
+
+
+def clean_text(raw: str, limit: int, field: str) -> str:
+    """NFC, no control characters but newlines, trimmed; longer than `limit` is refused."""
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(c for c in text if c == "\n" or unicodedata.category(c)[0] != "C").strip()
+    if len(text) > limit:
+        raise ApiError(400, "invalid_field", field=field)
+    return text
+
+
+def _text_field(form: FormData, name: str, limit: int) -> str:
+    value = form.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_field", field=name)
+    return clean_text(value, limit, name)
+
+
+def _consent(form: FormData, lang: str) -> Consent:
+    value = form.get("consent")
+    if not isinstance(value, str) or value.strip().lower() not in CONSENT_YES:
+        raise ApiError(400, "consent_required", field="consent")
+    version = form.get("consent_version")
+    return Consent(
+        given_at=utcnow(),
+        text_version=version if isinstance(version, str) and version else CONSENT_VERSION,
+        language=lang,
+    )
+
+
+def _reader(upload: UploadFile, max_bytes: int) -> bytes:
+    """Runs in the worker: read the spooled file, refusing past the limit."""
+    handle: BinaryIO = upload.file
+    handle.seek(0)
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_large(f"over {max_bytes} bytes")
+    return data
+
+
+def _accepted(photo: Photo, token: str) -> JSONResponse:
+    body = UploadAccepted(
+        id=photo.id,
+        status=photo.status.value,
+        reason=photo.reason or None,
+        receipt_token=token,
+        status_url=f"/api/photos/{photo.id}?token={token}",
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=201,
+        headers={"Location": f"/api/photos/{photo.id}"},
+    )
+
+
+async def _ingest_form(
+    services: ServicesDep, form: FormData, contributor: str, lang: str
+) -> JSONResponse:
+    consent = _consent(form, lang)
+    caption = _text_field(form, "caption", MAX_CAPTION)
+    author = _text_field(form, "author", MAX_AUTHOR)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ApiError(400, "invalid_field", field="file")
+    token = secrets.token_urlsafe(RECEIPT_TOKEN_BYTES)
+    submission = Submission(
+        source=UPLOAD_SOURCE,
+        caption=caption,
+        author=author,
+        contributor=contributor,
+        receipt_hash=token_hash(token),
+        consent=consent,
+    )
+    max_bytes = services.settings.upload.max_bytes
+    photo = await services.ingest.ingest(lambda: _reader(upload, max_bytes), submission)
+    return _accepted(photo, token)
+
+
+@router.post("/api/photos", status_code=201, response_model=UploadAccepted)
+async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
+    settings = services.settings
+    metrics = services.metrics
+    address = client_address(request, settings.server.trusted_proxies)
+    wait = services.upload_limiter.acquire(address)
+    if wait:
+        metrics.uploads.labels("rate_limited").inc()
+        raise ApiError(
+            429, "rate_limited", {"Retry-After": services.upload_limiter.retry_after(wait)}
+        )
+    started = time.perf_counter()
+    metrics.ingest_in_flight.inc()
+    try:
+        async with request.form(
+            max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
+        ) as form:
+            response = await _ingest_form(
+                services, form, services.secrets.pseudonym(address), request_language(request)
+            )
+    except BodyTooLarge:
+        metrics.uploads.labels("too_large").inc()
+        raise ApiError(413, "too_large") from None
+    except (MultiPartException, MultipartParseError, UnicodeDecodeError):
+        metrics.uploads.labels("invalid_field").inc()
+        raise ApiError(400, "invalid_field") from None
+    except Refused as refused:
+        log.info("upload refused: %s", refused)
+        metrics.uploads.labels(refused.code).inc()
+        raise ApiError(refused.status, refused.code) from None
+    except PoolBusy:
+        metrics.uploads.labels("busy").inc()
+        raise ApiError(503, "busy", {"Retry-After": BUSY_RETRY_AFTER_S}) from None
+    except ApiError as error:
+        metrics.uploads.labels(error.code).inc()
+        raise
+    finally:
+        metrics.ingest_in_flight.dec()
+    metrics.uploads.labels("accepted").inc()
+    metrics.ingest_seconds.observe(time.perf_counter() - started)
+    return response
+
+
+async def _photo_for_receipt(services: ServicesDep, photo_id: str, token: str) -> Photo:
+    """404 alike for an unknown id and a wrong token: ids cannot be probed."""
+    stored_hash = await services.store.photos.receipt_hash(photo_id)
+    photo = await services.store.photos.get(photo_id) if stored_hash else None
+    if photo is None or stored_hash is None or not token_matches(token, stored_hash):
+        raise ApiError(404, "not_found")
+    return photo
+
+
+@router.get("/api/photos/{photo_id}", response_model=PhotoStatusOut)
+async def photo_status(photo_id: str, services: ServicesDep, token: str = "") -> PhotoStatusOut:
+    photo = await _photo_for_receipt(services, photo_id, token)
+    return PhotoStatusOut.of(photo)
+
+
+@router.delete("/api/photos/{photo_id}", status_code=204)
+async def delete_photo(photo_id: str, services: ServicesDep, token: str = "") -> Response:
+    photo = await _photo_for_receipt(services, photo_id, token)
+    if photo.status is PhotoStatus.DELETED:
+        raise ApiError(404, "not_found")
+    try:
+        await services.lifecycle.delete(photo_id, actor="contributor", reason="contributor")
+    except PhotoNotFound:
+        raise ApiError(404, "not_found") from None
+    return Response(status_code=204)

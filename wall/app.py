@@ -1,0 +1,75 @@
+"""`create_app(settings)`: builds the services and wires the routers. Nothing at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wall import pages
+from wall.api import media, ops, photos, wall_feed
+from wall.bodylimit import BodyLimitMiddleware
+from wall.config import Settings
+from wall.errors import install_error_handlers
+from wall.services import Services
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+UPLOAD_PATHS = frozenset({"/api/photos"})
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
+        b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI: adds the headers to every response without buffering bodies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    services = Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = FastAPI(title="Mur participatif", version="0.1.0", lifespan=lifespan)
+    app.state.services = services
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (photos.router, media.router, ops.router, wall_feed.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimitMiddleware, limit=settings.upload.max_bytes, paths=UPLOAD_PATHS)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,163 @@
+"""Typed, validated settings: `wall.toml` plus `WALL_<SECTION>__<KEY>` environment overrides.
+
+Each subsystem receives only its own section. Errors name the bad key, so an office
+employee editing `wall.toml` sees which line to fix instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_CONFIG_NAME = "wall.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who edits `wall.toml`."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WallSection(_Section):
+    """Identity of the wall and where its data lives."""
+
+    name: str = Field("Mur participatif", min_length=1, max_length=80)
+    data_dir: Path = Path("wall-data")
+    public_url: str = "http://127.0.0.1:8000"
+    hashtag: str = "#murparticipatif"
+    display_token: str = Field("", description="empty: generated once and kept in data_dir")
+
+
+class ServerSection(_Section):
+    """Where `wall serve` listens and which proxies it believes."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses whose X-Forwarded-For is believed (the reverse proxy)",
+    )
+
+
+class UploadSection(_Section):
+    """Limits on what an anonymous visitor may send."""
+
+    max_bytes: int = Field(25 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    max_pixels: int = Field(50_000_000, ge=10_000, le=400_000_000)
+    rate_limit_per_minute: int = Field(10, ge=1, le=100_000)
+
+
+class IngestSection(_Section):
+    """Renditions produced for every photo and the size of the worker pool."""
+
+    display_long_edge: int = Field(1920, ge=64, le=8192)
+    thumb_long_edge: int = Field(400, ge=32, le=2048)
+    tile_size: int = Field(128, ge=8, le=512)
+    jpeg_quality: int = Field(85, ge=30, le=100)
+    workers: int = Field(0, ge=0, le=64, description="0: one per CPU core")
+    queue_limit: int = Field(64, ge=1, le=10_000, description="uploads waiting for a worker")
+    detect_faces: bool = True
+
+
+class ModerationSection(_Section):
+    """Thresholds that turn the pipeline's signals into flags for the moderators."""
+
+    auto_approve_sources: list[str] = Field(default_factory=list)
+    blur_threshold: float = Field(60.0, ge=0)
+    dark_threshold: float = Field(40.0, ge=0, le=100, description="mean L* under this: dark")
+    min_long_edge: int = Field(800, ge=1, description="smaller photos are flagged tiny")
+    duplicate_distance: int = Field(6, ge=0, le=64)
+    caption_blocklist: list[str] = Field(default_factory=list)
+
+
+class ScheduleSection(_Section):
+    """The season the consent text names (the nightly schedule comes with the show issue)."""
+
+    season_start: str = Field("06-01", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
+    season_end: str = Field("09-30", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
+
+
+class Settings(BaseSettings):
+    """All of `wall.toml`; environment variables `WALL_<SECTION>__<KEY>` win over the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WALL_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    wall: WallSection = WallSection()
+    server: ServerSection = ServerSection()
+    upload: UploadSection = UploadSection()
+    ingest: IngestSection = IngestSection()
+    moderation: ModerationSection = ModerationSection()
+    schedule: ScheduleSection = ScheduleSection()
+
+    @classmethod
+    def settings_customise_sources(  # noqa: ARG003 (pydantic-settings' fixed signature)
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init kwargs (see load_settings); the environment wins.
+        return (env_settings, init_settings)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.wall.data_dir
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _describe(error: dict[str, Any], origin: str) -> str:
+    loc = [str(part) for part in error["loc"]]
+    if len(loc) >= 2:
+        where = f"[{loc[0]}] {'.'.join(loc[1:])}"
+    else:
+        where = ".".join(loc) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"{origin}: {where}: unknown setting (check its spelling in the README)"
+    return f"{origin}: {where}: {error['msg']} (got {error.get('input')!r})"
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Load `path` (or ./wall.toml when present, else defaults), then the environment.
+
+    `overrides` are whole sections, as a test or the demo would give them.
+    """
+    origin = "defaults"
+    data: dict[str, Any] = {}
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = Path(DEFAULT_CONFIG_NAME)
+    if path is not None:
+        origin = str(path)
+        data = _read_toml(path)
+    for section, values in overrides.items():
+        data.setdefault(section, {}).update(values)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        lines = [_describe(err, f"{origin} or WALL_* environment") for err in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

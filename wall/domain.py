@@ -1,0 +1,115 @@
+"""Domain types of the wall: plain frozen dataclasses, free of HTTP and SQL."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """One clock for every timestamp we store, so ordering never depends on local time."""
+    return datetime.now(UTC)
+
+
+class PhotoStatus(enum.StrEnum):
+    """The photo lifecycle of the contract: pending → approved → removed; → rejected; → deleted."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REMOVED = "removed"
+    DELETED = "deleted"
+
+
+class RenditionKind(enum.StrEnum):
+    """The only renditions ever served: never the original."""
+
+    DISPLAY = "display"
+    THUMB = "thumb"
+    TILE = "tile"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    kind: RenditionKind
+    key: str  # content address in the media store
+    width: int
+    height: int
+    size: int
+    mime: str = "image/jpeg"
+
+    @property
+    def ext(self) -> str:
+        return "jpg" if self.mime == "image/jpeg" else self.mime.split("/")[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """What the contributor agreed to, and when: the proof a city needs if asked."""
+
+    given_at: datetime
+    text_version: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Measurements of the image that moderation policy turns into flags."""
+
+    width: int  # of the decoded, upright original
+    height: int
+    sharpness: float  # variance of the Laplacian on the thumb
+    brightness: float  # mean L* (0..100)
+    clipped_dark: float  # share of near-black pixels
+    clipped_bright: float  # share of near-white pixels
+    face_count: int
+    face_area: float  # share of the picture covered by faces
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    id: str
+    status: PhotoStatus
+    version: int
+    source: str
+    caption: str
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    contributor: str = ""  # pseudonymous client key, for throttling and fair share
+    sha256: str = ""
+    phash: int = 0
+    mean_lab: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    signals: Signals | None = None
+    flags: tuple[str, ...] = ()
+    reason: str = ""
+    consent: Consent | None = None
+    source_ref: str = ""  # link to the original post, for credit
+    renditions: dict[RenditionKind, Rendition] = field(default_factory=dict)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is PhotoStatus.APPROVED
+
+
+@dataclass(frozen=True, slots=True)
+class NewPhoto:
+    """A processed photo ready to be committed, with its renditions already in the media store."""
+
+    id: str
+    source: str
+    caption: str
+    author: str
+    contributor: str
+    sha256: str
+    phash: int
+    mean_lab: tuple[float, float, float]
+    signals: Signals
+    flags: tuple[str, ...]
+    renditions: tuple[Rendition, ...]
+    receipt_hash: str = ""
+    consent: Consent | None = None
+    source_ref: str = ""
+    status: PhotoStatus = PhotoStatus.PENDING
+    reason: str = ""

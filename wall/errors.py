@@ -1,0 +1,91 @@
+"""One error shape for the whole API: `{"error": {"code", "message"}}`.
+
+Messages come from the translation table by code; no handler ever turns an exception's
+text into a response (it may name a parser, a path or a library version).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wall.i18n import error_message, pick_language
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "invalid_field",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_type",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, headers: dict[str, str] | None = None, field: str = ""
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.headers = headers or {}
+        self.field = field
+
+
+def request_language(request: Request) -> str:
+    return pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+    )
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    headers: dict[str, str] | None = None,
+    field: str = "",
+) -> JSONResponse:
+    body: dict[str, str] = {"code": code, "message": error_message(code, request_language(request))}
+    if field:
+        body["field"] = field
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc.status, exc.code, exc.headers, exc.field)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    field = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else ""
+    return error_response(request, 400, "invalid_field", field=field)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, "internal")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,116 @@
+"""The spine: one stream of small events, fanned out to bounded per-subscriber queues.
+
+A subscriber that falls behind is told to resynchronise (it gets a `Resync` marker and
+its backlog is dropped); the publisher never blocks on a slow socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from wall.domain import utcnow
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBER_QUEUE_LIMIT = 256  # a tablet or display this far behind is better off with a snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    name: ClassVar[str] = "event"
+    at: str = field(default_factory=lambda: utcnow().isoformat(), kw_only=True)
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": self.name, **asdict(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoPending(Event):
+    name: ClassVar[str] = "photo.pending"
+    photo_id: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRejected(Event):
+    name: ClassVar[str] = "photo.rejected"
+    photo_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoApproved(Event):
+    name: ClassVar[str] = "photo.approved"
+    photo_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRemoved(Event):
+    name: ClassVar[str] = "photo.removed"
+    photo_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoDeleted(Event):
+    name: ClassVar[str] = "photo.deleted"
+    photo_id: str
+    was_public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Resync(Event):
+    """Sent to a subscriber whose queue overflowed: it must reload a snapshot."""
+
+    name: ClassVar[str] = "resync"
+
+
+class Subscription:
+    def __init__(self, bus: EventBus, limit: int) -> None:
+        self._bus = bus
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=limit)
+        self.dropped = 0
+
+    def offer(self, event: Event) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(Resync())
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        while True:
+            yield await self.queue.get()
+
+    def close(self) -> None:
+        self._bus.unsubscribe(self)
+
+
+class EventBus:
+    """In-process fan-out; a multi-process backend (PostgreSQL NOTIFY) would feed `publish`."""
+
+    def __init__(self, queue_limit: int = SUBSCRIBER_QUEUE_LIMIT) -> None:
+        self._subscribers: set[Subscription] = set()
+        self._queue_limit = queue_limit
+        self.published = 0
+
+    def subscribe(self) -> Subscription:
+        sub = Subscription(self, self._queue_limit)
+        self._subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subscribers.discard(sub)
+
+    def publish(self, event: Event) -> None:
+        """Must be called on the event loop's thread."""
+        self.published += 1
+        for sub in list(self._subscribers):
+            sub.offer(event)
+        log.debug("event %s", event.payload())

@@ -1,0 +1,320 @@
+"""Every visitor-facing text in French (the default) and English, and how a language is chosen.
+
+Visitors read these on a phone in the street at night: short sentences, no jargon. The consent
+sentence is a legal statement (droit à l'image, CNIL): its wording is versioned so that each
+stored photo records exactly which text its contributor agreed to.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+LANGUAGES: Final = ("fr", "en")
+DEFAULT_LANGUAGE: Final = "fr"
+
+# Bump whenever CONSENT_TEMPLATES or the consent notice changes: the server stores this value
+# with each photo as proof of what the contributor accepted.
+CONSENT_VERSION: Final = "2026-11-23.1"
+
+NBSP: Final = "\u00a0"  # French puts a non-breaking space before ! ? : ;
+
+CONSENT_TEMPLATES: Final[dict[str, str]] = {
+    "fr": (
+        "J'ai pris cette photo, les personnes reconnaissables ont donné leur accord, "
+        "j'ai 15 ans ou plus, et j'accepte sa projection sur {wall} pendant la saison {season}."
+    ),
+    "en": (
+        "I took this photo, the people recognisable in it agree, I am 15 or older, "
+        "and I agree to its projection on {wall} during the season {season}."
+    ),
+}
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "page_title": "Envoyer une photo",
+        "intro": "Votre photo sur le mur, ce soir. Elle sera vérifiée par un modérateur avant "
+        "d'être projetée.",
+        "switch_label": "English",
+        "switch_hint": "Switch to English",
+        "choose_photo": "Choisir une photo",
+        "change_photo": "Changer de photo",
+        "photo_help": "Depuis l'appareil photo ou la galerie.",
+        "preview_alt": "Aperçu de la photo choisie",
+        "preview_unavailable": "Aperçu indisponible pour ce format : la photo sera quand même "
+        "envoyée.",
+        "not_an_image": "Ce fichier n'est pas une photo.",
+        "caption_label": "Légende (facultatif)",
+        "caption_placeholder": "Un mot sur votre photo",
+        "counter": "{n} / {max}",
+        "author_label": "Votre nom ou pseudo (facultatif)",
+        "author_placeholder": "Affiché avec la photo",
+        "consent_heading": "Votre accord",
+        "delete_notice": "Après l'envoi, un lien « Supprimer ma photo » vous permet de la retirer "
+        "à tout moment. Les informations cachées (lieu GPS, appareil) sont retirées des images "
+        "diffusées.",
+        "send": "Envoyer la photo",
+        "send_hint": "Choisissez une photo et cochez la case d'accord pour envoyer.",
+        "preparing": "Préparation de la photo…",
+        "uploading": "Envoi en cours…",
+        "processing": "Photo reçue, vérification…",
+        "progress_label": "Progression de l'envoi",
+        "retrying": "Connexion perdue, nouvel essai…",
+        "retry_in": "Connexion perdue, nouvel essai dans {s} s (essai {n} sur {max})",
+        "waiting_online": "Hors connexion : l'envoi reprendra dès le retour du réseau.",
+        "rate_wait": "Beaucoup d'envois en ce moment : nouvel essai dans {s} s.",
+        "gave_up": "L'envoi n'a pas abouti. Vérifiez votre connexion puis réessayez.",
+        "try_again": "Réessayer",
+        "thanks": "Merci" + NBSP + "!",
+        "receipt_pending": "Votre photo est en attente de modération.",
+        "receipt_rejected": "Votre photo a été refusée.",
+        "receipt_rejected_duplicate": "Votre photo a été refusée" + NBSP + ": doublon (elle a "
+        "déjà été envoyée).",
+        "receipt_keep": "Gardez ce lien : c'est le seul moyen de suivre ou de supprimer votre "
+        "photo.",
+        "delete_my_photo": "Supprimer ma photo",
+        "send_another": "Envoyer une autre photo",
+        "my_photos": "Vos photos envoyées",
+        "sent_at": "Envoyée le {date}",
+        "noscript": "Cette page a besoin de JavaScript pour préparer et envoyer votre photo.",
+        "receipt_title": "Votre photo",
+        "loading": "Chargement…",
+        "status_label": "État",
+        "caption_heading": "Légende",
+        "author_heading": "Nom",
+        "status_pending": "En attente de modération",
+        "status_approved": "Acceptée : elle passe sur le mur",
+        "status_rejected": "Refusée",
+        "status_removed": "Retirée du mur",
+        "status_deleted": "Supprimée",
+        "reason_duplicate": "doublon",
+        "delete_confirm": "Supprimer définitivement cette photo" + NBSP + "? Elle ne sera plus "
+        "projetée et ses fichiers seront effacés.",
+        "delete_yes": "Oui, supprimer",
+        "delete_cancel": "Annuler",
+        "deleting": "Suppression…",
+        "deleted": "Votre photo a été supprimée.",
+        "missing_token": "Ce lien est incomplet : il manque le code du reçu. Utilisez le lien "
+        "affiché après l'envoi.",
+        "network_error": "Connexion impossible. Vérifiez votre réseau et réessayez.",
+        "back_home": "Envoyer une photo",
+    },
+    "en": {
+        "page_title": "Send a photo",
+        "intro": "Your photo on the wall, tonight. A moderator checks it before it is projected.",
+        "switch_label": "Français",
+        "switch_hint": "Passer en français",
+        "choose_photo": "Choose a photo",
+        "change_photo": "Change photo",
+        "photo_help": "From the camera or the gallery.",
+        "preview_alt": "Preview of the chosen photo",
+        "preview_unavailable": "No preview for this format: the photo will still be sent.",
+        "not_an_image": "This file is not a photo.",
+        "caption_label": "Caption (optional)",
+        "caption_placeholder": "A word about your photo",
+        "counter": "{n} / {max}",
+        "author_label": "Your name or nickname (optional)",
+        "author_placeholder": "Shown with the photo",
+        "consent_heading": "Your consent",
+        "delete_notice": "After sending, a “Delete my photo” link lets you take it down at any "
+        "time. Hidden information (GPS location, camera) is removed from the images shown.",
+        "send": "Send the photo",
+        "send_hint": "Choose a photo and tick the consent box to send.",
+        "preparing": "Preparing the photo…",
+        "uploading": "Sending…",
+        "processing": "Photo received, checking…",
+        "progress_label": "Upload progress",
+        "retrying": "Connection lost, trying again…",
+        "retry_in": "Connection lost, trying again in {s} s (attempt {n} of {max})",
+        "waiting_online": "Offline: sending resumes as soon as the network is back.",
+        "rate_wait": "Many uploads right now: trying again in {s} s.",
+        "gave_up": "The photo could not be sent. Check your connection and try again.",
+        "try_again": "Try again",
+        "thanks": "Thank you!",
+        "receipt_pending": "Your photo is waiting for moderation.",
+        "receipt_rejected": "Your photo was rejected.",
+        "receipt_rejected_duplicate": "Your photo was rejected: duplicate (it was already sent).",
+        "receipt_keep": "Keep this link: it is the only way to follow or delete your photo.",
+        "delete_my_photo": "Delete my photo",
+        "send_another": "Send another photo",
+        "my_photos": "Photos you sent",
+        "sent_at": "Sent on {date}",
+        "noscript": "This page needs JavaScript to prepare and send your photo.",
+        "receipt_title": "Your photo",
+        "loading": "Loading…",
+        "status_label": "Status",
+        "caption_heading": "Caption",
+        "author_heading": "Name",
+        "status_pending": "Waiting for moderation",
+        "status_approved": "Approved: it is on the wall",
+        "status_rejected": "Rejected",
+        "status_removed": "Taken off the wall",
+        "status_deleted": "Deleted",
+        "reason_duplicate": "duplicate",
+        "delete_confirm": "Delete this photo for good? It will no longer be projected and its "
+        "files will be erased.",
+        "delete_yes": "Yes, delete",
+        "delete_cancel": "Cancel",
+        "deleting": "Deleting…",
+        "deleted": "Your photo has been deleted.",
+        "missing_token": "This link is incomplete: the receipt code is missing. Use the link "
+        "shown after sending.",
+        "network_error": "Cannot connect. Check your network and try again.",
+        "back_home": "Send a photo",
+    },
+}
+
+ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "consent_required": "Cochez la case d'accord pour envoyer votre photo.",
+        "invalid_field": "Un champ n'est pas valide (légende : 280 caractères au plus, nom : 60).",
+        "too_large": "Cette photo est trop lourde. Essayez une photo plus petite.",
+        "unsupported_type": "Ce format n'est pas accepté. Envoyez une photo JPEG, PNG, WebP "
+        "ou HEIC.",
+        "undecodable": "Cette photo est illisible ou abîmée. Essayez-en une autre.",
+        "too_many_pixels": "Cette photo est trop grande (trop de pixels). Essayez une photo "
+        "plus petite.",
+        "rate_limited": "Trop d'envois d'un coup. Patientez un peu puis réessayez.",
+        "not_found": "Photo introuvable, ou lien de reçu invalide.",
+        "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
+    },
+    "en": {
+        "consent_required": "Tick the consent box to send your photo.",
+        "invalid_field": "A field is not valid (caption: 280 characters at most, name: 60).",
+        "too_large": "This photo is too heavy. Try a smaller one.",
+        "unsupported_type": "This format is not accepted. Send a JPEG, PNG, WebP or HEIC photo.",
+        "undecodable": "This photo cannot be read or is damaged. Try another one.",
+        "too_many_pixels": "This photo is too big (too many pixels). Try a smaller one.",
+        "rate_limited": "Too many uploads at once. Wait a little and try again.",
+        "not_found": "Photo not found, or the receipt link is invalid.",
+        "internal": "The server ran into a problem. Try again in a moment.",
+    },
+}
+
+MONTHS: Final[dict[str, tuple[str, ...]]] = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+_SEASON_DATE = re.compile(r"^(?:(?P<year>\d{4})-)?(?P<month>\d{2})-(?P<day>\d{2})$")
+_LANGUAGE_RANGE = re.compile(r"^\s*(?P<tag>[A-Za-z*]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*$")
+
+
+def normalise_language(value: str | None) -> str | None:
+    """Return "fr" or "en" for a supported tag ("EN", "fr-CA"), None for anything else."""
+    if not value:
+        return None
+    primary = value.strip().split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def _accept_language_choice(header: str) -> str | None:
+    """Best supported language of an Accept-Language header by q-value (ties: header order)."""
+    best: tuple[float, str] | None = None
+    for item in header.split(",")[:32]:  # a hostile header must not cost much
+        tag, _, params = item.partition(";")
+        match = _LANGUAGE_RANGE.match(tag)
+        if not match:
+            continue
+        quality = _quality(params)
+        language = normalise_language(match["tag"])
+        if language is None or quality <= 0:
+            continue
+        if best is None or quality > best[0]:
+            best = (quality, language)
+    return best[1] if best else None
+
+
+def _quality(params: str) -> float:
+    """The q parameter of one Accept-Language item; 1.0 when absent, 0.0 when malformed."""
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return 0.0
+            return quality if 0.0 <= quality <= 1.0 else 0.0
+    return 1.0
+
+
+def pick_language(
+    query_lang: str | None, cookie_lang: str | None, accept_language: str | None
+) -> str:
+    """The visitor's explicit choice wins, then their remembered cookie, then the browser's."""
+    for explicit in (query_lang, cookie_lang):
+        language = normalise_language(explicit)
+        if language:
+            return language
+    if accept_language:
+        return _accept_language_choice(accept_language) or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def texts(lang: str) -> dict[str, str]:
+    """All page texts in `lang`, falling back to the default language."""
+    return TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
+
+
+def error_message(code: str, lang: str) -> str:
+    """The visitor-facing message for an API error code; unknown codes get the generic one."""
+    messages = ERROR_MESSAGES.get(lang, ERROR_MESSAGES[DEFAULT_LANGUAGE])
+    return messages.get(code, messages["internal"])
+
+
+def _format_day(lang: str, raw: str, with_year: bool) -> str:
+    match = _SEASON_DATE.match(raw)
+    if not match or not 1 <= int(match["month"]) <= 12 or not 1 <= int(match["day"]) <= 31:
+        return raw
+    day, month = int(match["day"]), MONTHS[lang][int(match["month"]) - 1]
+    if lang == "fr":
+        text = f"{'1er' if day == 1 else day} {month}"
+    else:
+        text = f"{day} {month}"
+    if with_year and match["year"]:
+        text += f" {match['year']}"
+    return text
+
+
+def season_text(lang: str, start: str, end: str) -> str:
+    """A season ("06-01", "2026-09-30") in words: "du 1er juin au 30 septembre"."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    start_year, end_year = start[:4] if len(start) == 10 else "", end[:4] if len(end) == 10 else ""
+    # One year shown once when both ends share it ("du 1er juin au 30 septembre 2026").
+    start_words = _format_day(lang, start, with_year=start_year != end_year)
+    end_words = _format_day(lang, end, with_year=True)
+    if lang == "fr":
+        return f"du {start_words} au {end_words}"
+    return f"from {start_words} to {end_words}"
+
+
+def consent_text(lang: str, wall_name: str, season: str) -> str:
+    """The consent sentence the visitor ticks; `season` comes from `season_text`."""
+    template = CONSENT_TEMPLATES.get(lang, CONSENT_TEMPLATES[DEFAULT_LANGUAGE])
+    return template.format(wall=wall_name, season=season)

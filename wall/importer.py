@@ -1,0 +1,132 @@
+"""`wall import`: a photographer's card or a folder into the wall, with progress and a report."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ingest.errors import Refused, too_large
+from ingest.service import Submission
+from wall.config import Settings
+from wall.domain import PhotoStatus
+from wall.i18n import error_message
+from wall.services import Services
+
+IMPORT_ACTOR = "import"
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    duplicates: int = 0
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+
+    def reasons(self) -> Counter[str]:
+        return Counter(code for _, code in self.refused)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and folders walked in name order; hidden entries skipped."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def _reader(path: Path, max_bytes: int) -> bytes:
+    if path.stat().st_size > max_bytes:
+        raise too_large(f"{path.stat().st_size} bytes")
+    return path.read_bytes()
+
+
+async def _import_one(
+    services: Services, path: Path, source: str, approve: bool, report: ImportReport
+) -> None:
+    max_bytes = services.settings.upload.max_bytes
+    try:
+        photo = await services.ingest.ingest(
+            lambda: _reader(path, max_bytes), Submission(source=source, source_ref=path.name)
+        )
+    except Refused as refused:
+        report.refused.append((path, refused.code))
+        return
+    except OSError:
+        report.refused.append((path, "unreadable"))
+        return
+    if photo.status is PhotoStatus.REJECTED:
+        report.duplicates += 1
+        return
+    if approve and photo.status is PhotoStatus.PENDING:
+        await services.lifecycle.transition(photo.id, PhotoStatus.APPROVED, IMPORT_ACTOR, "import")
+    report.accepted += 1
+
+
+def _language() -> str:
+    return "fr" if os.environ.get("LANG", "").lower().startswith("fr") else "en"
+
+
+def _print_report(console: Console, report: ImportReport) -> None:
+    lang = _language()
+    console.print(
+        f"accepted: {report.accepted}, duplicates: {report.duplicates},"
+        f" refused: {len(report.refused)}"
+    )
+    for code, count in report.reasons().most_common():
+        console.print(f"  {count} × {code}: {error_message(code, lang)}")
+    for path, code in report.refused:
+        console.print(f"  refused {path} ({code})", style="dim")
+
+
+async def run_import(
+    settings: Settings,
+    paths: list[Path],
+    source: str,
+    approve: bool,
+    console: Console | None = None,
+) -> ImportReport:
+    console = console or Console(stderr=True)
+    files = list(iter_files(paths))
+    report = ImportReport()
+    services = Services.build(settings)
+    await services.start()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("import", total=len(files))
+            for path in files:
+                progress.update(task, description=path.name[:32])
+                await _import_one(services, path, source, approve, report)
+                progress.advance(task)
+    finally:
+        await services.stop()
+    _print_report(console, report)
+    return report
+
+
+async def seed_samples(settings: Settings, samples: Path) -> None:
+    """The demo's first start: put the shipped sample photos on the wall."""
+    services = Services.build(settings)
+    await services.start()
+    try:
+        page = await services.store.photos.list(None, limit=1)
+        if page.total:
+            return
+    finally:
+        await services.stop()
+    await run_import(settings, [samples], "demo", approve=True)

@@ -1,0 +1,46 @@
+"""Photo transitions after ingest: each one stored with its audit row, then published.
+
+Moderation decisions and contributor deletes both come through here, so every way off the
+wall produces `photo.removed` at once.
+"""
+
+from __future__ import annotations
+
+from wall.domain import Photo, PhotoStatus
+from wall.events import EventBus, PhotoApproved, PhotoDeleted, PhotoRejected, PhotoRemoved
+from wall.storage.base import Store
+
+
+class PhotoLifecycle:
+    def __init__(self, store: Store, bus: EventBus) -> None:
+        self.store = store
+        self.bus = bus
+
+    async def transition(
+        self,
+        photo_id: str,
+        to: PhotoStatus,
+        actor: str,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> Photo:
+        before, after = await self.store.photos.transition(
+            photo_id, to, actor, reason, expected_version
+        )
+        if after.status is PhotoStatus.APPROVED:
+            self.bus.publish(PhotoApproved(photo_id=photo_id))
+        elif after.status is PhotoStatus.REJECTED:
+            self.bus.publish(PhotoRejected(photo_id=photo_id, reason=reason))
+        if before.is_public and not after.is_public:
+            self.bus.publish(PhotoRemoved(photo_id=photo_id, reason=reason))
+        return after
+
+    async def delete(self, photo_id: str, actor: str, reason: str) -> Photo:
+        """Tombstones the photo and wipes its files; raises `PhotoNotFound`."""
+        before, unused = await self.store.photos.delete(photo_id, actor, reason)
+        for key in unused:
+            self.store.media.delete(key)
+        if before.is_public:
+            self.bus.publish(PhotoRemoved(photo_id=photo_id, reason="deleted"))
+        self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
+        return before

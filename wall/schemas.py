@@ -1,0 +1,82 @@
+"""Wire schemas: what crosses HTTP and WebSockets. The display imports only these.
+
+Kept apart from the domain dataclasses so the contract cannot drift when the model does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from wall.domain import Photo, RenditionKind
+
+
+def media_url(photo: Photo, kind: RenditionKind) -> str:
+    rendition = photo.renditions[kind]
+    return f"/media/{kind.value}/{photo.id}.{rendition.ext}"
+
+
+def media_urls(photo: Photo) -> dict[str, str]:
+    return {kind.value: media_url(photo, kind) for kind in photo.renditions}
+
+
+class UploadAccepted(BaseModel):
+    id: str
+    status: str
+    reason: str | None = None
+    receipt_token: str
+    status_url: str
+
+
+class PhotoStatusOut(BaseModel):
+    id: str
+    status: str
+    caption: str
+    author: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, photo: Photo) -> PhotoStatusOut:
+        return cls(
+            id=photo.id,
+            status=photo.status.value,
+            caption=photo.caption,
+            author=photo.author,
+            created_at=photo.created_at,
+        )
+
+
+class WallPhoto(BaseModel):
+    """A photo as the display sees it: enough to show and credit it, nothing private."""
+
+    id: str
+    caption: str
+    author: str
+    source: str
+    created_at: datetime
+    approved_at: datetime
+    width: int
+    height: int
+    mean_lab: tuple[float, float, float]
+    urls: dict[str, str]
+
+    @classmethod
+    def of(cls, photo: Photo) -> WallPhoto:
+        display = photo.renditions.get(RenditionKind.DISPLAY)
+        return cls(
+            id=photo.id,
+            caption=photo.caption,
+            author=photo.author,
+            source=photo.source,
+            created_at=photo.created_at,
+            approved_at=photo.updated_at,
+            width=display.width if display else 0,
+            height=display.height if display else 0,
+            mean_lab=photo.mean_lab,
+            urls=media_urls(photo),
+        )
+
+
+class WallSnapshot(BaseModel):
+    photos: list[WallPhoto]

@@ -1,0 +1,266 @@
+"""The SQLite implementation of `PhotoRepository`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from wall.domain import (
+    Consent,
+    NewPhoto,
+    Photo,
+    PhotoStatus,
+    Rendition,
+    RenditionKind,
+    Signals,
+    utcnow,
+)
+from wall.storage.base import (
+    InvalidTransition,
+    PhotoNotFound,
+    PhotoPage,
+    VersionConflict,
+)
+from wall.storage.sqlite_db import Database
+
+ALLOWED = {
+    PhotoStatus.PENDING: {PhotoStatus.APPROVED, PhotoStatus.REJECTED},
+    PhotoStatus.APPROVED: {PhotoStatus.REMOVED},
+    PhotoStatus.REMOVED: {PhotoStatus.APPROVED},
+    PhotoStatus.REJECTED: {PhotoStatus.APPROVED},
+    PhotoStatus.DELETED: set(),
+}
+
+
+def _signals_from(raw: str | None) -> Signals | None:
+    return Signals(**json.loads(raw)) if raw else None
+
+
+def _row_to_photo(row: sqlite3.Row, renditions: list[sqlite3.Row]) -> Photo:
+    consent = None
+    if row["consent_at"]:
+        consent = Consent(
+            given_at=datetime.fromisoformat(row["consent_at"]),
+            text_version=row["consent_version"] or "",
+            language=row["consent_lang"] or "",
+        )
+    lab = json.loads(row["mean_lab"])
+    return Photo(
+        id=row["id"],
+        status=PhotoStatus(row["status"]),
+        version=row["version"],
+        source=row["source"],
+        caption=row["caption"],
+        author=row["author"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        contributor=row["contributor"],
+        sha256=row["sha256"],
+        phash=row["phash"] & 0xFFFF_FFFF_FFFF_FFFF,
+        mean_lab=(lab[0], lab[1], lab[2]),
+        signals=_signals_from(row["signals"]),
+        flags=tuple(json.loads(row["flags"])),
+        reason=row["reason"],
+        consent=consent,
+        source_ref=row["source_ref"],
+        renditions={
+            RenditionKind(r["kind"]): Rendition(
+                kind=RenditionKind(r["kind"]),
+                key=r["key"],
+                width=r["width"],
+                height=r["height"],
+                size=r["size"],
+                mime=r["mime"],
+            )
+            for r in renditions
+        },
+    )
+
+
+def _load(conn: sqlite3.Connection, photo_id: str) -> Photo | None:
+    row = conn.execute("SELECT * FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    if row is None:
+        return None
+    rends = conn.execute("SELECT * FROM renditions WHERE photo_id = ?", (photo_id,)).fetchall()
+    return _row_to_photo(row, rends)
+
+
+def _audit(
+    conn: sqlite3.Connection,
+    photo_id: str,
+    actor: str,
+    action: str,
+    before: str | None,
+    after: str | None,
+    reason: str = "",
+) -> None:
+    conn.execute(
+        "INSERT INTO audit (at, photo_id, actor, action, from_status, to_status, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (utcnow().isoformat(), photo_id, actor, action, before, after, reason),
+    )
+
+
+def _signed64(value: int) -> int:
+    """SQLite integers are signed 64-bit; perceptual hashes are unsigned."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
+    now = utcnow().isoformat()
+    consent = new.consent
+    signals: dict[str, Any] = {
+        name: getattr(new.signals, name) for name in new.signals.__dataclass_fields__
+    }
+    conn.execute(
+        "INSERT INTO photos (id, status, source, source_ref, caption, author, contributor,"
+        " created_at, updated_at, receipt_hash, consent_at, consent_version, consent_lang,"
+        " sha256, phash, mean_lab, signals, flags, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            new.id,
+            new.status.value,
+            new.source,
+            new.source_ref,
+            new.caption,
+            new.author,
+            new.contributor,
+            now,
+            now,
+            new.receipt_hash,
+            consent.given_at.isoformat() if consent else None,
+            consent.text_version if consent else None,
+            consent.language if consent else None,
+            new.sha256,
+            _signed64(new.phash),
+            json.dumps(list(new.mean_lab)),
+            json.dumps(signals),
+            json.dumps(list(new.flags)),
+            new.reason,
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO renditions (photo_id, kind, key, width, height, size, mime)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(new.id, r.kind.value, r.key, r.width, r.height, r.size, r.mime) for r in new.renditions],
+    )
+    _audit(conn, new.id, actor, "create", None, new.status.value, new.reason)
+    photo = _load(conn, new.id)
+    assert photo is not None
+    return photo
+
+
+class SqlitePhotoRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, new: NewPhoto, actor: str) -> Photo:
+        return await self.db.write(lambda conn: _insert(conn, new, actor))
+
+    async def get(self, photo_id: str) -> Photo | None:
+        return await self.db.read(lambda conn: _load(conn, photo_id))
+
+    async def receipt_hash(self, photo_id: str) -> str | None:
+        def query(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT receipt_hash FROM photos WHERE id = ?", (photo_id,)
+            ).fetchone()
+            return row[0] if row else None
+
+        return await self.db.read(query)
+
+    async def find_by_sha256(self, sha256: str) -> Photo | None:
+        def query(conn: sqlite3.Connection) -> Photo | None:
+            row = conn.execute(
+                "SELECT id FROM photos WHERE sha256 = ? AND status != 'deleted'"
+                " ORDER BY created_at LIMIT 1",
+                (sha256,),
+            ).fetchone()
+            return _load(conn, row[0]) if row else None
+
+        return await self.db.read(query)
+
+    async def transition(
+        self,
+        photo_id: str,
+        to: PhotoStatus,
+        actor: str,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> tuple[Photo, Photo]:
+        def change(conn: sqlite3.Connection) -> tuple[Photo, Photo]:
+            before = _load(conn, photo_id)
+            if before is None:
+                raise PhotoNotFound(photo_id)
+            if expected_version is not None and before.version != expected_version:
+                raise VersionConflict(photo_id)
+            if to not in ALLOWED[before.status]:
+                raise InvalidTransition(f"{before.status} → {to}")
+            conn.execute(
+                "UPDATE photos SET status = ?, version = version + 1, updated_at = ?, reason = ?"
+                " WHERE id = ?",
+                (to.value, utcnow().isoformat(), reason, photo_id),
+            )
+            _audit(conn, photo_id, actor, to.value, before.status.value, to.value, reason)
+            after = _load(conn, photo_id)
+            assert after is not None
+            return before, after
+
+        return await self.db.write(change)
+
+    async def delete(self, photo_id: str, actor: str, reason: str) -> tuple[Photo, list[str]]:
+        def tombstone(conn: sqlite3.Connection) -> tuple[Photo, list[str]]:
+            before = _load(conn, photo_id)
+            if before is None or before.status is PhotoStatus.DELETED:
+                raise PhotoNotFound(photo_id)
+            keys = [r.key for r in before.renditions.values()]
+            conn.execute("DELETE FROM renditions WHERE photo_id = ?", (photo_id,))
+            conn.execute(
+                "UPDATE photos SET status = 'deleted', version = version + 1, updated_at = ?,"
+                " reason = ?, caption = '', author = '', contributor = '', receipt_hash = '',"
+                " sha256 = '', phash = 0, signals = NULL, flags = '[]', source_ref = ''"
+                " WHERE id = ?",
+                (utcnow().isoformat(), reason, photo_id),
+            )
+            _audit(conn, photo_id, actor, "delete", before.status.value, "deleted", reason)
+            unused = [
+                key
+                for key in keys
+                if conn.execute("SELECT 1 FROM renditions WHERE key = ?", (key,)).fetchone() is None
+            ]
+            return before, unused
+
+        return await self.db.write(tombstone)
+
+    async def list(
+        self, status: PhotoStatus | None, limit: int, offset: int = 0, source: str | None = None
+    ) -> PhotoPage:
+        def query(conn: sqlite3.Connection) -> PhotoPage:
+            where, args = [], []
+            if status is not None:
+                where.append("status = ?")
+                args.append(status.value)
+            if source is not None:
+                where.append("source = ?")
+                args.append(source)
+            clause = f"WHERE {' AND '.join(where)}" if where else ""
+            total = conn.execute(f"SELECT COUNT(*) FROM photos {clause}", args).fetchone()[0]
+            ids = conn.execute(
+                f"SELECT id FROM photos {clause} ORDER BY created_at, id LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            ).fetchall()
+            photos = [p for (pid,) in ids if (p := _load(conn, pid)) is not None]
+            return PhotoPage(photos=photos, total=total)
+
+        return await self.db.read(query)
+
+    async def media_keys_in_use(self) -> set[str]:
+        def query(conn: sqlite3.Connection) -> set[str]:
+            return {row[0] for row in conn.execute("SELECT DISTINCT key FROM renditions")}
+
+        return await self.db.read(query)
+
+    async def close(self) -> None:
+        self.db.close()
