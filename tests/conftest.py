@@ -1,0 +1,36 @@
+"""Fixtures: every test gets its own data dir and, when it asks, its own real server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.server import LiveServer
+
+CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pillow-tests"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "wall" / "samples"
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Builds and starts servers with extra config sections; all are stopped afterwards."""
+    started: list[LiveServer] = []
+
+    def factory(**sections: dict[str, Any]) -> LiveServer:
+        root = tmp_path / f"server{len(started)}"
+        root.mkdir()
+        server = LiveServer(root, **sections).start()
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(make_server: Callable[..., LiveServer]) -> LiveServer:
+    return make_server()

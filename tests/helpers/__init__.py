@@ -1,0 +1,1 @@
+"""Shared test helpers: a real server on a free loopback port, sample images."""

@@ -1,0 +1,341 @@
+// Upload page (/): pick, preview, consent, downscale on the phone, upload with retries, receipt.
+"use strict";
+
+(() => {
+  const V = window.WallVisitor;
+  const { $, texts: T, errors: ERR, fmt, receipts } = V;
+
+  // The display rendition is 1920 px; 2560 leaves room for crops while cutting a 12 MP photo
+  // from ~5 MB to well under 2 MB on the visitor's data plan.
+  const MAX_LONG_EDGE = 2560;
+  const SMALL_FILE_BYTES = 1.5 * 1024 * 1024; // at most this and MAX_LONG_EDGE: sent as is
+  const JPEG_QUALITY = 0.88;
+  const MAX_RATE_LIMIT_WAITS = 3; // a server that keeps answering 429 wants us to stop
+  const DEFAULT_RETRY_AFTER_S = 10;
+  const MAX_RETRY_AFTER_S = 120;
+  // No byte moved for this long: the connection is dead even if the browser has not noticed.
+  const STALL_TIMEOUT_MS = 45000;
+
+  const percentText = (pct) => (V.lang === "fr" ? `${pct}\u00a0%` : `${pct}%`);
+
+  /** Random hex: crypto.randomUUID needs HTTPS, which a LAN install may not have. */
+  function randomKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** Retry-After in seconds (delta or HTTP date), clamped to what a visitor will wait. */
+  function retryAfterSeconds(header) {
+    let seconds = Number.parseInt(header || "", 10);
+    if (Number.isNaN(seconds)) {
+      const date = Date.parse(header || "");
+      seconds = Number.isNaN(date) ? DEFAULT_RETRY_AFTER_S : Math.ceil((date - Date.now()) / 1000);
+    }
+    return Math.min(Math.max(seconds, 1), MAX_RETRY_AFTER_S);
+  }
+
+  /** Wait `ms`, calling `show` with the whole seconds left, once a second. */
+  async function countdown(ms, show) {
+    const end = Date.now() + ms;
+    for (let left = ms; left > 0; left = end - Date.now()) {
+      show(Math.ceil(left / 1000));
+      await V.sleep(left % 1000 || 1000);
+    }
+  }
+
+  // --- Downscaling before upload --------------------------------------------------------------
+
+  /** Decode with EXIF orientation applied; null when this browser cannot (HEIC on desktop). */
+  async function decodeImage(file) {
+    if (typeof createImageBitmap === "function") {
+      try {
+        const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+        const close = () => bitmap.close();
+        return { source: bitmap, width: bitmap.width, height: bitmap.height, close };
+      } catch {
+        /* fall back to <img>, which decodes more formats in some browsers (Safari: HEIC) */
+      }
+    }
+    return new Promise((resolve) => {
+      const url = URL.createObjectURL(file);
+      const img = new Image();
+      const close = () => URL.revokeObjectURL(url);
+      img.onload = () => resolve({ source: img, width: img.naturalWidth, height: img.naturalHeight, close });
+      img.onerror = () => {
+        close();
+        resolve(null);
+      };
+      img.src = url;
+    });
+  }
+
+  function encodeJpeg(decoded, width, height) {
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    if (!context) return Promise.resolve(null);
+    context.imageSmoothingQuality = "high";
+    context.drawImage(decoded.source, 0, 0, width, height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+  }
+
+  /** The file to send: the original when small or undecodable here, else a ≤2560 px JPEG. */
+  async function prepareFile(file) {
+    const decoded = await decodeImage(file);
+    if (!decoded) return file; // the server decodes HEIC and friends itself
+    try {
+      const longEdge = Math.max(decoded.width, decoded.height);
+      if (longEdge <= MAX_LONG_EDGE && file.size <= SMALL_FILE_BYTES) return file;
+      const scale = Math.min(1, MAX_LONG_EDGE / longEdge);
+      const width = Math.max(1, Math.round(decoded.width * scale));
+      const height = Math.max(1, Math.round(decoded.height * scale));
+      const blob = await encodeJpeg(decoded, width, height);
+      if (!blob || (scale === 1 && blob.size >= file.size)) return file;
+      const name = (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+      return new File([blob], name, { type: "image/jpeg" });
+    } catch {
+      return file; // out of canvas memory on an old phone: the server does the work
+    } finally {
+      decoded.close();
+    }
+  }
+
+  // --- Upload ---------------------------------------------------------------------------------
+
+  /** One POST; resolves {status, body, retryAfter}, status 0 for any network failure. */
+  function postOnce(formData, idempotencyKey, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      let stallTimer = 0;
+      const watch = () => {
+        clearTimeout(stallTimer);
+        stallTimer = setTimeout(() => xhr.abort(), STALL_TIMEOUT_MS);
+      };
+      const finish = (result) => {
+        clearTimeout(stallTimer);
+        resolve(result);
+      };
+      xhr.open("POST", "/api/photos");
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Idempotency-Key", idempotencyKey);
+      xhr.upload.onprogress = (event) => {
+        watch();
+        if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+      };
+      xhr.upload.onload = () => {
+        watch();
+        onProgress(1);
+      };
+      xhr.onload = () =>
+        finish({
+          status: xhr.status,
+          body: V.parseJson(xhr.responseText),
+          retryAfter: xhr.getResponseHeader("Retry-After"),
+        });
+      xhr.onerror = xhr.onabort = xhr.ontimeout = () => finish({ status: 0, body: null });
+      watch();
+      xhr.send(formData);
+    });
+  }
+
+  /** POST with retries; resolves {ok: true, body} or {ok: false, message}. */
+  async function uploadWithRetries(formData, ui) {
+    const key = randomKey(); // the same for every try: the server can spot a repeated request
+    let rateLimitWaits = 0;
+    for (let attempt = 1; ; attempt++) {
+      ui.progress(0);
+      ui.status(attempt === 1 ? T.uploading : T.retrying);
+      const result = await postOnce(formData, key, ui.progress);
+      if (result.status === 201 && result.body && result.body.id) return { ok: true, body: result.body };
+      if (V.RETRYABLE_STATUSES.has(result.status) && attempt < V.MAX_ATTEMPTS) {
+        await countdown(V.RETRY_DELAYS_MS[attempt - 1], (s) =>
+          ui.status(fmt(T.retry_in, { s, n: attempt + 1, max: V.MAX_ATTEMPTS })),
+        );
+        if (navigator.onLine === false) ui.status(T.waiting_online);
+        await V.online();
+        continue;
+      }
+      if (result.status === 429 && rateLimitWaits < MAX_RATE_LIMIT_WAITS) {
+        rateLimitWaits++;
+        attempt--; // being asked to wait is not a failed attempt
+        const waitMs = retryAfterSeconds(result.retryAfter) * 1000;
+        await countdown(waitMs, (s) => ui.status(fmt(T.rate_wait, { s })));
+        continue;
+      }
+      const gaveUp = V.RETRYABLE_STATUSES.has(result.status);
+      return { ok: false, message: gaveUp ? T.gave_up : V.errorText(result.status, result.body) };
+    }
+  }
+
+  // --- The page -------------------------------------------------------------------------------
+
+  function renderMyPhotos() {
+    const items = receipts.load();
+    const dateFormat = { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" };
+    $("my-photos-list").replaceChildren(
+      ...items.map((r) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        const date = new Date(r.at || Date.now()).toLocaleString(V.lang, dateFormat);
+        link.href = V.receiptUrl(r);
+        link.textContent = fmt(T.sent_at, { date });
+        item.append(link);
+        if (r.caption) {
+          const text = document.createElement("p");
+          text.className = "help";
+          text.textContent = r.caption; // text, never markup: captions are untrusted
+          item.append(text);
+        }
+        return item;
+      }),
+    );
+    $("my-photos").hidden = items.length === 0;
+  }
+
+  const isImage = (file) => !file.type || file.type.startsWith("image/"); // HEIC may lack a type
+
+  function start(form) {
+    const input = $("photo");
+    const consent = $("consent");
+    const caption = $("caption");
+    const send = $("send");
+    const maxBytes = Number(form.dataset.maxBytes) || Infinity;
+    let previewUrl = null;
+    let busy = false;
+
+    const chosenFile = () => (input.files && input.files[0]) || null;
+
+    function refreshSend() {
+      const file = chosenFile();
+      send.disabled = busy || !file || !isImage(file) || !consent.checked;
+      $("send-hint").hidden = !send.disabled;
+    }
+
+    function showPreview() {
+      const file = chosenFile();
+      if (previewUrl) URL.revokeObjectURL(previewUrl);
+      previewUrl = null;
+      $("error-box").hidden = true;
+      $("preview").hidden = !file;
+      $("pick-text").textContent = file ? T.change_photo : T.choose_photo;
+      if (!file) return;
+      const img = $("preview-img");
+      const note = $("preview-note");
+      note.textContent = isImage(file) ? "" : T.not_an_image;
+      img.hidden = !isImage(file);
+      if (!isImage(file)) return;
+      previewUrl = URL.createObjectURL(file);
+      img.onerror = () => {
+        img.hidden = true;
+        note.textContent = T.preview_unavailable;
+      };
+      img.src = previewUrl;
+    }
+
+    function updateCounter() {
+      const counter = $("caption-count");
+      const max = Number(counter.dataset.max);
+      counter.textContent = fmt(T.counter, { n: caption.value.length, max });
+      counter.classList.toggle("full", caption.value.length >= max);
+    }
+
+    const ui = {
+      status: (text) => {
+        $("progress-status").textContent = text;
+      },
+      progress: (fraction) => {
+        const pct = Math.min(100, Math.floor(fraction * 100));
+        $("progress").value = pct;
+        $("progress-text").textContent = percentText(pct);
+        if (pct >= 100) ui.status(T.processing);
+      },
+    };
+
+    function showError(message) {
+      $("progress-box").hidden = true;
+      form.hidden = false;
+      $("error-text").textContent = message;
+      $("error-box").hidden = false;
+      $("error-box").scrollIntoView({ block: "center" });
+    }
+
+    function showReceipt(body) {
+      const receipt = { id: body.id, token: body.receipt_token, at: Date.now(), caption: caption.value };
+      receipts.add(receipt);
+      let status = T.receipt_pending;
+      if (body.status === "rejected") {
+        status = body.reason === "duplicate" ? T.receipt_rejected_duplicate : T.receipt_rejected;
+      }
+      $("receipt-status").textContent = status;
+      $("receipt-link").href = V.receiptUrl(receipt);
+      $("progress-box").hidden = true;
+      $("receipt-box").hidden = false;
+      $("receipt-box").focus();
+      renderMyPhotos();
+    }
+
+    function buildForm(upload) {
+      const data = new FormData();
+      data.append("file", upload, upload.name || "photo");
+      // One line on the wall; newlines would also travel as CRLF pairs and count twice.
+      data.append("caption", caption.value.replace(/\s*[\r\n]+\s*/g, " ").trim());
+      data.append("author", $("author").value.trim());
+      data.append("consent", "true");
+      data.append("consent_version", form.dataset.consentVersion);
+      data.append("lang", V.lang);
+      return data;
+    }
+
+    async function submit(event) {
+      event.preventDefault();
+      const file = chosenFile();
+      if (busy || !file || !consent.checked) return;
+      busy = true;
+      refreshSend();
+      form.hidden = true;
+      $("error-box").hidden = true;
+      $("progress-box").hidden = false;
+      $("progress").removeAttribute("value"); // indeterminate while preparing
+      $("progress-text").textContent = "";
+      ui.status(T.preparing);
+      try {
+        const upload = await prepareFile(file);
+        if (upload.size > maxBytes) return showError(ERR.too_large);
+        const result = await uploadWithRetries(buildForm(upload), ui);
+        if (result.ok) showReceipt(result.body);
+        else showError(result.message);
+      } finally {
+        busy = false;
+        refreshSend();
+      }
+    }
+
+    function resetForAnother() {
+      input.value = "";
+      caption.value = "";
+      consent.checked = false; // consent is given photo by photo
+      showPreview();
+      updateCounter();
+      refreshSend();
+      $("receipt-box").hidden = true;
+      form.hidden = false;
+      window.scrollTo(0, 0);
+      input.focus();
+    }
+
+    input.addEventListener("change", () => {
+      showPreview();
+      refreshSend();
+    });
+    consent.addEventListener("change", refreshSend);
+    caption.addEventListener("input", updateCounter);
+    form.addEventListener("submit", submit);
+    $("another").addEventListener("click", resetForAnother);
+    updateCounter();
+    refreshSend();
+    renderMyPhotos();
+  }
+
+  start($("upload-form"));
+})();
