@@ -105,13 +105,13 @@ class Settings(BaseSettings):
     schedule: ScheduleSection = ScheduleSection()
 
     @classmethod
-    def settings_customise_sources(  # noqa: ARG003 (pydantic-settings' fixed signature)
+    def settings_customise_sources(
         cls,
-        settings_cls: type[BaseSettings],
+        settings_cls: type[BaseSettings],  # noqa: ARG003 (the signature pydantic-settings calls)
         init_settings: PydanticBaseSettingsSource,
         env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003 (the signature pydantic-settings calls)
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003 (the signature pydantic-settings calls)
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init kwargs (see load_settings); the environment wins.
         return (env_settings, init_settings)

@@ -17,10 +17,22 @@ DEFAULT_LANGUAGE: Final = "fr"
 # with each photo as proof of what the contributor accepted.
 CONSENT_VERSION: Final = "2026-11-23.1"
 
-NBSP: Final = "\u00a0"  # French puts a non-breaking space before ! ? : ;
+NBSP: Final = "\u00a0"
+_FRENCH_SPACES: Final = re.compile(r" ([:;!?»])|(«) ")
+
+
+def _typeset_french(text: str) -> str:
+    """Non-breaking spaces before : ; ! ? » and after «, so a narrow phone never orphans them."""
+    return _FRENCH_SPACES.sub(lambda m: f"{NBSP}{m[1]}" if m[1] else f"{m[2]}{NBSP}", text)
+
+
+def _french(table: dict[str, str]) -> dict[str, str]:
+    """French texts are written with plain spaces for legibility, typeset once here."""
+    return {key: _typeset_french(text) for key, text in table.items()}
+
 
 CONSENT_TEMPLATES: Final[dict[str, str]] = {
-    "fr": (
+    "fr": _typeset_french(
         "J'ai pris cette photo, les personnes reconnaissables ont donné leur accord, "
         "j'ai 15 ans ou plus, et j'accepte sa projection sur {wall} pendant la saison {season}."
     ),
@@ -31,74 +43,78 @@ CONSENT_TEMPLATES: Final[dict[str, str]] = {
 }
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
-    "fr": {
-        "page_title": "Envoyer une photo",
-        "intro": "Votre photo sur le mur, ce soir. Elle sera vérifiée par un modérateur avant "
-        "d'être projetée.",
-        "switch_label": "English",
-        "switch_hint": "Switch to English",
-        "choose_photo": "Choisir une photo",
-        "change_photo": "Changer de photo",
-        "photo_help": "Depuis l'appareil photo ou la galerie.",
-        "preview_alt": "Aperçu de la photo choisie",
-        "preview_unavailable": "Aperçu indisponible pour ce format : la photo sera quand même "
-        "envoyée.",
-        "not_an_image": "Ce fichier n'est pas une photo.",
-        "caption_label": "Légende (facultatif)",
-        "caption_placeholder": "Un mot sur votre photo",
-        "counter": "{n} / {max}",
-        "author_label": "Votre nom ou pseudo (facultatif)",
-        "author_placeholder": "Affiché avec la photo",
-        "consent_heading": "Votre accord",
-        "delete_notice": "Après l'envoi, un lien « Supprimer ma photo » vous permet de la retirer "
-        "à tout moment. Les informations cachées (lieu GPS, appareil) sont retirées des images "
-        "diffusées.",
-        "send": "Envoyer la photo",
-        "send_hint": "Choisissez une photo et cochez la case d'accord pour envoyer.",
-        "preparing": "Préparation de la photo…",
-        "uploading": "Envoi en cours…",
-        "processing": "Photo reçue, vérification…",
-        "progress_label": "Progression de l'envoi",
-        "retrying": "Connexion perdue, nouvel essai…",
-        "retry_in": "Connexion perdue, nouvel essai dans {s} s (essai {n} sur {max})",
-        "waiting_online": "Hors connexion : l'envoi reprendra dès le retour du réseau.",
-        "rate_wait": "Beaucoup d'envois en ce moment : nouvel essai dans {s} s.",
-        "gave_up": "L'envoi n'a pas abouti. Vérifiez votre connexion puis réessayez.",
-        "try_again": "Réessayer",
-        "thanks": "Merci" + NBSP + "!",
-        "receipt_pending": "Votre photo est en attente de modération.",
-        "receipt_rejected": "Votre photo a été refusée.",
-        "receipt_rejected_duplicate": "Votre photo a été refusée" + NBSP + ": doublon (elle a "
-        "déjà été envoyée).",
-        "receipt_keep": "Gardez ce lien : c'est le seul moyen de suivre ou de supprimer votre "
-        "photo.",
-        "delete_my_photo": "Supprimer ma photo",
-        "send_another": "Envoyer une autre photo",
-        "my_photos": "Vos photos envoyées",
-        "sent_at": "Envoyée le {date}",
-        "noscript": "Cette page a besoin de JavaScript pour préparer et envoyer votre photo.",
-        "receipt_title": "Votre photo",
-        "loading": "Chargement…",
-        "status_label": "État",
-        "caption_heading": "Légende",
-        "author_heading": "Nom",
-        "status_pending": "En attente de modération",
-        "status_approved": "Acceptée : elle passe sur le mur",
-        "status_rejected": "Refusée",
-        "status_removed": "Retirée du mur",
-        "status_deleted": "Supprimée",
-        "reason_duplicate": "doublon",
-        "delete_confirm": "Supprimer définitivement cette photo" + NBSP + "? Elle ne sera plus "
-        "projetée et ses fichiers seront effacés.",
-        "delete_yes": "Oui, supprimer",
-        "delete_cancel": "Annuler",
-        "deleting": "Suppression…",
-        "deleted": "Votre photo a été supprimée.",
-        "missing_token": "Ce lien est incomplet : il manque le code du reçu. Utilisez le lien "
-        "affiché après l'envoi.",
-        "network_error": "Connexion impossible. Vérifiez votre réseau et réessayez.",
-        "back_home": "Envoyer une photo",
-    },
+    "fr": _french(
+        {
+            "page_title": "Envoyer une photo",
+            "intro": "Votre photo sur le mur, ce soir. Elle sera vérifiée par un modérateur avant "
+            "d'être projetée.",
+            "switch_label": "English",
+            "switch_hint": "Switch to English",
+            "choose_photo": "Choisir une photo",
+            "change_photo": "Changer de photo",
+            "photo_help": "Depuis l'appareil photo ou la galerie.",
+            "preview_alt": "Aperçu de la photo choisie",
+            "preview_unavailable": "Aperçu indisponible pour ce format : la photo sera quand même "
+            "envoyée.",
+            "not_an_image": "Ce fichier n'est pas une photo.",
+            "caption_label": "Légende (facultatif)",
+            "caption_placeholder": "Un mot sur votre photo",
+            "counter": "{n} / {max}",
+            "author_label": "Votre nom ou pseudo (facultatif)",
+            "author_placeholder": "Affiché avec la photo",
+            "consent_heading": "Votre accord",
+            "delete_notice": "Après l'envoi, un lien « Supprimer ma photo » vous permet de la "
+            "retirer à tout moment. Les informations cachées (lieu GPS, appareil) sont retirées "
+            "des images diffusées.",
+            "send": "Envoyer la photo",
+            "send_hint": "Choisissez une photo et cochez la case d'accord pour envoyer.",
+            "preparing": "Préparation de la photo…",
+            "uploading": "Envoi en cours…",
+            "processing": "Photo reçue, vérification…",
+            "progress_label": "Progression de l'envoi",
+            "retrying": "Connexion perdue, nouvel essai…",
+            "retry_in": "Connexion perdue, nouvel essai dans {s} s (essai {n} sur {max})",
+            "server_retry_in": "Le serveur est occupé, nouvel essai dans {s} s "
+            "(essai {n} sur {max})",
+            "waiting_online": "Hors connexion : l'envoi reprendra dès le retour du réseau.",
+            "rate_wait": "Beaucoup d'envois en ce moment : nouvel essai dans {s} s.",
+            "gave_up": "L'envoi n'a pas abouti. Vérifiez votre connexion puis réessayez.",
+            "try_again": "Réessayer",
+            "thanks": "Merci !",
+            "receipt_pending": "Votre photo est en attente de modération.",
+            "receipt_rejected": "Votre photo a été refusée.",
+            "receipt_rejected_duplicate": "Votre photo a été refusée : doublon (elle a "
+            "déjà été envoyée).",
+            "receipt_keep": "Gardez ce lien : c'est le seul moyen de suivre ou de supprimer votre "
+            "photo.",
+            "delete_my_photo": "Supprimer ma photo",
+            "send_another": "Envoyer une autre photo",
+            "my_photos": "Vos photos envoyées",
+            "sent_at": "Envoyée le {date}",
+            "noscript": "Cette page a besoin de JavaScript pour préparer et envoyer votre photo.",
+            "receipt_title": "Votre photo",
+            "loading": "Chargement…",
+            "status_label": "État",
+            "caption_heading": "Légende",
+            "author_heading": "Nom",
+            "status_pending": "En attente de modération",
+            "status_approved": "Acceptée : elle passe sur le mur",
+            "status_rejected": "Refusée",
+            "status_removed": "Retirée du mur",
+            "status_deleted": "Supprimée",
+            "reason_duplicate": "doublon",
+            "delete_confirm": "Supprimer définitivement cette photo ? Elle ne sera plus "
+            "projetée et ses fichiers seront effacés.",
+            "delete_yes": "Oui, supprimer",
+            "delete_cancel": "Annuler",
+            "deleting": "Suppression…",
+            "deleted": "Votre photo a été supprimée.",
+            "missing_token": "Ce lien est incomplet : il manque le code du reçu. Utilisez le lien "
+            "affiché après l'envoi.",
+            "network_error": "Connexion impossible. Vérifiez votre réseau et réessayez.",
+            "back_home": "Envoyer une photo",
+        }
+    ),
     "en": {
         "page_title": "Send a photo",
         "intro": "Your photo on the wall, tonight. A moderator checks it before it is projected.",
@@ -126,6 +142,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "progress_label": "Upload progress",
         "retrying": "Connection lost, trying again…",
         "retry_in": "Connection lost, trying again in {s} s (attempt {n} of {max})",
+        "server_retry_in": "The server is busy, trying again in {s} s (attempt {n} of {max})",
         "waiting_online": "Offline: sending resumes as soon as the network is back.",
         "rate_wait": "Many uploads right now: trying again in {s} s.",
         "gave_up": "The photo could not be sent. Check your connection and try again.",
@@ -165,19 +182,27 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 }
 
 ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
-    "fr": {
-        "consent_required": "Cochez la case d'accord pour envoyer votre photo.",
-        "invalid_field": "Un champ n'est pas valide (légende : 280 caractères au plus, nom : 60).",
-        "too_large": "Cette photo est trop lourde. Essayez une photo plus petite.",
-        "unsupported_type": "Ce format n'est pas accepté. Envoyez une photo JPEG, PNG, WebP "
-        "ou HEIC.",
-        "undecodable": "Cette photo est illisible ou abîmée. Essayez-en une autre.",
-        "too_many_pixels": "Cette photo est trop grande (trop de pixels). Essayez une photo "
-        "plus petite.",
-        "rate_limited": "Trop d'envois d'un coup. Patientez un peu puis réessayez.",
-        "not_found": "Photo introuvable, ou lien de reçu invalide.",
-        "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
-    },
+    "fr": _french(
+        {
+            "consent_required": "Cochez la case d'accord pour envoyer votre photo.",
+            "invalid_field": "Un champ n'est pas valide (légende : 280 caractères au plus, "
+            "nom : 60).",
+            "too_large": "Cette photo est trop lourde. Essayez une photo plus petite.",
+            "unsupported_type": "Ce format n'est pas accepté. Envoyez une photo JPEG, PNG, WebP "
+            "ou HEIC.",
+            "undecodable": "Cette photo est illisible ou abîmée. Essayez-en une autre.",
+            "too_many_pixels": "Cette photo est trop grande (trop de pixels). Essayez une photo "
+            "plus petite.",
+            "rate_limited": "Trop d'envois d'un coup. Patientez un peu puis réessayez.",
+            "not_found": "Photo introuvable, ou lien de reçu invalide.",
+            "busy": "Beaucoup de photos arrivent en ce moment. Réessayez dans un instant.",
+            "unauthorized": "Connectez-vous pour continuer.",
+            "forbidden": "Vous n'avez pas accès à cette action.",
+            "method_not_allowed": "Cette action n'est pas possible ici.",
+            "conflict": "Quelqu'un d'autre vient de modifier cette photo. Rechargez la page.",
+            "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
+        }
+    ),
     "en": {
         "consent_required": "Tick the consent box to send your photo.",
         "invalid_field": "A field is not valid (caption: 280 characters at most, name: 60).",
@@ -187,6 +212,11 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "too_many_pixels": "This photo is too big (too many pixels). Try a smaller one.",
         "rate_limited": "Too many uploads at once. Wait a little and try again.",
         "not_found": "Photo not found, or the receipt link is invalid.",
+        "busy": "Many photos are arriving right now. Try again in a moment.",
+        "unauthorized": "Sign in to continue.",
+        "forbidden": "You are not allowed to do this.",
+        "method_not_allowed": "This action is not possible here.",
+        "conflict": "Someone else has just changed this photo. Reload the page.",
         "internal": "The server ran into a problem. Try again in a moment.",
     },
 }

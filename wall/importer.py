@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -109,10 +110,16 @@ async def run_import(
     try:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("import", total=len(files))
-            for path in files:
-                progress.update(task, description=path.name[:32])
-                await _import_one(services, path, source, approve, report)
-                progress.advance(task)
+            pending = iter(files)
+
+            async def worker() -> None:
+                for path in pending:  # shared iterator: each file is taken once
+                    progress.update(task, description=path.name[:32])
+                    await _import_one(services, path, source, approve, report)
+                    progress.advance(task)
+
+            # Enough feeders to keep every pipeline worker busy while files are read.
+            await asyncio.gather(*(worker() for _ in range(services.pool.workers + 1)))
     finally:
         await services.stop()
     _print_report(console, report)

@@ -149,8 +149,11 @@
       const result = await postOnce(formData, key, ui.progress);
       if (result.status === 201 && result.body && result.body.id) return { ok: true, body: result.body };
       if (V.RETRYABLE_STATUSES.has(result.status) && attempt < V.MAX_ATTEMPTS) {
-        await countdown(V.RETRY_DELAYS_MS[attempt - 1], (s) =>
-          ui.status(fmt(T.retry_in, { s, n: attempt + 1, max: V.MAX_ATTEMPTS })),
+        // A busy server (503) says how long to wait; never retry sooner than that.
+        const asked = result.retryAfter ? retryAfterSeconds(result.retryAfter) * 1000 : 0;
+        const wording = result.status === 0 ? T.retry_in : T.server_retry_in;
+        await countdown(Math.max(V.RETRY_DELAYS_MS[attempt - 1], asked), (s) =>
+          ui.status(fmt(wording, { s, n: attempt + 1, max: V.MAX_ATTEMPTS })),
         );
         if (navigator.onLine === false) ui.status(T.waiting_online);
         await V.online();
