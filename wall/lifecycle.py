@@ -6,6 +6,8 @@ wall produces `photo.removed` at once.
 
 from __future__ import annotations
 
+import asyncio
+
 from wall.domain import Photo, PhotoStatus
 from wall.events import EventBus, PhotoApproved, PhotoDeleted, PhotoRejected, PhotoRemoved
 from wall.storage.base import Store
@@ -38,8 +40,8 @@ class PhotoLifecycle:
     async def delete(self, photo_id: str, actor: str, reason: str) -> Photo:
         """Tombstones the photo and wipes its files; raises `PhotoNotFound`."""
         before, unused = await self.store.photos.delete(photo_id, actor, reason)
-        for key in unused:
-            self.store.media.delete(key)
+        # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
+        await asyncio.to_thread(lambda: [self.store.media.delete(key) for key in unused])
         if before.is_public:
             self.bus.publish(PhotoRemoved(photo_id=photo_id, reason="deleted"))
         self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))

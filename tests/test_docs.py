@@ -1,0 +1,37 @@
+"""The README documents every setting: an office reads it, not the code."""
+
+import re
+from pathlib import Path
+
+from wall.config import Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _documented() -> dict[str, set[str]]:
+    text = README.read_text(encoding="utf-8")
+    block = text.split("```toml", 1)[1].split("```", 1)[0]
+    sections: dict[str, set[str]] = {}
+    current = ""
+    for line in block.splitlines():
+        if header := re.match(r"^\[(\w+)\]", line):
+            current = header.group(1)
+            sections[current] = set()
+        elif key := re.match(r"^(\w+)\s*=", line):
+            sections[current].add(key.group(1))
+    return sections
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    documented = _documented()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        assert model is not None
+        keys = set(model.model_fields)  # type: ignore[union-attr]
+        assert section in documented, f"[{section}] missing from README"
+        assert keys == documented[section], f"[{section}] differs: {keys ^ documented[section]}"
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    head = README.read_text(encoding="utf-8").split("## ", 1)[0]
+    assert "make run" in head and "make test" in head
