@@ -7,6 +7,7 @@ A crash in between leaves only unreferenced files, which start-up recovery remov
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class Submission:
     receipt_hash: str = ""
     consent: Consent | None = None
     source_ref: str = ""
+    idempotency_key: str = ""  # already bound to the contributor by the caller
 
 
 def new_photo_id() -> str:
@@ -98,9 +100,44 @@ class IngestService:
         self.spec = spec
         self.policy = policy
         self.detector = detector
+        self._in_flight: dict[str, asyncio.Future[Photo]] = {}
 
     async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
-        """Raises `Refused` (the file's fault) or `PoolBusy` (ours: try again later)."""
+        """Raises `Refused` (the file's fault) or `PoolBusy` (ours: try again later).
+
+        A retry carrying the idempotency key of an upload already taken (its reply was lost
+        on a weak network) gets that photo back, with the retry's receipt, instead of being
+        refused as its own duplicate.
+        """
+        key = submission.idempotency_key
+        if not key:
+            return await self._ingest(read, submission)
+        if key in self._in_flight:
+            photo = await asyncio.shield(self._in_flight[key])
+            return await self._replayed(photo, submission)
+        existing = await self.store.photos.find_by_idempotency_key(key)
+        if existing is not None:
+            return await self._replayed(existing, submission)
+        future: asyncio.Future[Photo] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            photo = await self._ingest(read, submission)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a lone first try must not log "never retrieved"
+            raise
+        else:
+            future.set_result(photo)
+        finally:
+            del self._in_flight[key]
+        return photo
+
+    async def _replayed(self, photo: Photo, submission: Submission) -> Photo:
+        if submission.receipt_hash:
+            await self.store.photos.set_receipt_hash(photo.id, submission.receipt_hash)
+        return photo
+
+    async def _ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
         processed, stored = await self.pool.run(
             lambda: _process_and_store(read, self.spec, self.detector, self.store.media)
         )
@@ -123,6 +160,7 @@ class IngestService:
             receipt_hash=submission.receipt_hash,
             consent=submission.consent,
             source_ref=submission.source_ref,
+            idempotency_key=submission.idempotency_key,
             status=status,
             reason=reason,
         )

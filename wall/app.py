@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wall import pages
@@ -18,6 +19,7 @@ from wall.errors import install_error_handlers
 from wall.services import Services
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 UPLOAD_PATHS = frozenset({"/api/photos"})
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -52,6 +54,16 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class VersionedStaticFiles(StaticFiles):
+    """Files asked for with `?v=<digest>` never change: phones may keep them all season."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if b"v=" in scope.get("query_string", b"") and response.status_code == 200:
+            response.headers["Cache-Control"] = IMMUTABLE_CACHE
+        return response
+
+
 def create_app(settings: Settings) -> FastAPI:
     services = Services.build(settings)
 
@@ -69,7 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for router in (photos.router, media.router, ops.router, wall_feed.router, pages.router):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimitMiddleware, limit=settings.upload.max_bytes, paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from wall.config import ConfigError, Settings, load_settings
+from wall.logs import install_redaction
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
 DEMO_DATA_DIR = Path("wall-data")
@@ -56,7 +57,9 @@ def _serve(settings: Settings) -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Visitor page:  http://{shown}:{port}/", flush=True)
     print(f"Data:          {settings.wall.data_dir.resolve()}", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
+    install_redaction()  # after uvicorn configured its loggers
+    uvicorn.Server(config).run()
     return 0
 
 

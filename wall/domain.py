@@ -111,5 +111,6 @@ class NewPhoto:
     receipt_hash: str = ""
     consent: Consent | None = None
     source_ref: str = ""
+    idempotency_key: str = ""
     status: PhotoStatus = PhotoStatus.PENDING
     reason: str = ""

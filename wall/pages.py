@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wall import i18n
+from wall.api.photos import MAX_AUTHOR, MAX_CAPTION
 from wall.config import Settings
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -27,9 +28,7 @@ STATIC_DIR = WEB_DIR / "static"
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600  # a returning visitor keeps their language all season
-CAPTION_MAX_CHARS = 280
-AUTHOR_MAX_CHARS = 60
-# Ids are opaque to this page; anything outside this shape cannot be a photo of ours.
+# Ids are opaque to this page (url-safe base64 today); anything else cannot be ours.
 PHOTO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 router = APIRouter()
@@ -100,7 +99,6 @@ def _render(
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["Referrer-Policy"] = "no-referrer"
     if chosen:
         response.set_cookie(
             LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE_S, samesite="lax", httponly=True
@@ -119,8 +117,8 @@ def upload_page(request: Request) -> HTMLResponse:
             "consent": i18n.consent_text(lang, settings.wall.name, season),
             "consent_version": i18n.CONSENT_VERSION,
             "max_bytes": settings.upload.max_bytes,
-            "caption_max": CAPTION_MAX_CHARS,
-            "author_max": AUTHOR_MAX_CHARS,
+            "caption_max": MAX_CAPTION,
+            "author_max": MAX_AUTHOR,
         }
 
     return _render(request, "upload.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
@@ -22,7 +23,7 @@ from wall.clients import client_address
 from wall.deps import ServicesDep
 from wall.domain import Consent, Photo, PhotoStatus, utcnow
 from wall.errors import ApiError, request_language
-from wall.i18n import CONSENT_VERSION
+from wall.i18n import CONSENT_VERSION, normalise_language
 from wall.instance import token_hash, token_matches
 from wall.schemas import PhotoStatusOut, UploadAccepted
 from wall.storage.base import PhotoNotFound
@@ -38,6 +39,8 @@ CONSENT_YES = frozenset({"true", "on", "1", "yes"})
 RECEIPT_TOKEN_BYTES = 24
 BUSY_RETRY_AFTER_S = "5"  # the pool drains ~30 photos in that time on two cores
 UPLOAD_SOURCE = "upload"
+SHORT_FIELD = 32  # consent_version, lang
+MAX_IDEMPOTENCY_KEY = 128
 
 
 def clean_text(raw: str, limit: int, field: str) -> str:
@@ -58,16 +61,31 @@ def _text_field(form: FormData, name: str, limit: int) -> str:
     return clean_text(value, limit, name)
 
 
-def _consent(form: FormData, lang: str) -> Consent:
+def _short_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip()[:SHORT_FIELD] if isinstance(value, str) else ""
+
+
+def _consent(form: FormData, request_lang: str) -> Consent:
+    """What was agreed to: the text version and the language the page showed it in."""
     value = form.get("consent")
     if not isinstance(value, str) or value.strip().lower() not in CONSENT_YES:
         raise ApiError(400, "consent_required", field="consent")
-    version = form.get("consent_version")
     return Consent(
         given_at=utcnow(),
-        text_version=version if isinstance(version, str) and version else CONSENT_VERSION,
-        language=lang,
+        text_version=_short_field(form, "consent_version") or CONSENT_VERSION,
+        language=normalise_language(_short_field(form, "lang")) or request_lang,
     )
+
+
+def idempotency_key(request: Request, contributor: str) -> str:
+    """The client's Idempotency-Key, bound to the client so that keys cannot collide."""
+    raw = request.headers.get("idempotency-key", "").strip()
+    if not raw:
+        return ""
+    if len(raw) > MAX_IDEMPOTENCY_KEY or not raw.isprintable():
+        raise ApiError(400, "invalid_field", field="Idempotency-Key")
+    return hashlib.sha256(f"{contributor}\0{raw}".encode()).hexdigest()
 
 
 def _reader(upload: UploadFile, max_bytes: int) -> bytes:
@@ -96,7 +114,7 @@ def _accepted(photo: Photo, token: str) -> JSONResponse:
 
 
 async def _ingest_form(
-    services: ServicesDep, form: FormData, contributor: str, lang: str
+    services: ServicesDep, form: FormData, contributor: str, lang: str, idempotency: str
 ) -> JSONResponse:
     consent = _consent(form, lang)
     caption = _text_field(form, "caption", MAX_CAPTION)
@@ -112,6 +130,7 @@ async def _ingest_form(
         contributor=contributor,
         receipt_hash=token_hash(token),
         consent=consent,
+        idempotency_key=idempotency,
     )
     max_bytes = services.settings.upload.max_bytes
     photo = await services.ingest.ingest(lambda: _reader(upload, max_bytes), submission)
@@ -129,6 +148,8 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
         raise ApiError(
             429, "rate_limited", {"Retry-After": services.upload_limiter.retry_after(wait)}
         )
+    contributor = services.secrets.pseudonym(address)
+    idempotency = idempotency_key(request, contributor)
     started = time.perf_counter()
     metrics.ingest_in_flight.inc()
     try:
@@ -136,7 +157,7 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
             max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
         ) as form:
             response = await _ingest_form(
-                services, form, services.secrets.pseudonym(address), request_language(request)
+                services, form, contributor, request_language(request), idempotency
             )
     except BodyTooLarge:
         metrics.uploads.labels("too_large").inc()

@@ -45,6 +45,12 @@ class PhotoRepository(Protocol):
 
     async def find_by_sha256(self, sha256: str) -> Photo | None: ...
 
+    async def find_by_idempotency_key(self, key: str) -> Photo | None: ...
+
+    async def set_receipt_hash(self, photo_id: str, receipt_hash: str) -> None:
+        """A retried upload gets a fresh receipt: the first reply never reached anyone."""
+        ...
+
     async def transition(
         self,
         photo_id: str,

@@ -117,8 +117,8 @@ def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
     conn.execute(
         "INSERT INTO photos (id, status, source, source_ref, caption, author, contributor,"
         " created_at, updated_at, receipt_hash, consent_at, consent_version, consent_lang,"
-        " sha256, phash, mean_lab, signals, flags, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " sha256, phash, mean_lab, signals, flags, reason, idempotency_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             new.id,
             new.status.value,
@@ -139,6 +139,7 @@ def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
             json.dumps(signals),
             json.dumps(list(new.flags)),
             new.reason,
+            new.idempotency_key,
         ),
     )
     conn.executemany(
@@ -181,6 +182,24 @@ class SqlitePhotoRepository:
             return _load(conn, row[0]) if row else None
 
         return await self.db.read(query)
+
+    async def find_by_idempotency_key(self, key: str) -> Photo | None:
+        def query(conn: sqlite3.Connection) -> Photo | None:
+            row = conn.execute(
+                "SELECT id FROM photos WHERE idempotency_key = ? AND status != 'deleted'",
+                (key,),
+            ).fetchone()
+            return _load(conn, row[0]) if row else None
+
+        return await self.db.read(query)
+
+    async def set_receipt_hash(self, photo_id: str, receipt_hash: str) -> None:
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE photos SET receipt_hash = ? WHERE id = ?", (receipt_hash, photo_id)
+            )
+
+        await self.db.write(update)
 
     async def transition(
         self,

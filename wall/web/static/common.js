@@ -12,7 +12,13 @@ window.WallVisitor = (() => {
   const FETCH_TIMEOUT_MS = 20000;
   const RECEIPTS_KEY = "wall.receipts";
   const MAX_RECEIPTS = 20;
-  const STATUS_CODES = { 404: "not_found", 413: "too_large", 415: "unsupported_type", 429: "rate_limited" };
+  // When a proxy answers instead of the server, the body is not ours: name it by status.
+  const STATUS_CODES = {
+    404: "not_found",
+    413: "too_large",
+    415: "unsupported_type",
+    429: "rate_limited",
+  };
 
   const $ = (id) => document.getElementById(id);
   const pageData = JSON.parse($("page-data").textContent);

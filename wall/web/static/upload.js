@@ -60,7 +60,8 @@
       const url = URL.createObjectURL(file);
       const img = new Image();
       const close = () => URL.revokeObjectURL(url);
-      img.onload = () => resolve({ source: img, width: img.naturalWidth, height: img.naturalHeight, close });
+      img.onload = () =>
+        resolve({ source: img, width: img.naturalWidth, height: img.naturalHeight, close });
       img.onerror = () => {
         close();
         resolve(null);
@@ -147,7 +148,9 @@
       ui.progress(0);
       ui.status(attempt === 1 ? T.uploading : T.retrying);
       const result = await postOnce(formData, key, ui.progress);
-      if (result.status === 201 && result.body && result.body.id) return { ok: true, body: result.body };
+      if (result.status === 201 && result.body && result.body.id) {
+        return { ok: true, body: result.body };
+      }
       if (V.RETRYABLE_STATUSES.has(result.status) && attempt < V.MAX_ATTEMPTS) {
         // A busy server (503) says how long to wait; never retry sooner than that.
         const asked = result.retryAfter ? retryAfterSeconds(result.retryAfter) * 1000 : 0;
@@ -222,6 +225,9 @@
       $("error-box").hidden = true;
       $("preview").hidden = !file;
       $("pick-text").textContent = file ? T.change_photo : T.choose_photo;
+      // Choosing is the first step, then sending is: one bright button at a time.
+      $("pick-label").classList.toggle("button-primary", !file);
+      $("pick-label").classList.toggle("button-secondary", Boolean(file));
       if (!file) return;
       const img = $("preview-img");
       const note = $("preview-note");
@@ -264,7 +270,12 @@
     }
 
     function showReceipt(body) {
-      const receipt = { id: body.id, token: body.receipt_token, at: Date.now(), caption: caption.value };
+      const receipt = {
+        id: body.id,
+        token: body.receipt_token,
+        at: Date.now(),
+        caption: caption.value,
+      };
       receipts.add(receipt);
       let status = T.receipt_pending;
       if (body.status === "rejected") {
@@ -272,6 +283,9 @@
       }
       $("receipt-status").textContent = status;
       $("receipt-link").href = V.receiptUrl(receipt);
+      const shown = $("preview-img");
+      $("receipt-img").hidden = shown.hidden || !previewUrl;
+      if (previewUrl) $("receipt-img").src = previewUrl;
       $("progress-box").hidden = true;
       $("receipt-box").hidden = false;
       $("receipt-box").focus();

@@ -1,0 +1,76 @@
+"""Visitor texts: language choice, the consent sentence, and both languages kept in step."""
+
+from __future__ import annotations
+
+import pytest
+
+from wall import i18n
+
+CONTRACT_ERROR_CODES = {
+    "consent_required",
+    "invalid_field",
+    "too_large",
+    "unsupported_type",
+    "undecodable",
+    "too_many_pixels",
+    "rate_limited",
+    "not_found",
+    "internal",
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "accept", "expected"),
+    [
+        (None, None, None, "fr"),
+        ("en", "fr", "fr", "en"),  # an explicit choice wins
+        ("EN-gb", None, None, "en"),
+        ("de", "en", "fr", "en"),  # an unsupported choice falls through to the cookie
+        (None, "en", "fr-FR", "en"),
+        (None, None, "en-US,en;q=0.9,fr;q=0.8", "en"),
+        (None, None, "de-DE, fr;q=0.3, en;q=0.5", "en"),  # by q-value, not order
+        (None, None, "en;q=0, fr;q=0.1", "fr"),  # q=0 means "not this one"
+        (None, None, "de, it", "fr"),
+        (None, None, "*", "fr"),
+        (None, None, "en;q=banana, ;;;,", "fr"),  # junk costs nothing and changes nothing
+    ],
+)
+def test_pick_language(
+    query: str | None, cookie: str | None, accept: str | None, expected: str
+) -> None:
+    assert i18n.pick_language(query, cookie, accept) == expected
+
+
+def test_both_languages_have_every_text_and_error() -> None:
+    assert i18n.TEXTS["fr"].keys() == i18n.TEXTS["en"].keys()
+    assert i18n.ERROR_MESSAGES["fr"].keys() == i18n.ERROR_MESSAGES["en"].keys()
+    assert CONTRACT_ERROR_CODES <= i18n.ERROR_MESSAGES["fr"].keys()
+
+
+def test_error_message_falls_back_to_the_generic_one() -> None:
+    assert i18n.error_message("too_large", "en").startswith("This photo is too heavy")
+    assert i18n.error_message("no_such_code", "fr") == i18n.ERROR_MESSAGES["fr"]["internal"]
+    assert i18n.error_message("too_large", "xx") == i18n.ERROR_MESSAGES["fr"]["too_large"]
+
+
+def test_consent_names_the_wall_and_the_season() -> None:
+    season = i18n.season_text("fr", "06-01", "09-30")
+    assert season == "du 1er juin au 30 septembre"
+    text = i18n.consent_text("fr", "Mur des Quais", season)
+    assert text.startswith("J'ai pris cette photo, les personnes reconnaissables")
+    assert "j'ai 15 ans ou plus" in text and "Mur des Quais" in text and season in text
+    english = i18n.consent_text("en", "Quay Wall", i18n.season_text("en", "06-01", "09-30"))
+    assert "I am 15 or older" in english and "from 1 June to 30 September" in english
+
+
+def test_season_with_years() -> None:
+    assert i18n.season_text("en", "2026-06-01", "2026-09-30") == "from 1 June to 30 September 2026"
+    assert i18n.season_text("fr", "2026-12-01", "2027-01-31") == (
+        "du 1er décembre 2026 au 31 janvier 2027"
+    )
+
+
+def test_french_punctuation_never_starts_a_line() -> None:
+    assert i18n.TEXTS["fr"]["thanks"] == "Merci\u00a0!"
+    for text in i18n.TEXTS["fr"].values():
+        assert " :" not in text and " ?" not in text and " !" not in text
