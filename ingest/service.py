@@ -164,6 +164,16 @@ class IngestService:
             status=status,
             reason=reason,
         )
-        photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")
+        async with self.store.media_refs:
+            photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")
+            await self._restore_missing(processed, stored)
         self.bus.publish(_event_for(photo))
         return photo
+
+    async def _restore_missing(self, processed: Processed, stored: tuple[Rendition, ...]) -> None:
+        """A delete of an identical photo may have unlinked a file we found existing."""
+        media = self.store.media
+        encoded = {r.kind: r.data for r in processed.renditions}
+        missing = [r for r in stored if not media.exists(r.key)]
+        if missing:
+            await asyncio.to_thread(lambda: [media.put(encoded[r.kind], "jpg") for r in missing])

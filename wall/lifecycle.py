@@ -39,9 +39,10 @@ class PhotoLifecycle:
 
     async def delete(self, photo_id: str, actor: str, reason: str) -> Photo:
         """Tombstones the photo and wipes its files; raises `PhotoNotFound`."""
-        before, unused = await self.store.photos.delete(photo_id, actor, reason)
-        # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
-        await asyncio.to_thread(lambda: [self.store.media.delete(key) for key in unused])
+        async with self.store.media_refs:
+            before, unused = await self.store.photos.delete(photo_id, actor, reason)
+            # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
+            await asyncio.to_thread(lambda: [self.store.media.delete(key) for key in unused])
         if before.is_public:
             self.bus.publish(PhotoRemoved(photo_id=photo_id, reason="deleted"))
         self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))

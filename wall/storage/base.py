@@ -6,8 +6,9 @@ rows go through `PhotoRepository`, bytes through `MediaStore`; nothing else leak
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -101,6 +102,9 @@ class Store:
 
     photos: PhotoRepository
     media: MediaStore
+    # Held while a row starts or stops naming media files: content-addressed files are
+    # shared, so "is this key still used?" and "a new row uses it" must not interleave.
+    media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def recover(self) -> dict[str, int]:
         """After a crash: drop half-written temp files and media no row refers to.
