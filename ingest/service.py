@@ -19,7 +19,7 @@ from ingest.workers import WorkerPool
 from moderation.policy import Policy
 from wall.config import Settings
 from wall.domain import Consent, NewPhoto, Photo, PhotoStatus, Rendition
-from wall.events import Event, EventBus, PhotoApproved, PhotoPending, PhotoRejected
+from wall.events import EventBus, PhotoCreated
 from wall.storage.base import MediaStore, Store
 
 log = logging.getLogger(__name__)
@@ -74,14 +74,6 @@ def _process_and_store(
         for r in processed.renditions
     )
     return processed, stored
-
-
-def _event_for(photo: Photo) -> Event:
-    if photo.status is PhotoStatus.APPROVED:
-        return PhotoApproved(photo_id=photo.id)
-    if photo.status is PhotoStatus.REJECTED:
-        return PhotoRejected(photo_id=photo.id, reason=photo.reason)
-    return PhotoPending(photo_id=photo.id, source=photo.source)
 
 
 class IngestService:
@@ -155,7 +147,9 @@ class IngestService:
             phash=processed.phash,
             mean_lab=processed.mean_lab,
             signals=processed.signals,
-            flags=self.policy.flags(processed.signals),
+            flags=self.policy.flags(
+                processed.signals, submission.caption, submission.author, processed.phash
+            ),
             renditions=stored,
             receipt_hash=submission.receipt_hash,
             consent=submission.consent,
@@ -167,7 +161,9 @@ class IngestService:
         async with self.store.media_refs:
             photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")
             await self._restore_missing(processed, stored)
-        self.bus.publish(_event_for(photo))
+        if photo.status is not PhotoStatus.REJECTED:
+            self.policy.remember(photo.id, photo.phash)
+        self.bus.publish(PhotoCreated(photo=photo))
         return photo
 
     async def _restore_missing(self, processed: Processed, stored: tuple[Rendition, ...]) -> None:

@@ -3,6 +3,8 @@ the queue. Flags inform; only exact duplicates are refused outright."""
 
 from __future__ import annotations
 
+from moderation.blocklist import Blocklist, builtin_terms
+from moderation.near_duplicates import NearDuplicateIndex
 from wall.config import ModerationSection
 from wall.domain import PhotoStatus, Signals
 
@@ -12,8 +14,13 @@ FACE_HEAVY_AREA = 0.15  # faces cover this share of the picture: a portrait, not
 class Policy:
     def __init__(self, settings: ModerationSection) -> None:
         self.settings = settings
+        terms = list(settings.caption_blocklist)
+        if settings.builtin_blocklist:
+            terms += builtin_terms()
+        self.blocklist = Blocklist(terms)
+        self.near_duplicates = NearDuplicateIndex()
 
-    def flags(self, signals: Signals) -> tuple[str, ...]:
+    def quality_flags(self, signals: Signals) -> list[str]:
         s = self.settings
         found = []
         if signals.sharpness < s.blur_threshold:
@@ -26,7 +33,23 @@ class Policy:
             found.append("faces")
         if signals.face_area >= FACE_HEAVY_AREA:
             found.append("face_heavy")
+        return found
+
+    def flags(
+        self, signals: Signals, caption: str = "", author: str = "", phash: int = 0
+    ) -> tuple[str, ...]:
+        found = self.quality_flags(signals)
+        if self.blocklist.matches(caption) or self.blocklist.matches(author):
+            found.append("blocklist")
+        nearest = self.near_duplicates.nearest(phash) if phash else None
+        if nearest is not None and nearest[1] <= self.settings.duplicate_distance:
+            found.append("near_duplicate")
         return tuple(found)
+
+    def remember(self, photo_id: str, phash: int) -> None:
+        """Index an accepted photo, so that its near-copies are flagged from now on."""
+        if phash:
+            self.near_duplicates.add(photo_id, phash)
 
     def initial_status(self, source: str) -> PhotoStatus:
         if source in self.settings.auto_approve_sources:

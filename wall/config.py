@@ -55,6 +55,9 @@ class UploadSection(_Section):
     max_bytes: int = Field(25 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     max_pixels: int = Field(50_000_000, ge=10_000, le=400_000_000)
     rate_limit_per_minute: int = Field(10, ge=1, le=100_000)
+    max_pending_per_contributor: int = Field(
+        20, ge=1, le=1_000_000, description="more waiting photos from one visitor: 429"
+    )
 
 
 class IngestSection(_Section):
@@ -78,6 +81,13 @@ class ModerationSection(_Section):
     min_long_edge: int = Field(800, ge=1, description="smaller photos are flagged tiny")
     duplicate_distance: int = Field(6, ge=0, le=64)
     caption_blocklist: list[str] = Field(default_factory=list)
+    builtin_blocklist: bool = Field(True, description="also flag the shipped FR/EN lists")
+    session_idle_minutes: int = Field(
+        720, ge=1, le=7 * 24 * 60, description="a moderator session unused this long ends"
+    )
+    session_max_hours: int = Field(
+        24, ge=1, le=24 * 90, description="no session outlives this, used or not"
+    )
 
 
 class ScheduleSection(_Section):

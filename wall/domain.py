@@ -114,3 +114,16 @@ class NewPhoto:
     idempotency_key: str = ""
     status: PhotoStatus = PhotoStatus.PENDING
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who did what to which photo, when and why: what an operator reviews after a night."""
+
+    at: datetime
+    photo_id: str
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str

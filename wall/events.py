@@ -1,22 +1,20 @@
 """The spine: one stream of small events, fanned out to bounded per-subscriber queues.
 
-A subscriber that falls behind is told to resynchronise (it gets a `Resync` marker and
-its backlog is dropped); the publisher never blocks on a slow socket.
+Events carry the photo as it is after the change, so no subscriber reads the database per
+event. A subscriber that falls behind is told to resynchronise (it gets a `Resync` marker
+and its backlog is dropped); the publisher never blocks on a slow socket.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-from wall.domain import utcnow
+from wall.domain import Photo, PhotoStatus, utcnow
 
-log = logging.getLogger(__name__)
-
-SUBSCRIBER_QUEUE_LIMIT = 256  # a tablet or display this far behind is better off with a snapshot
+SUBSCRIBER_QUEUE_LIMIT = 1024  # a socket this far behind is better off with a snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,39 +22,34 @@ class Event:
     name: ClassVar[str] = "event"
     at: str = field(default_factory=lambda: utcnow().isoformat(), kw_only=True)
 
-    def payload(self) -> dict[str, Any]:
-        return {"type": self.name, **asdict(self)}
+
+@dataclass(frozen=True, slots=True)
+class PhotoCreated(Event):
+    """A photo entered the system: pending, or auto-approved, or auto-rejected."""
+
+    name: ClassVar[str] = "photo.created"
+    photo: Photo
 
 
 @dataclass(frozen=True, slots=True)
-class PhotoPending(Event):
-    name: ClassVar[str] = "photo.pending"
-    photo_id: str
-    source: str
+class PhotoChanged(Event):
+    """A decision (or its undo) moved a photo from `before` to `photo.status`."""
 
+    name: ClassVar[str] = "photo.changed"
+    photo: Photo
+    before: PhotoStatus
+    actor: str
+    reason: str = ""
 
-@dataclass(frozen=True, slots=True)
-class PhotoRejected(Event):
-    name: ClassVar[str] = "photo.rejected"
-    photo_id: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoApproved(Event):
-    name: ClassVar[str] = "photo.approved"
-    photo_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoRemoved(Event):
-    name: ClassVar[str] = "photo.removed"
-    photo_id: str
-    reason: str
+    @property
+    def left_wall(self) -> bool:
+        return self.before is PhotoStatus.APPROVED and not self.photo.is_public
 
 
 @dataclass(frozen=True, slots=True)
 class PhotoDeleted(Event):
+    """Erased by its contributor or by retention: only a tombstone remains."""
+
     name: ClassVar[str] = "photo.deleted"
     photo_id: str
     was_public: bool
@@ -113,4 +106,3 @@ class EventBus:
         self.published += 1
         for sub in list(self._subscribers):
             sub.offer(event)
-        log.debug("event %s", event.payload())

@@ -1,7 +1,7 @@
 """Photo transitions after ingest: each one stored with its audit row, then published.
 
 Moderation decisions and contributor deletes both come through here, so every way off the
-wall produces `photo.removed` at once.
+wall is one event that the display feed turns into `photo.removed` at once.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from wall.domain import Photo, PhotoStatus
-from wall.events import EventBus, PhotoApproved, PhotoDeleted, PhotoRejected, PhotoRemoved
+from wall.events import EventBus, PhotoChanged, PhotoDeleted
 from wall.storage.base import Store
 
 
@@ -25,16 +25,15 @@ class PhotoLifecycle:
         actor: str,
         reason: str = "",
         expected_version: int | None = None,
+        undo: bool = False,
     ) -> Photo:
+        """Raises `PhotoNotFound`, `VersionConflict` or `InvalidTransition`."""
         before, after = await self.store.photos.transition(
-            photo_id, to, actor, reason, expected_version
+            photo_id, to, actor, reason, expected_version, undo
         )
-        if after.status is PhotoStatus.APPROVED:
-            self.bus.publish(PhotoApproved(photo_id=photo_id))
-        elif after.status is PhotoStatus.REJECTED:
-            self.bus.publish(PhotoRejected(photo_id=photo_id, reason=reason))
-        if before.is_public and not after.is_public:
-            self.bus.publish(PhotoRemoved(photo_id=photo_id, reason=reason))
+        self.bus.publish(
+            PhotoChanged(photo=after, before=before.status, actor=actor, reason=reason)
+        )
         return after
 
     async def delete(self, photo_id: str, actor: str, reason: str) -> Photo:
@@ -43,7 +42,5 @@ class PhotoLifecycle:
             before, unused = await self.store.photos.delete(photo_id, actor, reason)
             # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
             await asyncio.to_thread(lambda: [self.store.media.delete(key) for key in unused])
-        if before.is_public:
-            self.bus.publish(PhotoRemoved(photo_id=photo_id, reason="deleted"))
         self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
         return before

@@ -38,6 +38,7 @@ MAX_FORM_FIELDS = 12
 CONSENT_YES = frozenset({"true", "on", "1", "yes"})
 RECEIPT_TOKEN_BYTES = 24
 BUSY_RETRY_AFTER_S = "5"  # the pool drains ~30 photos in that time on two cores
+FLOOD_RETRY_AFTER_S = "300"  # until moderators catch up with this visitor's photos
 UPLOAD_SOURCE = "upload"
 SHORT_FIELD = 32  # consent_version, lang
 MAX_IDEMPOTENCY_KEY = 128
@@ -149,6 +150,12 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
             429, "rate_limited", {"Retry-After": services.upload_limiter.retry_after(wait)}
         )
     contributor = services.secrets.pseudonym(address)
+    if (
+        await services.store.photos.pending_count(contributor)
+        >= settings.upload.max_pending_per_contributor
+    ):
+        metrics.uploads.labels("flood").inc()
+        raise ApiError(429, "rate_limited", {"Retry-After": FLOOD_RETRY_AFTER_S})
     idempotency = idempotency_key(request, contributor)
     started = time.perf_counter()
     metrics.ingest_in_flight.inc()

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from wall.domain import (
+    AuditEntry,
     Consent,
     NewPhoto,
     Photo,
@@ -31,6 +32,11 @@ ALLOWED = {
     PhotoStatus.REMOVED: {PhotoStatus.APPROVED},
     PhotoStatus.REJECTED: {PhotoStatus.APPROVED},
     PhotoStatus.DELETED: set(),
+}
+UNDO = {
+    PhotoStatus.APPROVED: {PhotoStatus.PENDING},
+    PhotoStatus.REJECTED: {PhotoStatus.PENDING},
+    PhotoStatus.REMOVED: {PhotoStatus.APPROVED},
 }
 
 
@@ -208,21 +214,25 @@ class SqlitePhotoRepository:
         actor: str,
         reason: str = "",
         expected_version: int | None = None,
+        undo: bool = False,
     ) -> tuple[Photo, Photo]:
+        allowed = UNDO if undo else ALLOWED
+
         def change(conn: sqlite3.Connection) -> tuple[Photo, Photo]:
             before = _load(conn, photo_id)
-            if before is None:
+            if before is None or before.status is PhotoStatus.DELETED:
                 raise PhotoNotFound(photo_id)
             if expected_version is not None and before.version != expected_version:
                 raise VersionConflict(photo_id)
-            if to not in ALLOWED[before.status]:
+            if to not in allowed.get(before.status, set()):
                 raise InvalidTransition(f"{before.status} → {to}")
             conn.execute(
                 "UPDATE photos SET status = ?, version = version + 1, updated_at = ?, reason = ?"
                 " WHERE id = ?",
                 (to.value, utcnow().isoformat(), reason, photo_id),
             )
-            _audit(conn, photo_id, actor, to.value, before.status.value, to.value, reason)
+            action = f"undo:{to.value}" if undo else to.value
+            _audit(conn, photo_id, actor, action, before.status.value, to.value, reason)
             after = _load(conn, photo_id)
             assert after is not None
             return before, after
@@ -254,7 +264,13 @@ class SqlitePhotoRepository:
         return await self.db.write(tombstone)
 
     async def list(
-        self, status: PhotoStatus | None, limit: int, offset: int = 0, source: str | None = None
+        self,
+        status: PhotoStatus | None,
+        limit: int,
+        offset: int = 0,
+        source: str | None = None,
+        flag: str | None = None,
+        newest_first: bool = False,
     ) -> PhotoPage:
         def query(conn: sqlite3.Connection) -> PhotoPage:
             where, args = [], []
@@ -264,14 +280,59 @@ class SqlitePhotoRepository:
             if source is not None:
                 where.append("source = ?")
                 args.append(source)
+            if flag is not None:
+                where.append("EXISTS (SELECT 1 FROM json_each(photos.flags) WHERE value = ?)")
+                args.append(flag)
             clause = f"WHERE {' AND '.join(where)}" if where else ""
+            # Approved photos by the time they were approved; the queue by arrival.
+            key = "updated_at" if status is PhotoStatus.APPROVED else "created_at"
+            order = f"{key} DESC, id DESC" if newest_first else f"{key}, id"
             total = conn.execute(f"SELECT COUNT(*) FROM photos {clause}", args).fetchone()[0]
             ids = conn.execute(
-                f"SELECT id FROM photos {clause} ORDER BY created_at, id LIMIT ? OFFSET ?",
+                f"SELECT id FROM photos {clause} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
             photos = [p for (pid,) in ids if (p := _load(conn, pid)) is not None]
             return PhotoPage(photos=photos, total=total)
+
+        return await self.db.read(query)
+
+    async def pending_count(self, contributor: str) -> int:
+        def query(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM photos WHERE contributor = ? AND status = 'pending'",
+                (contributor,),
+            ).fetchone()
+            return int(row[0])
+
+        return await self.db.read(query)
+
+    async def perceptual_hashes(self) -> list[tuple[str, int]]:
+        def query(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+            rows = conn.execute(
+                "SELECT id, phash FROM photos WHERE status != 'deleted' AND sha256 != ''"
+            )
+            return [(pid, value & 0xFFFF_FFFF_FFFF_FFFF) for pid, value in rows]
+
+        return await self.db.read(query)
+
+    async def audit_log(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+        def query(conn: sqlite3.Connection) -> list[AuditEntry]:
+            rows = conn.execute(
+                "SELECT * FROM audit ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+            )
+            return [
+                AuditEntry(
+                    at=datetime.fromisoformat(r["at"]),
+                    photo_id=r["photo_id"] or "",
+                    actor=r["actor"],
+                    action=r["action"],
+                    from_status=r["from_status"] or "",
+                    to_status=r["to_status"] or "",
+                    reason=r["reason"],
+                )
+                for r in rows
+            ]
 
         return await self.db.read(query)
 

@@ -1,0 +1,41 @@
+"""In-memory index of perceptual hashes: one vectorised XOR + popcount over all photos.
+
+A million 64-bit hashes are 8 MB and a query costs about a millisecond (numpy's
+`bitwise_count`), so no external index is needed at the scale of one town's summer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INITIAL_CAPACITY = 1024
+
+
+class NearDuplicateIndex:
+    def __init__(self) -> None:
+        self._hashes = np.zeros(INITIAL_CAPACITY, dtype=np.uint64)
+        self._ids: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def load(self, pairs: list[tuple[str, int]]) -> None:
+        self._ids = [pid for pid, _ in pairs]
+        capacity = max(INITIAL_CAPACITY, 2 * len(pairs))
+        self._hashes = np.zeros(capacity, dtype=np.uint64)
+        self._hashes[: len(pairs)] = np.array([h for _, h in pairs], dtype=np.uint64)
+
+    def add(self, photo_id: str, phash: int) -> None:
+        if len(self._ids) == len(self._hashes):
+            self._hashes = np.concatenate([self._hashes, np.zeros_like(self._hashes)])
+        self._hashes[len(self._ids)] = np.uint64(phash)
+        self._ids.append(photo_id)
+
+    def nearest(self, phash: int) -> tuple[str, int] | None:
+        """The closest photo and its Hamming distance, or None when the index is empty."""
+        count = len(self._ids)
+        if count == 0:
+            return None
+        distances = np.bitwise_count(self._hashes[:count] ^ np.uint64(phash))
+        best = int(np.argmin(distances))
+        return self._ids[best], int(distances[best])

@@ -1,0 +1,87 @@
+"""What the moderation API and socket say about a photo: everything a moderator weighs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from wall.domain import AuditEntry, Photo
+from wall.schemas import media_urls
+
+MAX_REASON = 200
+
+
+class ModPhoto(BaseModel):
+    id: str
+    status: str
+    source: str
+    caption: str
+    author: str
+    flags: list[str]
+    urls: dict[str, str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    reason: str
+    source_ref: str
+    signals: dict[str, Any]
+
+    @classmethod
+    def of(cls, photo: Photo) -> ModPhoto:
+        signals = photo.signals
+        return cls(
+            id=photo.id,
+            status=photo.status.value,
+            source=photo.source,
+            caption=photo.caption,
+            author=photo.author,
+            flags=list(photo.flags),
+            urls=media_urls(photo),
+            version=photo.version,
+            created_at=photo.created_at,
+            updated_at=photo.updated_at,
+            reason=photo.reason,
+            source_ref=photo.source_ref,
+            signals={k: getattr(signals, k) for k in signals.__dataclass_fields__}
+            if signals
+            else {},
+        )
+
+
+class QueuePage(BaseModel):
+    photos: list[ModPhoto]
+    total: int
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approve", "reject", "remove"]
+    reason: str = Field("", max_length=MAX_REASON)
+    version: int = Field(ge=1)
+
+
+class AuditEntryOut(BaseModel):
+    at: datetime
+    photo_id: str
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+        return cls(
+            at=entry.at,
+            photo_id=entry.photo_id,
+            actor=entry.actor,
+            action=entry.action,
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            reason=entry.reason,
+        )
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryOut]

@@ -1,0 +1,32 @@
+"""What the display feed says about each event: `photo.approved` and `photo.removed`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wall.domain import PhotoStatus
+from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync
+from wall.schemas import WallPhoto
+
+
+def _approved(photo_payload: WallPhoto) -> dict[str, Any]:
+    return {"type": "photo.approved", "photo": photo_payload.model_dump(mode="json")}
+
+
+def _removed(photo_id: str) -> dict[str, Any]:
+    return {"type": "photo.removed", "photo_id": photo_id}
+
+
+async def translate_for_display(event: Event) -> list[dict[str, Any]]:
+    if isinstance(event, PhotoCreated) and event.photo.is_public:
+        return [_approved(WallPhoto.of(event.photo))]
+    if isinstance(event, PhotoChanged):
+        if event.photo.is_public and event.before is not PhotoStatus.APPROVED:
+            return [_approved(WallPhoto.of(event.photo))]
+        if event.left_wall:
+            return [_removed(event.photo.id)]
+    if isinstance(event, PhotoDeleted) and event.was_public:
+        return [_removed(event.photo_id)]
+    if isinstance(event, Resync):
+        return [{"type": "resync"}]
+    return []
