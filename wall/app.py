@@ -11,8 +11,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from moderation import api as moderation_api
+from moderation import auth_api
+from moderation import pages as moderation_pages
 from wall import pages
-from wall.api import media, ops, photos, wall_feed
+from wall.api import display_ws, media, ops, photos, wall_feed
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers
@@ -79,8 +82,24 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = services
     app.state.settings = settings
     install_error_handlers(app)
-    for router in (photos.router, media.router, ops.router, wall_feed.router, pages.router):
+    for router in (
+        photos.router,
+        media.router,
+        ops.router,
+        wall_feed.router,
+        display_ws.router,
+        auth_api.router,
+        moderation_api.router,
+        pages.router,
+        moderation_pages.router,
+    ):
         app.include_router(router)
+    # Before "/static", which would otherwise take these paths too.
+    app.mount(
+        moderation_pages.STATIC_URL,
+        VersionedStaticFiles(directory=moderation_pages.STATIC_DIR),
+        name="moderation-static",
+    )
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimitMiddleware, limit=settings.upload.max_bytes, paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeadersMiddleware)

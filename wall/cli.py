@@ -1,4 +1,4 @@
-"""The `wall` command: serve, import, demo."""
+"""The `wall` command: serve, import, demo, user."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="server with sample photos, on ./wall-data")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
+
+    user = sub.add_parser("user", help="moderator and operator accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create an account; password from stdin or prompted")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["moderator", "operator"], required=True)
     return parser
 
 
@@ -70,11 +76,39 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.accepted or not report.refused else 1
 
 
+def _user_add(settings: Settings, args: argparse.Namespace) -> int:
+    from moderation.accounts import AccountError, Role
+    from moderation.bootstrap import (
+        PasswordInputError,
+        account_error_text,
+        add_account,
+        read_new_password,
+    )
+
+    try:
+        password = read_new_password(sys.stdin)
+        asyncio.run(add_account(settings, args.name, Role(args.role), password))
+    except PasswordInputError as exc:
+        print(f"wall user add: {exc}", file=sys.stderr)
+        return 2
+    except AccountError as exc:
+        print(f"wall user add: {account_error_text(exc)}", file=sys.stderr)
+        return 2
+    print("created")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
+    from moderation.bootstrap import ensure_demo_moderator
     from wall.importer import seed_samples
 
     settings = _settings(args, wall={"data_dir": str(DEMO_DATA_DIR)})
     asyncio.run(seed_samples(settings, SAMPLES_DIR))
+    login = ensure_demo_moderator(settings)
+    host, port = settings.server.host, settings.server.port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    moderation = f"Moderation: http://{shown}:{port}/moderate"
+    print(f"{moderation} — login {login[0]} / {login[1]}" if login else moderation, flush=True)
     return _serve(settings)
 
 
@@ -91,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(_settings(args), args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "user":
+            return _user_add(_settings(args), args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

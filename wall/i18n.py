@@ -31,6 +31,11 @@ def _french(table: dict[str, str]) -> dict[str, str]:
     return {key: _typeset_french(text) for key, text in table.items()}
 
 
+def typeset_french(table: dict[str, str]) -> dict[str, str]:
+    """The same typesetting for the other pages' text tables (moderation, console)."""
+    return _french(table)
+
+
 CONSENT_TEMPLATES: Final[dict[str, str]] = {
     "fr": _typeset_french(
         "J'ai pris cette photo, les personnes reconnaissables ont donné leur accord, "
@@ -200,6 +205,15 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "forbidden": "Vous n'avez pas accès à cette action.",
             "method_not_allowed": "Cette action n'est pas possible ici.",
             "conflict": "Quelqu'un d'autre vient de modifier cette photo. Rechargez la page.",
+            "bad_credentials": "Nom d'utilisateur ou mot de passe incorrect.",
+            "too_many_attempts": "Trop d'essais de connexion. Patientez avant de réessayer.",
+            "csrf": "Requête refusée par sécurité. Rechargez la page puis recommencez.",
+            "invalid_username": "Nom d'utilisateur invalide : 1 à 40 lettres, chiffres, "
+            "« _ », « . » ou « - ».",
+            "weak_password": "Mot de passe trop court : 10 caractères au moins.",
+            "account_exists": "Ce nom d'utilisateur est déjà pris.",
+            "account_not_found": "Compte introuvable.",
+            "self_disable": "Vous ne pouvez pas désactiver votre propre compte.",
             "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
         }
     ),
@@ -217,6 +231,14 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "forbidden": "You are not allowed to do this.",
         "method_not_allowed": "This action is not possible here.",
         "conflict": "Someone else has just changed this photo. Reload the page.",
+        "bad_credentials": "Wrong username or password.",
+        "too_many_attempts": "Too many sign-in attempts. Wait before trying again.",
+        "csrf": "Request refused for security. Reload the page and try again.",
+        "invalid_username": "Invalid username: 1 to 40 letters, digits, “_”, “.” or “-”.",
+        "weak_password": "Password too short: at least 10 characters.",
+        "account_exists": "This username is already taken.",
+        "account_not_found": "Account not found.",
+        "self_disable": "You cannot disable your own account.",
         "internal": "The server ran into a problem. Try again in a moment.",
     },
 }

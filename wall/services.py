@@ -8,11 +8,17 @@ from dataclasses import dataclass
 from ingest.faces import FaceDetector
 from ingest.service import IngestService, pipeline_spec
 from ingest.workers import WorkerPool
+from moderation.accounts import AccountService
+from moderation.live import ModerationTranslator
 from moderation.policy import Policy
+from moderation.sessions import SessionManager
+from moderation.undo import UndoLedger
 from wall.config import Settings
+from wall.display_feed import translate_for_display
 from wall.events import EventBus
 from wall.instance import InstanceSecrets
 from wall.lifecycle import PhotoLifecycle
+from wall.live import LiveFeed
 from wall.metrics import Metrics
 from wall.ratelimit import RateLimiter
 from wall.storage import open_embedded_store
@@ -32,6 +38,12 @@ class Services:
     lifecycle: PhotoLifecycle
     upload_limiter: RateLimiter
     metrics: Metrics
+    undo: UndoLedger
+    moderation_translator: ModerationTranslator
+    moderation_feed: LiveFeed
+    display_feed: LiveFeed
+    accounts: AccountService
+    sessions: SessionManager
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -43,9 +55,11 @@ class Services:
         ingest = IngestService(
             store, bus, pool, pipeline_spec(settings), Policy(settings.moderation), detector
         )
+        moderation_translator = ModerationTranslator(store)
+        instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
         return cls(
             settings=settings,
-            secrets=InstanceSecrets(data_dir, settings.wall.display_token),
+            secrets=instance_secrets,
             store=store,
             bus=bus,
             pool=pool,
@@ -53,13 +67,24 @@ class Services:
             lifecycle=PhotoLifecycle(store, bus),
             upload_limiter=RateLimiter(settings.upload.rate_limit_per_minute),
             metrics=Metrics(),
+            undo=UndoLedger(),
+            moderation_translator=moderation_translator,
+            moderation_feed=LiveFeed("moderation", bus, moderation_translator),
+            display_feed=LiveFeed("display", bus, translate_for_display),
+            accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
+            sessions=SessionManager.from_settings(store.accounts, settings.moderation),
         )
 
     async def start(self) -> None:
+        self.ingest.policy.near_duplicates.load(await self.store.photos.perceptual_hashes())
         recovered = await self.store.recover()
         if any(recovered.values()):
             log.warning("recovered after an unclean stop: %s", recovered)
+        self.moderation_feed.start()
+        self.display_feed.start()
 
     async def stop(self) -> None:
+        await self.display_feed.stop()
+        await self.moderation_feed.stop()
         self.pool.close()
         await self.store.photos.close()

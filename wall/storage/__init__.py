@@ -6,6 +6,7 @@ from pathlib import Path
 
 from wall.storage.base import Store
 from wall.storage.media import FileMediaStore
+from wall.storage.sqlite_accounts import SqliteAccountRepository
 from wall.storage.sqlite_db import Database
 from wall.storage.sqlite_photos import SqlitePhotoRepository
 
@@ -13,4 +14,8 @@ from wall.storage.sqlite_photos import SqlitePhotoRepository
 def open_embedded_store(data_dir: Path) -> Store:
     """SQLite database and media files under `data_dir`: the default, and the demo's."""
     db = Database(data_dir / "wall.sqlite3")
-    return Store(photos=SqlitePhotoRepository(db), media=FileMediaStore(data_dir / "media"))
+    return Store(
+        photos=SqlitePhotoRepository(db),
+        media=FileMediaStore(data_dir / "media"),
+        accounts=SqliteAccountRepository(db),
+    )

@@ -7,12 +7,14 @@ rows go through `PhotoRepository`, bytes through `MediaStore`; nothing else leak
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from wall.domain import NewPhoto, Photo, PhotoStatus
+from wall.domain import AuditEntry, NewPhoto, Photo, PhotoStatus
 
 
 class StorageError(Exception):
@@ -59,8 +61,13 @@ class PhotoRepository(Protocol):
         actor: str,
         reason: str = "",
         expected_version: int | None = None,
+        undo: bool = False,
     ) -> tuple[Photo, Photo]:
-        """Returns (before, after); the audit row is written in the same transaction."""
+        """Returns (before, after); the audit row is written in the same transaction.
+
+        `undo` allows the way back of a decision (approved/rejected → pending,
+        removed → approved), which no fresh decision may take.
+        """
         ...
 
     async def delete(self, photo_id: str, actor: str, reason: str) -> tuple[Photo, list[str]]:
@@ -68,12 +75,116 @@ class PhotoRepository(Protocol):
         ...
 
     async def list(
-        self, status: PhotoStatus | None, limit: int, offset: int = 0, source: str | None = None
+        self,
+        status: PhotoStatus | None,
+        limit: int,
+        offset: int = 0,
+        source: str | None = None,
+        flag: str | None = None,
+        newest_first: bool = False,
     ) -> PhotoPage: ...
+
+    async def pending_count(self, contributor: str) -> int:
+        """Photos of one contributor still waiting: a flood shows here first."""
+        ...
+
+    async def perceptual_hashes(self) -> list[tuple[str, int]]:
+        """(id, pHash) of every photo not deleted: the near-duplicate index is built from it."""
+        ...
+
+    async def audit_log(self, limit: int, offset: int = 0) -> list[AuditEntry]: ...
 
     async def media_keys_in_use(self) -> set[str]: ...
 
     async def close(self) -> None: ...
+
+
+def username_key(username: str) -> str:
+    """The form names are compared in: "Ana", "ANA" and a decomposed "Ana" are one account."""
+    return unicodedata.normalize("NFC", username).casefold()
+
+
+class AccountExists(StorageError):
+    pass
+
+
+class AccountNotFound(StorageError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """An account as stored; `role` is the role's value ("moderator" | "operator")."""
+
+    username: str
+    role: str
+    password_hash: str
+    created_at: datetime
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A live session joined with its (enabled) account: one read answers "who is this?"."""
+
+    username: str
+    role: str
+    csrf_token: str
+    created_at: datetime
+    last_seen: datetime
+    expires_at: datetime
+
+
+class AccountRepository(Protocol):
+    """Accounts, sessions and failed logins. Usernames compare case-insensitively (NFC,
+    casefold); sessions are looked up by the hash of their cookie value, never the value."""
+
+    async def add_account(self, username: str, role: str, password_hash: str) -> AccountRecord:
+        """Raises `AccountExists` when the name is taken (in any case)."""
+        ...
+
+    async def get_account(self, username: str) -> AccountRecord | None: ...
+
+    async def list_accounts(self) -> list[AccountRecord]: ...
+
+    async def count_accounts(self) -> int: ...
+
+    async def set_password_hash(self, username: str, password_hash: str) -> None: ...
+
+    async def set_disabled(self, username: str, disabled: bool) -> AccountRecord:
+        """Disabling also ends the account's sessions. Raises `AccountNotFound`."""
+        ...
+
+    async def add_session(
+        self, id_hash: str, username: str, csrf_token: str, now: datetime, expires_at: datetime
+    ) -> None:
+        """Also forgets sessions already expired at `now`: the table stays small."""
+        ...
+
+    async def get_session(self, id_hash: str) -> SessionRecord | None:
+        """None when unknown or its account is disabled; expiry is the caller's call."""
+        ...
+
+    async def touch_session(
+        self, id_hash: str, last_seen: datetime, expires_at: datetime
+    ) -> None: ...
+
+    async def delete_session(self, id_hash: str) -> None: ...
+
+    async def record_failure(
+        self, keys: Sequence[str], at: datetime, forget_before: datetime
+    ) -> int:
+        """Marks one failed attempt under each key; returns the attempt's id. Marks older
+        than `forget_before` are dropped on the way."""
+        ...
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        """The key's failure times at or after `since`, oldest first."""
+        ...
+
+    async def cancel_attempt(self, attempt: int) -> None: ...
+
+    async def clear_failures(self, key: str) -> None: ...
 
 
 class MediaStore(Protocol):
@@ -102,6 +213,7 @@ class Store:
 
     photos: PhotoRepository
     media: MediaStore
+    accounts: AccountRepository
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -1,0 +1,245 @@
+"""Moderator and operator accounts: argon2id passwords and a brake on password guessing.
+
+A login costs one argon2 verification (~0.1 s of CPU, 64 MiB), so verifications run off the
+event loop, a few at a time. Unknown names are verified against a dummy hash, so the answer
+time does not tell which names exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from wall.domain import utcnow
+from wall.storage.base import (
+    AccountExists,
+    AccountNotFound,
+    AccountRecord,
+    AccountRepository,
+    username_key,
+)
+
+USERNAME_PATTERN = re.compile(r"[\w.-]{1,40}")
+MIN_PASSWORD_CHARS = 10  # what an operator can type on a tablet, yet out of guessing reach
+MAX_PASSWORD_CHARS = 1024  # argon2 takes any length; a megabyte "password" is an attack
+
+# Guessing brake: this many failures for one name, or from one client, within the window
+# lock further tries; each failure beyond doubles the lock, up to the cap. 5 tries per
+# 15 minutes leaves a person room for typos and a guesser ~500 tries a day at most.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+FIRST_LOCKOUT_S = 60.0
+MAX_LOCKOUT_S = 15 * 60.0
+# Concurrent argon2 computations: each takes 64 MiB and a core; a login burst must not
+# take the server's memory or all its cores from the uploads.
+HASH_CONCURRENCY = 2
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    OPERATOR = "operator"
+
+    def includes(self, needed: Role) -> bool:
+        """An operator may do everything a moderator may."""
+        return _RANK[self] >= _RANK[needed]
+
+
+_RANK = {Role.MODERATOR: 1, Role.OPERATOR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who is acting: what the route handlers and the audit log see."""
+
+    username: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """An account as operators list it (never with its hash)."""
+
+    username: str
+    role: Role
+    created_at: datetime
+    disabled: bool
+
+
+class AccountError(Exception):
+    """A refusal with the API error code that names it."""
+
+    code = "invalid_field"
+    status = 400
+
+
+class InvalidUsername(AccountError):
+    code = "invalid_username"
+
+
+class WeakPassword(AccountError):
+    code = "weak_password"
+
+
+class UsernameTaken(AccountError):
+    code = "account_exists"
+    status = 409
+
+
+class UnknownAccount(AccountError):
+    code = "account_not_found"
+    status = 404
+
+
+class BadCredentials(AccountError):
+    code = "bad_credentials"
+    status = 401
+
+
+class TooManyAttempts(AccountError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(f"retry after {retry_after_s:.0f} s")
+        self.retry_after_s = retry_after_s
+
+    @property
+    def retry_after(self) -> str:
+        return str(max(1, math.ceil(self.retry_after_s)))
+
+
+def normalise_username(raw: str) -> str:
+    """NFC, 1 to 40 letters, digits, `_`, `.` or `-`; raises `InvalidUsername`."""
+    name = unicodedata.normalize("NFC", raw.strip())
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise InvalidUsername(raw)
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise WeakPassword(f"at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise WeakPassword(f"at most {MAX_PASSWORD_CHARS} characters")
+
+
+def lockout_left(failures: list[datetime], now: datetime) -> float:
+    """Seconds until one more try is allowed, given the recent failures (oldest first)."""
+    if len(failures) < MAX_FAILURES:
+        return 0.0
+    beyond = min(len(failures) - MAX_FAILURES, 16)  # 2**16 minutes is far past the cap
+    lock_s = min(FIRST_LOCKOUT_S * 2**beyond, MAX_LOCKOUT_S)
+    until = failures[-1] + timedelta(seconds=lock_s)
+    return max(0.0, (until - now).total_seconds())
+
+
+def _summary(record: AccountRecord) -> AccountSummary:
+    return AccountSummary(
+        username=record.username,
+        role=Role(record.role),
+        created_at=record.created_at,
+        disabled=record.disabled,
+    )
+
+
+class AccountService:
+    def __init__(
+        self,
+        repo: AccountRepository,
+        pseudonym: Callable[[str], str] = lambda client: client,
+        hasher: PasswordHasher | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.repo = repo
+        self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+        self._pseudonym = pseudonym  # client addresses are not kept in the database
+        self._clock = clock
+        self._hash_slots = asyncio.Semaphore(HASH_CONCURRENCY)
+        self._attempt_gate = asyncio.Lock()  # check-then-mark is one step for concurrent tries
+        self._dummy_hash: str | None = None
+
+    async def _run_hasher(self, fn: Callable[[], str | bool]) -> str | bool:
+        async with self._hash_slots:
+            return await asyncio.to_thread(fn)
+
+    async def hash_password(self, password: str) -> str:
+        result = await self._run_hasher(lambda: self.hasher.hash(password))
+        assert isinstance(result, str)
+        return result
+
+    def _verify_now(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def _verify(self, password_hash: str | None, password: str) -> bool:
+        """None (an unknown name) spends a verification's time too, then fails."""
+        if password_hash is None and self._dummy_hash is None:
+            self._dummy_hash = await self.hash_password(secrets.token_urlsafe(16))
+        target = password_hash or self._dummy_hash or ""
+        verified = await self._run_hasher(lambda: self._verify_now(target, password))
+        return password_hash is not None and bool(verified)
+
+    async def create(self, username: str, role: Role, password: str) -> AccountSummary:
+        name = normalise_username(username)
+        check_password(password)
+        password_hash = await self.hash_password(password)
+        try:
+            record = await self.repo.add_account(name, role.value, password_hash)
+        except AccountExists as exc:
+            raise UsernameTaken(name) from exc
+        return _summary(record)
+
+    async def list_accounts(self) -> list[AccountSummary]:
+        return [_summary(record) for record in await self.repo.list_accounts()]
+
+    async def count(self) -> int:
+        return await self.repo.count_accounts()
+
+    async def set_disabled(self, username: str, disabled: bool) -> AccountSummary:
+        """Disabling ends the account's open sessions at once."""
+        try:
+            return _summary(await self.repo.set_disabled(username, disabled))
+        except AccountNotFound as exc:
+            raise UnknownAccount(username) from exc
+
+    async def _lockout_left(self, keys: list[str], now: datetime) -> float:
+        since = now - FAILURE_WINDOW
+        waits = [lockout_left(await self.repo.failures_since(key, since), now) for key in keys]
+        return max(waits)
+
+    async def authenticate(self, username: str, password: str, client: str) -> Account:
+        """The account, or `BadCredentials` / `TooManyAttempts` (checked before the password,
+        so a locked name reveals nothing about its password)."""
+        user_key = "user:" + username_key(username)[:200]
+        keys = [user_key, "client:" + self._pseudonym(client)]
+        async with self._attempt_gate:
+            now = self._clock()
+            wait = await self._lockout_left(keys, now)
+            if wait > 0:
+                raise TooManyAttempts(wait)
+            # Marked as failed before verifying: parallel guesses see each other's marks.
+            attempt = await self.repo.record_failure(keys, now, now - FAILURE_WINDOW)
+        record = await self.repo.get_account(username) if len(username) <= 200 else None
+        stored_hash = record.password_hash if record else None
+        if len(password) > MAX_PASSWORD_CHARS:
+            stored_hash = None  # never verify a megabyte; still take a verification's time
+        verified = await self._verify(stored_hash, password[:MAX_PASSWORD_CHARS])
+        if record is None or not verified or record.disabled:
+            raise BadCredentials(username)
+        await self.repo.cancel_attempt(attempt)
+        await self.repo.clear_failures(user_key)
+        if self.hasher.check_needs_rehash(record.password_hash):
+            await self.repo.set_password_hash(record.username, await self.hash_password(password))
+        return Account(username=record.username, role=Role(record.role))

@@ -1,0 +1,114 @@
+"""The moderation API of the contract: the queue, decisions, undo, the audit log, the socket."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, WebSocket
+
+from moderation.auth import CurrentModerator, CurrentOperator, websocket_account
+from moderation.schemas import AuditEntryOut, AuditPage, DecisionIn, ModPhoto, QueuePage
+from moderation.undo import UndoExpired
+from wall.deps import ServicesDep
+from wall.domain import PhotoStatus
+from wall.errors import ApiError
+from wall.services import Services
+from wall.storage.base import InvalidTransition, PhotoNotFound, VersionConflict
+
+router = APIRouter()
+
+CLOSE_UNAUTHORIZED = 4401
+TARGET = {
+    "approve": PhotoStatus.APPROVED,
+    "reject": PhotoStatus.REJECTED,
+    "remove": PhotoStatus.REMOVED,
+}
+
+
+@router.get("/api/moderation/queue", response_model=QueuePage)
+async def queue(
+    _: CurrentModerator,
+    services: ServicesDep,
+    status: PhotoStatus = PhotoStatus.PENDING,
+    limit: Annotated[int, Query(ge=0, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    flag: Annotated[str | None, Query(max_length=32)] = None,
+    order: Annotated[str, Query(pattern="^(oldest|newest)$")] = "oldest",
+) -> QueuePage:
+    page = await services.store.photos.list(
+        status, limit, offset, source, flag, newest_first=order == "newest"
+    )
+    return QueuePage(photos=[ModPhoto.of(p) for p in page.photos], total=page.total)
+
+
+@router.post("/api/moderation/photos/{photo_id}/decision", response_model=ModPhoto)
+async def decide(
+    photo_id: str, decision: DecisionIn, account: CurrentModerator, services: ServicesDep
+) -> ModPhoto:
+    current = await services.store.photos.get(photo_id)
+    if current is None or current.status is PhotoStatus.DELETED:
+        raise ApiError(404, "not_found")
+    try:
+        after = await services.lifecycle.transition(
+            photo_id,
+            TARGET[decision.decision],
+            account.username,
+            decision.reason.strip(),
+            expected_version=decision.version,
+        )
+    except PhotoNotFound:
+        raise ApiError(404, "not_found") from None
+    except (VersionConflict, InvalidTransition):
+        raise ApiError(409, "conflict") from None
+    services.undo.record(account.username, photo_id, current.status, after.version)
+    return ModPhoto.of(after)
+
+
+@router.post("/api/moderation/undo", response_model=ModPhoto)
+async def undo(account: CurrentModerator, services: ServicesDep) -> ModPhoto:
+    try:
+        last = services.undo.take(account.username)
+    except UndoExpired:
+        raise ApiError(409, "undo_expired") from None
+    if last is None:
+        raise ApiError(404, "not_found")
+    try:
+        after = await services.lifecycle.transition(
+            last.photo_id,
+            last.before,
+            account.username,
+            "undo",
+            expected_version=last.version_after,
+            undo=True,
+        )
+    except PhotoNotFound:
+        raise ApiError(404, "not_found") from None
+    except (VersionConflict, InvalidTransition):
+        raise ApiError(409, "conflict") from None
+    return ModPhoto.of(after)
+
+
+@router.get("/api/moderation/audit", response_model=AuditPage)
+async def audit(
+    _: CurrentOperator,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditPage:
+    entries = await services.store.photos.audit_log(limit, offset)
+    return AuditPage(entries=[AuditEntryOut.of(e) for e in entries])
+
+
+@router.websocket("/ws/moderation")
+async def moderation_socket(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    if await websocket_account(websocket) is None:
+        await websocket.close(code=CLOSE_UNAUTHORIZED)
+        return
+    await websocket.accept()
+
+    async def hello() -> list[dict[str, Any]]:
+        return [{"type": "hello", "backlog": await services.moderation_translator.backlog()}]
+
+    await services.moderation_feed.serve(websocket, hello)

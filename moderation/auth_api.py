@@ -1,0 +1,113 @@
+"""Sign-in, sign-out and "who am I" (`/api/auth/*`), and operators' account management."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+
+from moderation.account_schemas import AccountIn, AccountList, AccountOut, LoginIn, SessionOut
+from moderation.accounts import AccountError, BadCredentials, TooManyAttempts
+from moderation.auth import (
+    SESSION_COOKIE,
+    CurrentOperator,
+    CurrentSession,
+    SameOrigin,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from wall.clients import client_address
+from wall.deps import ServicesDep
+from wall.errors import ApiError
+from wall.storage.base import username_key
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+NO_STORE = "no-store"  # replies carrying the CSRF token stay out of every cache
+
+
+def api_error(exc: AccountError) -> ApiError:
+    headers = {"Retry-After": exc.retry_after} if isinstance(exc, TooManyAttempts) else None
+    return ApiError(exc.status, exc.code, headers=headers)
+
+
+@router.post("/api/auth/login", response_model=SessionOut, dependencies=[SameOrigin])
+async def login(
+    body: LoginIn, request: Request, response: Response, services: ServicesDep
+) -> SessionOut:
+    client = client_address(request, services.settings.server.trusted_proxies)
+    try:
+        account = await services.accounts.authenticate(body.username, body.password, client)
+    except TooManyAttempts as exc:
+        log.warning("sign-in locked for %.0f s (too many failures)", exc.retry_after_s)
+        raise api_error(exc) from None
+    except BadCredentials as exc:
+        raise api_error(exc) from None
+    cookie_value, session = await services.sessions.open(account)
+    max_age_s = int(services.sessions.max_age.total_seconds())
+    set_session_cookie(response, cookie_value, services.settings, max_age_s)
+    response.headers["Cache-Control"] = NO_STORE
+    log.info("%s signed in (%s)", account.username, account.role.value)
+    return SessionOut.of(session)
+
+
+@router.post("/api/auth/logout", status_code=204)
+async def logout(request: Request, _: CurrentSession, services: ServicesDep) -> Response:
+    await services.sessions.close(request.cookies.get(SESSION_COOKIE))
+    response = Response(status_code=204)
+    clear_session_cookie(response, services.settings)
+    return response
+
+
+@router.get("/api/auth/me", response_model=SessionOut)
+async def me(session: CurrentSession, response: Response) -> SessionOut:
+    response.headers["Cache-Control"] = NO_STORE
+    return SessionOut.of(session)
+
+
+@router.get("/api/accounts", response_model=AccountList)
+async def list_accounts(_: CurrentOperator, services: ServicesDep) -> AccountList:
+    accounts = await services.accounts.list_accounts()
+    return AccountList(accounts=[AccountOut.of(a) for a in accounts])
+
+
+@router.post("/api/accounts", response_model=AccountOut, status_code=201)
+async def create_account(
+    body: AccountIn, operator: CurrentOperator, services: ServicesDep
+) -> AccountOut:
+    try:
+        created = await services.accounts.create(body.username, body.role, body.password)
+    except AccountError as exc:
+        raise api_error(exc) from None
+    log.info("%s created the %s account %s", operator.username, created.role, created.username)
+    return AccountOut.of(created)
+
+
+async def _set_disabled(
+    username: str, disabled: bool, operator_name: str, services: ServicesDep
+) -> AccountOut:
+    try:
+        changed = await services.accounts.set_disabled(username, disabled)
+    except AccountError as exc:
+        raise api_error(exc) from None
+    verb = "disabled" if disabled else "enabled"
+    log.info("%s %s the account %s", operator_name, verb, changed.username)
+    return AccountOut.of(changed)
+
+
+@router.post("/api/accounts/{username}/disable", response_model=AccountOut)
+async def disable_account(
+    username: str, operator: CurrentOperator, services: ServicesDep
+) -> AccountOut:
+    """Ends the account's sessions at once. Not one's own: the last operator stays in."""
+    if username_key(username) == username_key(operator.username):
+        raise ApiError(409, "self_disable")
+    return await _set_disabled(username, True, operator.username, services)
+
+
+@router.post("/api/accounts/{username}/enable", response_model=AccountOut)
+async def enable_account(
+    username: str, operator: CurrentOperator, services: ServicesDep
+) -> AccountOut:
+    return await _set_disabled(username, False, operator.username, services)
