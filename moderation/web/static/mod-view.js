@@ -1,0 +1,137 @@
+// Moderation page: drawing the state (card, strips, counters). No decisions are taken here.
+// Everything a contributor wrote (caption, author, source) goes in as text, never as markup.
+"use strict";
+
+window.Mod.View = (() => {
+  const { $, T, fmt, el, safeUrl, lang } = window.Mod;
+  const NEXT_STRIP_SIZE = 4;
+
+  const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" });
+
+  /** "21:42, il y a 3 min": the time of arrival, and how long it has waited. */
+  function timeWords(iso) {
+    const at = Date.parse(iso);
+    if (Number.isNaN(at)) return "";
+    const minutes = Math.round((at - Date.now()) / 60000);
+    let ago = T.just_now;
+    if (minutes <= -60) ago = relative.format(Math.round(minutes / 60), "hour");
+    else if (minutes <= -1) ago = relative.format(minutes, "minute");
+    return fmt(T.received, { time: clock.format(at), ago });
+  }
+
+  const sourceLabel = (source) => T[`source_${source}`] || String(source || "");
+  const flagLabel = (flag) => T[`flag_${flag}`] || String(flag);
+
+  function backlog(count) {
+    const box = $("backlog");
+    box.hidden = false;
+    if (count === 0) box.textContent = T.backlog_zero;
+    else if (count === 1) box.textContent = T.backlog_one;
+    else box.textContent = fmt(T.backlog, { n: count });
+    box.classList.toggle("calm", count === 0);
+  }
+
+  function connection(connected) {
+    $("conn").hidden = connected;
+  }
+
+  function badges(list, flags) {
+    list.replaceChildren(
+      ...(Array.isArray(flags) ? flags : []).map((flag) =>
+        el("li", `badge flag-${String(flag).replace(/[^a-z_]/g, "")}`, flagLabel(flag)),
+      ),
+    );
+  }
+
+  let shownId = null;
+
+  /** The big card for the oldest photo, or the empty state. */
+  function card(photo, { loading, filtered }) {
+    $("queue-loading").hidden = !loading || Boolean(photo);
+    $("card").hidden = !photo;
+    $("empty").hidden = Boolean(photo) || loading;
+    $("approve").disabled = !photo;
+    $("reject").disabled = !photo;
+    if (!photo) {
+      shownId = null;
+      $("empty-text").textContent = filtered ? T.empty_filtered : T.empty;
+      $("clear-filters").hidden = !filtered;
+      return;
+    }
+    if (photo.id !== shownId) {
+      shownId = photo.id;
+      const img = $("card-img");
+      img.removeAttribute("src"); // no stale photo while the next one loads
+      img.src = safeUrl(photo.urls && photo.urls.display);
+      $("card").dataset.photoId = photo.id;
+    }
+    badges($("card-flags"), photo.flags);
+    const caption = typeof photo.caption === "string" ? photo.caption.trim() : "";
+    $("card-caption").textContent = caption || T.no_caption;
+    $("card-caption").classList.toggle("muted", !caption);
+    const author = typeof photo.author === "string" ? photo.author.trim() : "";
+    $("card-author").textContent = author ? fmt(T.by, { name: author }) : T.anonymous;
+    $("card-source").textContent = sourceLabel(photo.source);
+    $("card-time").textContent = timeWords(photo.created_at);
+    $("card-time").dateTime = typeof photo.created_at === "string" ? photo.created_at : "";
+  }
+
+  function thumb(photo) {
+    const img = el("img");
+    img.alt = ""; // a reminder of a photo described elsewhere (the card, the toast)
+    img.loading = "lazy";
+    img.draggable = false;
+    img.src = safeUrl(photo.urls && photo.urls.thumb);
+    return img;
+  }
+
+  /** Keeps one <li> per photo id across renders, so thumbs do not reload on every event. */
+  function keyed(list, photos, build, update) {
+    const known = new Map([...list.children].map((li) => [li.dataset.photoId, li]));
+    const items = photos.map((photo) => {
+      const li = known.get(photo.id) || build(photo);
+      li.dataset.photoId = photo.id;
+      update(li, photo);
+      return li;
+    });
+    list.replaceChildren(...items);
+  }
+
+  function nextStrip(queue) {
+    const upcoming = queue.slice(1, 1 + NEXT_STRIP_SIZE);
+    const build = (photo) => {
+      const li = el("li", "thumb");
+      li.append(thumb(photo));
+      li.append(el("ul", "badges mini"));
+      return li;
+    };
+    keyed($("next-strip"), upcoming, build, (li, photo) => badges(li.lastChild, photo.flags));
+    const more = queue.length - 1 - upcoming.length;
+    if (more > 0) $("next-strip").append(el("li", "thumb more", fmt(T.next_more, { n: more })));
+    $("next-strip").closest(".strip-box").classList.toggle("is-empty", upcoming.length === 0);
+  }
+
+  /** The "on the wall now" strip; `armedId` is the photo whose Retirer awaits its 2nd tap. */
+  function wallStrip(photos, armedId, onRemove) {
+    const build = (photo) => {
+      const li = el("li", "thumb");
+      li.append(thumb(photo));
+      const button = el("button", "remove");
+      button.type = "button";
+      button.addEventListener("click", () => onRemove(li.dataset.photoId));
+      li.append(button);
+      return li;
+    };
+    const update = (li, photo) => {
+      const button = li.querySelector("button.remove");
+      const armed = photo.id === armedId;
+      button.textContent = armed ? T.remove_confirm : T.remove;
+      button.classList.toggle("armed", armed);
+    };
+    keyed($("wall-strip"), photos, build, update);
+    $("wall-empty").hidden = photos.length > 0;
+  }
+
+  return { backlog, connection, card, nextStrip, wallStrip, timeWords };
+})();
