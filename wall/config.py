@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -90,6 +90,42 @@ class ModerationSection(_Section):
     )
 
 
+LAYOUTS = ("mosaic", "spotlight", "photomosaic")
+
+
+class DisplaySection(_Section):
+    """What `wall display` shows and how: the renderer reads only this section and [wall]."""
+
+    server_url: str = Field("http://127.0.0.1:8000", description="where the server's feed is")
+    size: str = Field("1920x1080", pattern=r"^\d{2,5}x\d{2,5}$")
+    fps: int = Field(60, ge=1, le=240)
+    vsync: bool = True
+    fullscreen: bool = False
+    playlist: list[str] = Field(default_factory=lambda: list(LAYOUTS), min_length=1)
+    layout_seconds: float = Field(90.0, ge=5, le=3600, description="time on each layout")
+    rotation_max_minutes: float = Field(10.0, ge=0.5, le=240)
+    contributor_share: float = Field(0.25, gt=0, le=1, description="max share of the screen")
+    cta_fr: str = "Envoyez vos photos ! Scannez le code"
+    cta_en: str = "Send us your photos! Scan the code"
+    qr_target: str = Field("", description="empty: [wall] public_url")
+    target_image: str = Field("", description="photomosaic picture; empty: the shipped default")
+    cache_dir: str = Field("", description="empty: <data_dir>/display-cache")
+    cache_max_mb: int = Field(2048, ge=16, le=1_000_000)
+
+    @field_validator("playlist")
+    @classmethod
+    def _known_layouts(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in LAYOUTS]
+        if unknown:
+            raise ValueError(f"unknown layouts {unknown}; choose from {list(LAYOUTS)}")
+        return value
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        width, height = self.size.split("x")
+        return int(width), int(height)
+
+
 class ScheduleSection(_Section):
     """The season the consent text names (the nightly schedule comes with the show issue)."""
 
@@ -112,6 +148,7 @@ class Settings(BaseSettings):
     upload: UploadSection = UploadSection()
     ingest: IngestSection = IngestSection()
     moderation: ModerationSection = ModerationSection()
+    display: DisplaySection = DisplaySection()
     schedule: ScheduleSection = ScheduleSection()
 
     @classmethod

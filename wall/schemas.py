@@ -54,6 +54,7 @@ class WallPhoto(BaseModel):
     caption: str
     author: str
     source: str
+    contributor: str  # an opaque key, for fair share of the screen
     created_at: datetime
     approved_at: datetime
     width: int
@@ -69,6 +70,7 @@ class WallPhoto(BaseModel):
             caption=photo.caption,
             author=photo.author,
             source=photo.source,
+            contributor=photo.contributor or f"{photo.source}:{photo.id}",
             created_at=photo.created_at,
             approved_at=photo.updated_at,
             width=display.width if display else 0,
