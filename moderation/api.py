@@ -97,7 +97,7 @@ async def audit(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
     entries = await services.store.photos.audit_log(limit, offset)
-    return AuditPage(entries=[AuditEntryOut.of(e) for e in entries])
+    return AuditPage(entries=[AuditEntryOut.model_validate(e) for e in entries])
 
 
 @router.websocket("/ws/moderation")

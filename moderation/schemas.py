@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from wall.domain import AuditEntry, Photo
+from wall.domain import Photo
 from wall.schemas import media_urls
 
 MAX_REASON = 200
@@ -62,6 +62,10 @@ class DecisionIn(BaseModel):
 
 
 class AuditEntryOut(BaseModel):
+    """An `AuditEntry` on the wire (read from its attributes)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     at: datetime
     photo_id: str
     actor: str
@@ -69,18 +73,6 @@ class AuditEntryOut(BaseModel):
     from_status: str
     to_status: str
     reason: str
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryOut:
-        return cls(
-            at=entry.at,
-            photo_id=entry.photo_id,
-            actor=entry.actor,
-            action=entry.action,
-            from_status=entry.from_status,
-            to_status=entry.to_status,
-            reason=entry.reason,
-        )
 
 
 class AuditPage(BaseModel):
