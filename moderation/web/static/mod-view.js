@@ -45,6 +45,7 @@ window.Mod.View = (() => {
   }
 
   let shownId = null;
+  let shownAt = 0;
 
   /** The big card for the oldest photo, or the empty state. */
   function card(photo, { loading, filtered }) {
@@ -61,6 +62,7 @@ window.Mod.View = (() => {
     }
     if (photo.id !== shownId) {
       shownId = photo.id;
+      shownAt = performance.now();
       const img = $("card-img");
       img.removeAttribute("src"); // no stale photo while the next one loads
       img.src = safeUrl(photo.urls && photo.urls.display);
@@ -112,26 +114,47 @@ window.Mod.View = (() => {
     $("next-strip").closest(".strip-box").classList.toggle("is-empty", upcoming.length === 0);
   }
 
-  /** The "on the wall now" strip; `armedId` is the photo whose Retirer awaits its 2nd tap. */
-  function wallStrip(photos, armedId, onRemove) {
+  // "Retirer" takes a second tap on the same button within this: a dialog would take two
+  // hands, and one stray tap in a pocket must not take a photo off the wall.
+  const REMOVE_CONFIRM_MS = 3000;
+  const armed = { id: null, timer: 0 };
+
+  function paintRemove(li) {
+    const button = li.querySelector("button.remove");
+    const isArmed = li.dataset.photoId === armed.id;
+    button.textContent = isArmed ? T.remove_confirm : T.remove;
+    button.classList.toggle("armed", isArmed);
+  }
+
+  function arm(id) {
+    clearTimeout(armed.timer);
+    armed.id = id;
+    if (id) armed.timer = setTimeout(() => arm(null), REMOVE_CONFIRM_MS);
+    for (const li of $("wall-strip").children) paintRemove(li);
+  }
+
+  /** The "on the wall now" strip; `onRemove(id)` runs on the confirming second tap. */
+  function wallStrip(photos, onRemove) {
     const build = (photo) => {
       const li = el("li", "thumb");
       li.append(thumb(photo));
       const button = el("button", "remove");
       button.type = "button";
-      button.addEventListener("click", () => onRemove(li.dataset.photoId));
+      button.addEventListener("click", () => {
+        const id = li.dataset.photoId;
+        if (armed.id !== id) return arm(id);
+        arm(null);
+        onRemove(id);
+      });
       li.append(button);
       return li;
     };
-    const update = (li, photo) => {
-      const button = li.querySelector("button.remove");
-      const armed = photo.id === armedId;
-      button.textContent = armed ? T.remove_confirm : T.remove;
-      button.classList.toggle("armed", armed);
-    };
-    keyed($("wall-strip"), photos, build, update);
+    keyed($("wall-strip"), photos, build, paintRemove);
     $("wall-empty").hidden = photos.length > 0;
   }
 
-  return { backlog, connection, card, nextStrip, wallStrip, timeWords };
+  /** How long the photo on the card has been shown, in ms. */
+  const cardAge = () => performance.now() - shownAt;
+
+  return { backlog, connection, card, cardAge, nextStrip, wallStrip, timeWords };
 })();

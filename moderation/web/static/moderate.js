@@ -12,8 +12,9 @@
   const WALL_LIMIT = 30;
   const REFILL_BELOW = 5; // load more before the moderator runs out of loaded photos
   const UNDO_WINDOW_MS = 10000; // the server keeps a moderator's last decision undoable 10 s
-  const REMOVE_CONFIRM_MS = 3000; // a second tap on "Retirer" within this confirms
   const CLOCK_REFRESH_MS = 30000; // "il y a 3 min" stays true
+  // A double tap on a decision button must not decide the next photo, unseen, as well.
+  const DOUBLE_TAP_GUARD_MS = 350;
   const DECIDED_TOAST = {
     approve: "approved_toast",
     reject: "rejected_toast",
@@ -28,17 +29,15 @@
     wall: [], // approved photos, newest first
     filters: { source: "", flag: "" },
     inFlight: new Set(), // ids whose decision request has not answered yet
-    armedRemove: null,
     rejectTarget: null,
     queueSeq: 0,
     wallSeq: 0,
   };
-  let armTimer = 0;
 
   // --- Drawing -----------------------------------------------------------------------------------
 
   const isFiltered = () => Boolean(state.filters.source || state.filters.flag);
-  const renderWall = () => View.wallStrip(state.wall, state.armedRemove, onRemoveTap);
+  const renderWall = () => View.wallStrip(state.wall, removeFromWall);
 
   function render() {
     View.card(state.queue[0] || null, { loading: state.queueLoading, filtered: isFiltered() });
@@ -59,12 +58,28 @@
     loadWall();
   }
 
+  // Events that arrive while a list is loading may be missing from its answer (or be older
+  // than it): they are kept, and folded again into the list the load brings.
+  const loads = { running: 0, events: [] };
+
+  async function fetchList(params) {
+    loads.running += 1;
+    const mark = loads.events.length;
+    try {
+      const result = await get(`/api/moderation/queue?${params}`);
+      return { result, missed: loads.events.slice(mark) };
+    } finally {
+      loads.running -= 1;
+      if (loads.running === 0) loads.events = [];
+    }
+  }
+
   async function loadQueue() {
     const seq = ++state.queueSeq;
     const params = new URLSearchParams({ status: "pending", limit: String(QUEUE_LIMIT) });
     if (state.filters.source) params.set("source", state.filters.source);
     if (state.filters.flag) params.set("flag", state.filters.flag);
-    const result = await get(`/api/moderation/queue?${params}`);
+    const { result, missed } = await fetchList(params);
     if (seq !== state.queueSeq || !session.username) return; // a newer load, or signed out
     state.queueLoading = false;
     const page = result.body;
@@ -72,6 +87,7 @@
       state.queue = page.photos.filter((photo) => photo && !state.inFlight.has(photo.id));
       state.queueComplete = page.photos.length >= page.total;
       if (!isFiltered()) setBacklog(page.total);
+      for (const message of missed) foldEvent(message, false);
     } else if (result.status !== 401) {
       toast.show(failureText(result), { kind: "error" });
     }
@@ -82,11 +98,12 @@
     const seq = ++state.wallSeq;
     const params = new URLSearchParams({ status: "approved", order: "newest" });
     params.set("limit", String(WALL_LIMIT));
-    const result = await get(`/api/moderation/queue?${params}`);
+    const { result, missed } = await fetchList(params);
     if (seq !== state.wallSeq || !session.username) return;
     if (result.status === 200 && result.body && Array.isArray(result.body.photos)) {
       state.wall = result.body.photos.filter((photo) => !state.inFlight.has(photo.id));
-      renderWall();
+      for (const message of missed) foldEvent(message, false);
+      render();
     }
   }
 
@@ -130,7 +147,6 @@
 
   function takeOffWall(id) {
     state.wall = state.wall.filter((photo) => photo.id !== id);
-    if (state.armedRemove === id) disarmRemove();
   }
 
   function applyPhoto(photo, front = false) {
@@ -149,25 +165,32 @@
 
   // --- Live events -------------------------------------------------------------------------------
 
-  function onLiveMessage(message) {
-    if ("backlog" in message) setBacklog(message.backlog);
+  /** Folds one photo event into the state; `live` when it is news (not a replay after a load). */
+  function foldEvent(message, live) {
     const photo = message.photo;
-    if (message.type === "hello" || message.type === "resync") return reloadAll();
     if (message.type === "photo.pending" && isPhoto(photo)) {
       addPending(photo);
       takeOffWall(photo.id);
     } else if (message.type === "photo.decided" && isPhoto(photo)) {
-      if (photo.status !== "pending" && message.by !== session.username) {
+      if (live && photo.status !== "pending" && message.by !== session.username) {
         noticeTaken(photo.id, T.conflict);
       }
       applyPhoto(photo);
     } else if (message.type === "photo.deleted" && typeof message.photo_id === "string") {
-      noticeTaken(message.photo_id, T.gone);
+      if (live) noticeTaken(message.photo_id, T.gone);
       dropFromQueue(message.photo_id);
       takeOffWall(message.photo_id);
     } else {
-      return;
+      return false;
     }
+    return true;
+  }
+
+  function onLiveMessage(message) {
+    if ("backlog" in message) setBacklog(message.backlog);
+    if (message.type === "hello" || message.type === "resync") return reloadAll();
+    if (!foldEvent(message, true)) return;
+    if (loads.running > 0) loads.events.push(message);
     render();
   }
 
@@ -264,26 +287,8 @@
     }
   }
 
-  // --- The wall strip: "Retirer", confirmed by a second tap --------------------------------------
-
-  function onRemoveTap(id) {
-    const photo = state.wall.find((other) => other.id === id);
-    if (!photo) return;
-    if (state.armedRemove === id) {
-      disarmRemove();
-      decide(photo, "remove");
-      return;
-    }
-    state.armedRemove = id;
-    clearTimeout(armTimer);
-    armTimer = setTimeout(disarmRemove, REMOVE_CONFIRM_MS);
-    renderWall();
-  }
-
-  function disarmRemove() {
-    clearTimeout(armTimer);
-    state.armedRemove = null;
-    renderWall();
+  function removeFromWall(id) {
+    decide(state.wall.find((photo) => photo.id === id), "remove");
   }
 
   // --- Filters and keys --------------------------------------------------------------------------
@@ -329,7 +334,9 @@
 
   function signedOut() {
     live.stop();
-    Object.assign(state, { queue: [], wall: [], queueLoading: true, armedRemove: null });
+    state.queueSeq += 1; // answers to this session's loads are dropped
+    state.wallSeq += 1;
+    Object.assign(state, { queue: [], wall: [], queueLoading: true });
     state.inFlight.clear();
     closeReasons();
     toast.hide();
@@ -338,8 +345,11 @@
   }
 
   function wire() {
-    $("approve").addEventListener("click", () => approve(current() && current().id));
-    $("reject").addEventListener("click", () => openReasons(current() && current().id));
+    const tapped = (decision) => () => {
+      if (current() && View.cardAge() >= DOUBLE_TAP_GUARD_MS) decision(current().id);
+    };
+    $("approve").addEventListener("click", tapped(approve));
+    $("reject").addEventListener("click", tapped(openReasons));
     for (const button of document.querySelectorAll(".reason")) {
       button.addEventListener("click", () => pickReason(button.dataset.reason));
     }

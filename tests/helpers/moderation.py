@@ -1,0 +1,182 @@
+"""The moderators' side of browser tests: accounts, pages that record what must never
+happen, visitor uploads and API checks, and a finger's drag."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    ViewportSize,
+    expect,
+)
+
+from tests.conftest import SAMPLES_DIR
+from tests.helpers.accounts import add_account, login
+from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS
+from tests.helpers.server import LiveServer
+
+TABLET_VIEWPORT: ViewportSize = {"width": 1280, "height": 800}  # a 10" tablet in landscape
+MIN_TAP_PX = 64  # the decision buttons, for a thumb in the dark
+LIVE_TIMEOUT_MS = 10_000  # an event or a reconnection (backoff up to a few seconds)
+XSS_CAPTION = "<img src=x onerror=alert(1)>"
+NINA, NINA_PASSWORD = "nina", "nina-tablet-password"
+OMAR, OMAR_PASSWORD = "omar", "omar-phone-password"
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    token: str
+
+
+@contextmanager
+def tablet_context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    """A fresh landscape tablet profile, with touch (taps) and a keyboard."""
+    context = browser.new_context(
+        base_url=base_url, viewport=TABLET_VIEWPORT, has_touch=True, locale="fr-FR"
+    )
+    context.set_default_timeout(DEFAULT_LOCATOR_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+class Moderator:
+    """One moderator's page, recording what a test must never see."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        self.script_errors: list[str] = []
+        self.csp_violations: list[str] = []
+        page.on("dialog", self._on_dialog)
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        page.on("console", self._on_console)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def sign_in(self, username: str, password: str) -> None:
+        page = self.page
+        if "/moderate" not in page.url:
+            page.goto("/moderate")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("#login-submit")
+        expect(page.locator("#app")).to_be_visible()
+        expect(page.locator("#queue-loading")).to_be_hidden()
+
+    def expect_card(self, photo_id: str) -> None:
+        card = self.page.locator("#card")
+        expect(card).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        expect(card).to_have_attribute("data-photo-id", photo_id, timeout=LIVE_TIMEOUT_MS)
+
+    def expect_empty(self) -> None:
+        expect(self.page.locator("#card")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+        expect(self.page.locator("#empty")).to_be_visible()
+
+    def wall_item(self, photo_id: str) -> Locator:
+        return self.page.locator(f'#wall-strip li[data-photo-id="{photo_id}"]')
+
+    def toast(self) -> Locator:
+        return self.page.locator("#toast")
+
+    def check_clean(self) -> None:
+        assert self.script_errors == []
+        assert self.csp_violations == []
+        assert self.dialogs == []
+
+
+@contextmanager
+def moderator_on(context: BrowserContext) -> Iterator[Moderator]:
+    moderator = Moderator(context.new_page())
+    yield moderator
+    moderator.check_clean()
+
+
+def upload(server: LiveServer, sample: str, caption: str = "", author: str = "") -> Upload:
+    """A visitor's upload through the public API (no browser), waiting for moderation."""
+    path = SAMPLES_DIR / sample
+    with server.client() as client:
+        answer = client.post(
+            "/api/photos",
+            files={"file": (path.name, path.read_bytes(), "image/jpeg")},
+            data={"consent": "true", "caption": caption, "author": author},
+        )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["status"] == "pending", body
+    return Upload(body["id"], body["receipt_token"])
+
+
+def status_of(server: LiveServer, photo: Upload) -> str:
+    with server.client() as client:
+        answer = client.get(f"/api/photos/{photo.id}", params={"token": photo.token})
+    assert answer.status_code == 200, answer.text
+    status: str = answer.json()["status"]
+    return status
+
+
+def decided(server: LiveServer, status: str) -> dict[str, dict[str, Any]]:
+    """The photos in `status`, by id, as the moderation API shows them (with their reason)."""
+    with login(server, OMAR, OMAR_PASSWORD) as client:
+        answer = client.get("/api/moderation/queue", params={"status": status, "limit": 100})
+    assert answer.status_code == 200, answer.text
+    return {photo["id"]: photo for photo in answer.json()["photos"]}
+
+
+def normalised(text: str) -> str:
+    """French typesetting uses non-breaking spaces; tests compare words."""
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def drag(page: Page, target: Locator, dx: float, release: bool = True) -> None:
+    """A finger-like horizontal drag across the middle of `target`, in small steps."""
+    box = target.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + dx * step / 10, y + step)  # a thumb is never perfectly level
+    if release:
+        page.mouse.up()
+
+
+def assert_thumb_reachable(page: Page) -> None:
+    """Both decision buttons are big, and sit in the bottom band of the screen."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    for button in ("#approve", "#reject"):
+        box = page.locator(button).bounding_box()
+        assert box is not None, button
+        assert box["height"] >= MIN_TAP_PX and box["width"] >= MIN_TAP_PX, (button, box)
+        assert box["y"] + box["height"] <= viewport["height"], (button, box)
+        assert box["y"] >= viewport["height"] * 0.75, (button, box)
+
+
+def add_moderators(server: LiveServer) -> LiveServer:
+    """Nina and Omar, two moderators, on `server`."""
+    # `wall user add` runs its own event loop, which cannot start in a thread where Playwright's
+    # sync API already runs one (a browser fixture is up by now): give it a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for name, password in ((NINA, NINA_PASSWORD), (OMAR, OMAR_PASSWORD)):
+            pool.submit(add_account, server, name, "moderator", password).result()
+    return server

@@ -1,0 +1,193 @@
+"""Deciding on the moderators' page: keys (A, R + 1-6, U), swipes, taps guarded against a
+double tap, the wall strip's two-tap "Retirer", and the filters, in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Route, expect
+
+from tests.helpers.accounts import login
+from tests.helpers.browser import launch_chromium, phone_context
+from tests.helpers.moderation import (
+    NINA,
+    NINA_PASSWORD,
+    OMAR,
+    OMAR_PASSWORD,
+    add_moderators,
+    decided,
+    drag,
+    moderator_on,
+    status_of,
+    tablet_context,
+    upload,
+)
+from tests.helpers.server import LiveServer
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def server(make_server: Callable[..., LiveServer]) -> LiveServer:
+    return add_moderators(make_server())
+
+
+def test_keyboard_approve_undo_and_reject_with_reasons(
+    browser: Browser, server: LiveServer
+) -> None:
+    first = upload(server, "astronaut.jpg")
+    second = upload(server, "chelsea.jpg")
+    third = upload(server, "hubble.jpg")
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        page = nina.page
+        nina.sign_in(NINA, NINA_PASSWORD)
+        nina.expect_card(first.id)  # the oldest first
+        expect(page.locator("#next-strip > li")).to_have_count(2)
+        expect(page.locator("#backlog")).to_have_text("3 en attente")
+
+        page.keyboard.press("a")
+        nina.expect_card(second.id)
+        expect(nina.toast()).to_contain_text("Approuvée")
+        expect(nina.wall_item(first.id)).to_be_visible()
+        page.keyboard.press("u")
+        nina.expect_card(first.id)  # back at the front
+        expect(nina.toast()).to_contain_text("Décision annulée")
+        expect(nina.wall_item(first.id)).to_have_count(0)
+        assert status_of(server, first) == "pending"
+
+        page.keyboard.press("r")
+        expect(page.locator("#reasons")).to_be_visible()
+        page.keyboard.press("3")
+        nina.expect_card(second.id)
+        expect(page.locator("#reasons")).to_be_hidden()
+        expect(nina.toast()).to_contain_text("Refusée")
+
+        page.keyboard.press("r")
+        page.keyboard.press("Escape")  # changed my mind
+        expect(page.locator("#reasons")).to_be_hidden()
+        nina.expect_card(second.id)
+
+        page.keyboard.press("r")
+        page.keyboard.press("6")
+        expect(page.locator("#other-text")).to_be_focused()
+        expect(page.locator("#other-text")).to_have_value("")  # the digit did not land there
+        page.keyboard.type("Flou et penché")
+        page.keyboard.press("Enter")
+        nina.expect_card(third.id)
+        expect(page.locator("#backlog")).to_have_text("1 en attente")
+
+        rejected = decided(server, "rejected")
+        assert rejected[first.id]["reason"] == "identifiable_person"
+        assert rejected[second.id]["reason"] == "Flou et penché"
+
+
+def test_a_double_tap_decides_only_the_photo_that_was_seen(
+    browser: Browser, server: LiveServer
+) -> None:
+    first = upload(server, "brick.jpg")
+    second = upload(server, "gravel.jpg")
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        nina.sign_in(NINA, NINA_PASSWORD)
+        nina.expect_card(first.id)
+        nina.page.wait_for_timeout(500)  # the moderator looks at the photo
+        nina.page.locator("#approve").dblclick()
+        nina.expect_card(second.id)
+        expect(nina.toast()).to_contain_text("Approuvée")
+        assert status_of(server, first) == "approved"
+        assert status_of(server, second) == "pending"
+
+
+def test_swipe_right_approves_swipe_left_asks_why_short_swipe_does_nothing(
+    browser: Browser, server: LiveServer
+) -> None:
+    first = upload(server, "grass.jpg")
+    second = upload(server, "brick.jpg")
+    with phone_context(browser, server.url) as context, moderator_on(context) as omar:
+        page = omar.page
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        omar.expect_card(first.id)
+        card = page.locator("#card")
+
+        drag(page, card, 40)  # too short: the card springs back
+        expect(card).not_to_have_class(re.compile("dragging"))
+        omar.expect_card(first.id)
+        assert status_of(server, first) == "pending"
+
+        drag(page, card, 220, release=False)
+        expect(card).to_have_class(re.compile("will-approve"))
+        opacity = page.eval_on_selector(".swipe-approve", "e => getComputedStyle(e).opacity")
+        assert float(opacity) == 1.0  # the card says what a release will do
+        page.mouse.up()
+        omar.expect_card(second.id)
+        expect(omar.toast()).to_contain_text("Approuvée")
+        assert status_of(server, first) == "approved"
+
+        drag(page, card, -220)
+        expect(page.locator("#reasons")).to_be_visible()
+        page.locator(".reason", has_text="Hors sujet").tap()  # one tap for the reason
+        omar.expect_empty()
+        assert status_of(server, second) == "rejected"
+        assert decided(server, "rejected")[second.id]["reason"] == "off_topic"
+
+
+def test_the_remove_button_disarms_after_three_seconds(
+    browser: Browser, server: LiveServer
+) -> None:
+    photo = upload(server, "rocket.jpg")
+    with login(server, OMAR, OMAR_PASSWORD) as omar:
+        version = decided(server, "pending")[photo.id]["version"]
+        answer = omar.post(
+            f"/api/moderation/photos/{photo.id}/decision",
+            json={"decision": "approve", "version": version},
+        )
+        assert answer.status_code == 200, answer.text
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        nina.sign_in(NINA, NINA_PASSWORD)
+        remove = nina.wall_item(photo.id).locator("button.remove")
+        remove.tap()
+        expect(remove).to_have_text("Confirmer ?")
+        expect(remove).to_have_text("Retirer", timeout=5_000)
+        remove.tap()  # a first tap again, not a confirmation
+        expect(remove).to_have_text("Confirmer ?")
+        assert status_of(server, photo) == "approved"
+
+
+def test_filters_ask_the_server_and_say_when_nothing_matches(
+    browser: Browser, server: LiveServer
+) -> None:
+    photo = upload(server, "coffee.jpg")  # 600×400: flagged "tiny"
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        page = nina.page
+        queries: list[str] = []
+
+        def record(route: Route) -> None:
+            queries.append(route.request.url)
+            route.continue_()
+
+        page.route("**/api/moderation/queue?*", record)
+        nina.sign_in(NINA, NINA_PASSWORD)
+        nina.expect_card(photo.id)
+        expect(page.locator("#card-flags .badge")).to_contain_text(["Petite"])
+
+        page.locator(".chip[data-filter=source]", has_text="Mastodon").click()
+        expect(page.locator("#empty-text")).to_have_text("Aucune photo en attente pour ce filtre.")
+        assert any("source=mastodon" in url for url in queries)
+        page.click("#clear-filters")
+        nina.expect_card(photo.id)
+
+        page.locator(".chip[data-filter=flag]", has_text="Petite").click()
+        nina.expect_card(photo.id)
+        assert any("flag=tiny" in url for url in queries)
+        later = upload(server, "hubble.jpg")  # a big photo: not tiny, so not in this view
+        page.wait_for_timeout(500)
+        expect(page.locator("#next-strip > li")).to_have_count(0)
+        page.locator(".chip[data-filter=flag]", has_text="Petite").click()  # off again
+        expect(page.locator("#next-strip > li")).to_have_count(1)
+        assert page.locator(f'#next-strip > li[data-photo-id="{later.id}"]').count() == 1
+        expect(page.locator(".chip[aria-pressed=true]")).to_have_count(2)  # both "Toutes"

@@ -1,0 +1,288 @@
+"""The moderators' page (`/moderate`) in headless Chromium, against the real `wall serve`.
+
+What moderators do on a busy evening: sign in on a tablet and a phone at once, see photos
+arrive and leave without reloading, and keep working through another moderator's decisions,
+an ended session and a dropped connection. Deciding itself: test_moderation_decisions.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, WebSocketRoute, expect
+
+from moderation import texts
+from tests.helpers.accounts import login
+from tests.helpers.browser import launch_chromium, phone_context
+from tests.helpers.moderation import (
+    LIVE_TIMEOUT_MS,
+    MIN_TAP_PX,
+    NINA,
+    NINA_PASSWORD,
+    OMAR,
+    OMAR_PASSWORD,
+    XSS_CAPTION,
+    add_moderators,
+    assert_thumb_reachable,
+    decided,
+    moderator_on,
+    normalised,
+    status_of,
+    tablet_context,
+    upload,
+)
+from tests.helpers.server import LiveServer
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def server(make_server: Callable[..., LiveServer]) -> LiveServer:
+    return add_moderators(make_server())
+
+
+# --- The page shell -----------------------------------------------------------------------------
+
+
+def test_both_languages_name_every_flag_source_and_reason() -> None:
+    assert texts.TEXTS["fr"].keys() == texts.TEXTS["en"].keys()
+    codes = [f"flag_{f}" for f in texts.FLAGS] + [f"source_{s}" for s in texts.SOURCES]
+    codes += [f"reason_{r}" for r in texts.REJECT_REASONS]
+    for lang in ("fr", "en"):
+        assert all(texts.TEXTS[lang][code] for code in codes)
+    assert texts.TEXTS["fr"]["flag_near_duplicate"] == "Presque doublon"
+    assert texts.TEXTS["fr"]["reason_identifiable_person"] == "Personne identifiable sans accord"
+    assert texts.texts("de") == texts.TEXTS["fr"]
+
+
+def test_page_is_french_by_default_switches_language_and_carries_no_inline_script(
+    live_server: LiveServer,
+) -> None:
+    with live_server.client() as client:
+        french = client.get("/moderate")
+        english = client.get("/moderate", headers={"Accept-Language": "en-GB,en;q=0.9"})
+        forced = client.get("/moderate?lang=en", headers={"Accept-Language": "fr"})
+        assert french.status_code == 200 and french.headers["content-language"] == "fr"
+        assert '<html lang="fr">' in french.text and "Connexion modérateur" in french.text
+        assert english.headers["content-language"] == "en" and "Moderator sign-in" in english.text
+        assert (
+            forced.headers["content-language"] == "en" and "lang=en" in forced.headers["set-cookie"]
+        )
+        assert "script-src 'self'" in french.headers["content-security-policy"]
+        for html in (french.text, english.text):
+            scripts = re.findall(r"<script\b[^>]*>", html)
+            assert scripts and all("src=" in s or "application/json" in s for s in scripts)
+            assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
+            assert not re.search(r"\sstyle=", html)  # no inline styles
+        asset = re.search(r'src="(/static/moderation/moderate\.js\?v=\w+)"', french.text)
+        assert asset is not None
+        served = client.get(asset[1])
+        assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
+
+
+def test_sign_in_errors_lock_out_countdown_sign_out_and_language_switch(
+    browser: Browser, server: LiveServer
+) -> None:
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        page = nina.page
+        page.goto("/moderate")
+        expect(page.locator("#login-form")).to_be_visible()
+        page.fill("#username", NINA)
+        page.fill("#password", "not-her-password")
+        page.click("#login-submit")
+        expect(page.locator("#login-error")).to_have_text("Identifiant ou mot de passe incorrect.")
+
+        locked = {"error": {"code": "too_many_attempts", "message": "x"}}
+        page.route(
+            "**/api/auth/login",
+            lambda route: route.fulfill(status=429, headers={"Retry-After": "2"}, json=locked),
+        )
+        page.click("#login-submit")
+        expect(page.locator("#login-error")).to_contain_text("Trop d'essais")
+        assert re.search(r"dans [12] s", normalised(page.inner_text("#login-error")))
+        expect(page.locator("#login-submit")).to_be_disabled()
+        expect(page.locator("#login-submit")).to_be_enabled(timeout=5_000)  # after the countdown
+        page.unroute("**/api/auth/login")
+
+        nina.sign_in(NINA, NINA_PASSWORD)
+        expect(page.locator("#backlog")).to_have_text("Rien en attente")
+        expect(page.locator("#empty-text")).to_contain_text("Rien à modérer")
+        page.click("text=English")  # the session survives the switch
+        expect(page.locator("#approve")).to_have_text(re.compile("Approve"))
+        expect(page.locator("#backlog")).to_have_text("Nothing waiting")
+        page.click("#logout")
+        expect(page.locator("#login-form")).to_be_visible()
+        page.reload()
+        expect(page.locator("#login-form")).to_be_visible()  # signed out for real
+        expect(page.locator("#app")).to_be_hidden()
+
+
+def test_an_ended_session_brings_back_the_sign_in_form(
+    browser: Browser, server: LiveServer
+) -> None:
+    photo = upload(server, "grass.jpg")
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        nina.sign_in(NINA, NINA_PASSWORD)
+        nina.expect_card(photo.id)
+        cookies = {c["name"]: c["value"] for c in context.cookies()}
+        with server.client(cookies=cookies) as same_session:  # e.g. signed out on another tab
+            csrf = same_session.get("/api/auth/me").json()["csrf_token"]
+            assert same_session.post(
+                "/api/auth/logout", headers={"X-CSRF-Token": csrf}
+            ).status_code in (200, 204)
+        nina.page.keyboard.press("a")
+        expect(nina.page.locator("#login-error")).to_have_text(
+            "Session terminée\u00a0: reconnectez-vous.", timeout=LIVE_TIMEOUT_MS
+        )
+        expect(nina.page.locator("#app")).to_be_hidden()
+        assert status_of(server, photo) == "pending"
+        nina.sign_in(NINA, NINA_PASSWORD)  # back to work, without a reload
+        nina.expect_card(photo.id)
+
+
+# --- Two moderators at once, and a weak network -------------------------------------------------
+
+
+def test_two_moderators_see_photos_arrive_and_leave_without_reloading(
+    browser: Browser, server: LiveServer, tmp_path: Path
+) -> None:
+    with (
+        tablet_context(browser, server.url) as tablet,
+        phone_context(browser, server.url) as phone,
+        moderator_on(tablet) as nina,
+        moderator_on(phone) as omar,
+    ):
+        nina.sign_in(NINA, NINA_PASSWORD)
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        photo = upload(server, "coffee.jpg", caption=XSS_CAPTION, author="<b>Ana</b>")
+
+        for moderator in (nina, omar):
+            page = moderator.page
+            moderator.expect_card(photo.id)
+            expect(page.locator("#card-caption")).to_have_text(XSS_CAPTION)
+            expect(page.locator("#card-author")).to_have_text("par <b>Ana</b>")
+            expect(page.locator("#card-source")).to_have_text("Téléphone")
+            expect(page.locator("#backlog")).to_have_text("1 en attente")
+            assert page.locator('img[src="x"], #card b').count() == 0  # text, never markup
+            # The moderator's session lets the browser load a photo that is not public yet.
+            page.wait_for_function("() => document.getElementById('card-img').naturalWidth > 0")
+        nina.page.wait_for_timeout(300)  # an injected onerror would have fired by now
+
+        assert_thumb_reachable(omar.page)
+        card, side = nina.page.locator("#card"), nina.page.locator(".side")
+        card_box, side_box = card.bounding_box(), side.bounding_box()
+        assert card_box and side_box and card_box["x"] + card_box["width"] <= side_box["x"]
+        approve_box = nina.page.locator("#approve").bounding_box()
+        assert approve_box and approve_box["height"] >= MIN_TAP_PX
+        nina.page.screenshot(path=str(tmp_path / "moderate_tablet.png"))
+        omar.page.screenshot(path=str(tmp_path / "moderate_phone.png"))
+
+        nina.page.locator("#approve").tap()
+        expect(nina.toast()).to_contain_text("Approuvée")
+        expect(nina.page.locator("#toast-action")).to_have_text("Annuler")
+        omar.expect_empty()  # gone from the other moderator's page, without reload
+        for moderator in (nina, omar):
+            expect(moderator.wall_item(photo.id)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+            expect(moderator.page.locator("#backlog")).to_have_text("Rien en attente")
+        assert status_of(server, photo) == "approved"
+
+        remove = omar.wall_item(photo.id).locator("button.remove")
+        remove.tap()
+        expect(remove).to_have_text("Confirmer ?")  # one tap alone removes nothing
+        assert status_of(server, photo) == "approved"
+        remove.tap()
+        for moderator in (nina, omar):
+            expect(moderator.wall_item(photo.id)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+        assert status_of(server, photo) == "removed"
+
+
+def test_photo_decided_elsewhere_leaves_with_a_notice(browser: Browser, server: LiveServer) -> None:
+    photo = upload(server, "gravel.jpg")
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        nina.sign_in(NINA, NINA_PASSWORD)
+        nina.expect_card(photo.id)
+        with login(server, OMAR, OMAR_PASSWORD) as omar:
+            version = decided(server, "pending")[photo.id]["version"]
+            answer = omar.post(
+                f"/api/moderation/photos/{photo.id}/decision",
+                json={"decision": "reject", "reason": "off_topic", "version": version},
+            )
+            assert answer.status_code == 200, answer.text
+        nina.expect_empty()
+        expect(nina.toast()).to_contain_text("Déjà traitée par un autre modérateur")
+
+
+def test_conflict_on_decision_drops_the_card_with_a_notice(
+    browser: Browser, server: LiveServer
+) -> None:
+    """The socket missed the other decision: the server's 409 tells the page instead."""
+
+    def without_decisions(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            if json.loads(message).get("type") != "photo.decided":
+                ws.send(message)
+
+        upstream.on_message(forward)
+
+    photo = upload(server, "astronaut.jpg")
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        nina.page.route_web_socket(re.compile(r".*/ws/moderation$"), without_decisions)
+        nina.sign_in(NINA, NINA_PASSWORD)
+        nina.expect_card(photo.id)
+        with login(server, OMAR, OMAR_PASSWORD) as omar:
+            version = decided(server, "pending")[photo.id]["version"]
+            answer = omar.post(
+                f"/api/moderation/photos/{photo.id}/decision",
+                json={"decision": "approve", "version": version},
+            )
+            assert answer.status_code == 200, answer.text
+        nina.page.wait_for_timeout(300)
+        nina.expect_card(photo.id)  # not told yet
+        nina.page.locator("#approve").tap()
+        expect(nina.toast()).to_contain_text("Déjà traitée par un autre modérateur")
+        nina.expect_empty()
+
+
+def test_reconnects_by_itself_and_reloads_what_it_missed(
+    browser: Browser, server: LiveServer
+) -> None:
+    sockets: list[WebSocketRoute] = []
+    allow_reconnect = threading.Event()
+
+    def flaky(ws: WebSocketRoute) -> None:
+        if sockets and not allow_reconnect.is_set():
+            ws.close()  # still offline: this attempt fails at once
+            return
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+        page = nina.page
+        page.route_web_socket(re.compile(r".*/ws/moderation$"), flaky)
+        nina.sign_in(NINA, NINA_PASSWORD)
+        expect(page.locator("#backlog")).to_have_text("Rien en attente")
+        expect(page.locator("#conn")).to_be_hidden()
+
+        sockets[0].close()  # the street network drops
+        expect(page.locator("#conn")).to_be_visible()
+        expect(page.locator("#conn")).to_have_text("Hors ligne, reconnexion…")
+        photo = upload(server, "rocket.jpg")  # its event is lost with the socket
+        page.wait_for_timeout(500)
+        expect(page.locator("#card")).to_be_hidden()
+
+        allow_reconnect.set()
+        nina.expect_card(photo.id)  # the queue is reloaded once connected again
+        expect(page.locator("#conn")).to_be_hidden()
+        expect(page.locator("#backlog")).to_have_text("1 en attente")
+        assert len(sockets) == 2
