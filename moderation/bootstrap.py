@@ -17,7 +17,7 @@ from typing import TextIO
 
 from moderation.accounts import AccountError, AccountService, AccountSummary, Role
 from wall.config import Settings
-from wall.i18n import error_message
+from wall.i18n import error_message, terminal_language
 from wall.storage import open_embedded_store
 
 DEMO_USERNAME = "demo"
@@ -54,12 +54,8 @@ def read_new_password(stream: TextIO) -> str:
     return first
 
 
-def cli_language() -> str:
-    return "fr" if os.environ.get("LANG", "").lower().startswith("fr") else "en"
-
-
 def account_error_text(exc: AccountError) -> str:
-    return error_message(exc.code, cli_language())
+    return error_message(exc.code, terminal_language())
 
 
 def _keep_demo_login(path: Path, password: str) -> None:

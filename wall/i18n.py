@@ -7,6 +7,7 @@ stored photo records exactly which text its contributor agreed to.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Final
 
@@ -370,3 +371,8 @@ def consent_text(lang: str, wall_name: str, season: str) -> str:
     """The consent sentence the visitor ticks; `season` comes from `season_text`."""
     template = CONSENT_TEMPLATES.get(lang, CONSENT_TEMPLATES[DEFAULT_LANGUAGE])
     return template.format(wall=wall_name, season=season)
+
+
+def terminal_language() -> str:
+    """The language of command-line messages: French under a French locale, else English."""
+    return "fr" if os.environ.get("LANG", "").lower().startswith("fr") else "en"

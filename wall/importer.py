@@ -16,7 +16,7 @@ from ingest.errors import Refused, too_large
 from ingest.service import Submission
 from wall.config import Settings
 from wall.domain import PhotoStatus
-from wall.i18n import error_message
+from wall.i18n import error_message, terminal_language
 from wall.services import Services
 
 IMPORT_ACTOR = "import"
@@ -73,12 +73,8 @@ async def _import_one(
     report.accepted += 1
 
 
-def _language() -> str:
-    return "fr" if os.environ.get("LANG", "").lower().startswith("fr") else "en"
-
-
 def _print_report(console: Console, report: ImportReport) -> None:
-    lang = _language()
+    lang = terminal_language()
     console.print(
         f"accepted: {report.accepted}, duplicates: {report.duplicates},"
         f" refused: {len(report.refused)}"

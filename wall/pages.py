@@ -7,69 +7,24 @@ never reaches this router: it travels in the URL fragment, which browsers do not
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wall import i18n
 from wall.api.photos import MAX_AUTHOR, MAX_CAPTION
 from wall.config import Settings
+from wall.webpage import PageKit, page_language
 
-WEB_DIR = Path(__file__).parent / "web"
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
-
-LANG_COOKIE = "lang"
-LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600  # a returning visitor keeps their language all season
+PAGES = PageKit(Path(__file__).parent / "web")
 # Ids are opaque to this page (url-safe base64 today); anything else cannot be ours.
 PHOTO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 router = APIRouter()
-
-
-@cache
-def _templates() -> Environment:
-    """One Jinja environment, built on first use; autoescape protects every visitor string."""
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-@cache
-def asset_version() -> str:
-    """A digest of the static files: `?v=` lets phones cache them until they change."""
-    digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.glob("*")):
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def _language(request: Request) -> tuple[str, bool]:
-    """The page language, and whether the visitor chose it explicitly (`?lang=`)."""
-    query_lang = request.query_params.get("lang")
-    lang = i18n.pick_language(
-        query_lang,
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-    )
-    return lang, i18n.normalise_language(query_lang) is not None
-
-
-def _script_data(lang: str) -> dict[str, Any]:
-    """What the scripts need to speak the visitor's language, as one JSON block."""
-    return {"lang": lang, "texts": i18n.texts(lang), "errors": i18n.ERROR_MESSAGES[lang]}
 
 
 def _render(
@@ -78,32 +33,21 @@ def _render(
     page_context: Callable[[str, Settings], dict[str, Any]],
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render a page in the visitor's language, remembering an explicit choice in a cookie."""
-    lang, chosen = _language(request)
+    """Render a visitor page with the texts and data its scripts need."""
+    lang, _ = page_language(request)
     settings: Settings = request.app.state.settings
-    html = (
-        _templates()
-        .get_template(template)
-        .render(
-            lang=lang,
-            other_lang="en" if lang == "fr" else "fr",
-            t=i18n.texts(lang),
-            wall_name=settings.wall.name,
-            hashtag=settings.wall.hashtag,
-            asset_version=asset_version(),
-            script_data=_script_data(lang),
-            **page_context(lang, settings),
-        )
-    )
-    response = HTMLResponse(html, status_code=status_code)
-    response.headers["Content-Language"] = lang
-    response.headers["Vary"] = "Accept-Language, Cookie"
-    response.headers["Cache-Control"] = "no-cache"
-    if chosen:
-        response.set_cookie(
-            LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE_S, samesite="lax", httponly=True
-        )
-    return response
+    context = {
+        "t": i18n.texts(lang),
+        "wall_name": settings.wall.name,
+        "hashtag": settings.wall.hashtag,
+        "script_data": {
+            "lang": lang,
+            "texts": i18n.texts(lang),
+            "errors": i18n.ERROR_MESSAGES[lang],
+        },
+        **page_context(lang, settings),
+    }
+    return PAGES.render(request, template, context, status_code)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
