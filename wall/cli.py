@@ -1,11 +1,13 @@
-"""The `wall` command: serve, import, demo, user."""
+"""The `wall` command: serve, display, import, demo, user."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from wall.logs import install_redaction
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
 DEMO_DATA_DIR = Path("wall-data")
+EXIT_NO_WINDOW = 3  # `wall display` found no screen to draw on
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="server with sample photos, on ./wall-data")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
+    demo.add_argument("--no-display", action="store_true", help="the server only, no window")
+
+    display = sub.add_parser("display", help="the renderer: follows a server, plays the wall")
+    display.add_argument("--server", help="the server's URL ([display] server_url)")
+    display.add_argument("--fullscreen", action="store_true")
+    display.add_argument("--size", help="WxH, e.g. 1920x1080 or 192x192 ([display] size)")
+    display.add_argument("--scale", type=int, help="magnify a small wall by this whole factor")
+    display.add_argument("--headless", action="store_true", help="no window (SDL dummy driver)")
+    display.add_argument("--frames", type=int, help="stop after N frames")
+    display.add_argument("--out", type=Path, help="write frames as PNG files here")
+    display.add_argument("--every", type=int, default=1, help="write every K-th frame")
 
     user = sub.add_parser("user", help="moderator and operator accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
@@ -98,6 +112,56 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _display(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    from display.app import DisplayOptions, run_display
+    from display.window import NoWindow
+
+    display: dict[str, object] = {}
+    if args.server:
+        display["server_url"] = args.server
+    if args.size:
+        display["size"] = args.size
+    if args.fullscreen:
+        display["fullscreen"] = True
+    settings = _settings(args, **({"display": display} if display else {}))
+    options = DisplayOptions(
+        headless=args.headless, frames=args.frames, out=args.out, every=args.every, scale=args.scale
+    )
+    try:
+        report = run_display(settings, options)
+    except NoWindow as exc:
+        print(
+            f"wall display: could not open a window ({exc}). The server is not affected; "
+            "run `wall display` on the machine with the screen, or use --headless.",
+            flush=True,
+        )
+        return EXIT_NO_WINDOW
+    if args.headless:
+        print(json.dumps(report), flush=True)  # the last line: tests and benchmarks read it
+    return 0
+
+
+def _demo_display(args: argparse.Namespace, settings: Settings) -> subprocess.Popen[bytes] | None:
+    """The window beside the server, as its own process: a display that cannot open a window
+    says so and exits; the server runs on."""
+    from wall.instance import InstanceSecrets
+
+    InstanceSecrets(settings.wall.data_dir)  # the display reads the token the server will use
+    host, port = settings.server.host, settings.server.port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    env = {**os.environ, "WALL_WALL__DATA_DIR": str(settings.wall.data_dir)}
+    command = [sys.executable, "-m", "wall"]
+    if args.config:
+        command += ["--config", str(args.config)]
+    command += ["display", "--server", f"http://{shown}:{port}"]
+    try:
+        return subprocess.Popen(command, env=env)
+    except OSError as exc:
+        print(f"Display: could not start ({exc}); the server runs on.", flush=True)
+        return None
+
+
 def _demo(args: argparse.Namespace) -> int:
     from moderation.bootstrap import ensure_demo_moderator
     from wall.importer import seed_samples
@@ -109,7 +173,13 @@ def _demo(args: argparse.Namespace) -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     moderation = f"Moderation: http://{shown}:{port}/moderate"
     print(f"{moderation} — login {login[0]} / {login[1]}" if login else moderation, flush=True)
-    return _serve(settings)
+    window = None if args.no_display else _demo_display(args, settings)
+    try:
+        return _serve(settings)
+    finally:
+        if window is not None and window.poll() is None:
+            window.terminate()
+            window.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(_settings(args), args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "display":
+            return _display(args)
         if args.command == "user":
             return _user_add(_settings(args), args)
     except ConfigError as exc:

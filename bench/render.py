@@ -1,0 +1,357 @@
+"""Render benchmark: the mosaic and photomosaic layouts against a bare full-frame copy.
+
+    python bench/render.py            # 600 measured frames per layout and size (~2 min)
+    python bench/render.py --quick    # smoke run: 120 frames, 1080p only
+
+Prints progress on stderr and ONE JSON object on stdout's last line. For each wall size
+(1920×1080, 3840×2160) it measures, in the same run:
+
+* the floor: one bare full-frame copy (numpy `copyto` of a frame-sized array) and one
+  full-frame Surface blit;
+* each layout driven by the real render loop (`display.runner.Runner` with the real
+  `PhotoLibrary`, `FairRotation`, playlist and call-to-action band) on the SDL dummy driver
+  at 60 fps, with 2,000 photos in rotation and a new photo approved every second (posted by
+  a feeder thread, as the feed posts them): the loop's own frame-time percentiles and late
+  frames over 600 frames. The layout's first seconds (every tile being decoded, the
+  photomosaic's base picture built) run first and are reported apart as `start`;
+* the photomosaic's placement of a newly arrived photo (p99 over the run's placements, and
+  over 2,000 placements into the wall's full grid alone), and the process's resident memory.
+
+The renditions are derived from wall/samples (8 photos × 8 colour casts), written once and
+hard-linked under 2,000 ids, as the display's cache would hold them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import queue
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+# Run as a script, Python puts bench/ first on the path: the repository goes first instead.
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+import pygame  # noqa: E402
+
+from display.cache import RenditionCache  # noqa: E402
+from display.commands import Command, PhotoReady  # noqa: E402
+from display.contracts import Layout  # noqa: E402
+from display.layouts.matching import CellMatcher  # noqa: E402
+from display.layouts.target import cell_colours, grid_for, load_target, to_lab  # noqa: E402
+from display.library import PhotoLibrary  # noqa: E402
+from display.overlays import CallToAction, CornerBand, idle_screen  # noqa: E402
+from display.playlist import Playlist, import_layout  # noqa: E402
+from display.rotation import FairRotation  # noqa: E402
+from display.runner import Runner  # noqa: E402
+from tests.helpers.layout_rig import (  # noqa: E402
+    Renditions,
+    cache_root,
+    make_renditions,
+    sample_pixels,
+    wall_photo,
+)
+from wall.config import DisplaySection  # noqa: E402
+
+SIZES = ((1920, 1080), (3840, 2160))
+FPS = 60
+PHOTOS = 2000
+VARIANTS_PER_SAMPLE = 8
+WARMUP_S = 5.0  # a layout's start: every tile decoded once; reported apart
+ARRIVAL_EVERY_S = 1.0
+TARGET_RATIO = {(1920, 1080): 10.0, (3840, 2160): 7.0}  # issue 4: p99 ≤ ratio × bare copy
+COPY_REPEATS = 60
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def median_ms(action: Callable[[], object], repeats: int = COPY_REPEATS) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1000, 3)
+
+
+def floor_costs(size: tuple[int, int], screen: pygame.Surface) -> dict[str, float]:
+    """The cost of moving one frame's pixels once: no CPU composition can beat it."""
+    width, height = size
+    source = np.ones((height, width, 4), np.uint8)
+    target = np.empty_like(source)
+    frame = pygame.Surface(size).convert()
+    return {
+        "bare_copy_ms": median_ms(lambda: np.copyto(target, source)),
+        "full_blit_ms": median_ms(lambda: screen.blit(frame, (0, 0))),
+    }
+
+
+class Photos:
+    """2,000 photos' renditions in the cache: 64 distinct ones, hard-linked under many ids.
+
+    The files are laid down before the rig starts, so the cache indexes them as it indexes
+    its folder at start; arrivals are pre-linked too and only announced during the run."""
+
+    def __init__(self, root: Path, count: int) -> None:
+        rng = np.random.default_rng(7)
+        self.distinct: list[Renditions] = []
+        for pixels in sample_pixels().values():
+            for variant in range(VARIANTS_PER_SAMPLE):
+                cast = rng.integers(-70, 70, 3) if variant else np.zeros(3, int)
+                shifted = np.clip(pixels.astype(np.int16) + cast, 0, 255).astype(np.uint8)
+                self.distinct.append(make_renditions(shifted))
+        folder = cache_root(root)
+        for kind in self.distinct[0].files:
+            (folder / kind).mkdir(parents=True)
+            for number, renditions in enumerate(self.distinct):
+                (folder / kind / f"distinct{number}.jpg").write_bytes(renditions.files[kind])
+            for number in range(count):
+                os.link(
+                    folder / kind / f"distinct{number % len(self.distinct)}.jpg",
+                    folder / kind / f"{self.photo_id(number)}.jpg",
+                )
+
+    @staticmethod
+    def photo_id(number: int) -> str:
+        return f"photo{number:05d}"
+
+    def ready(self, number: int, *, fresh: bool) -> PhotoReady:
+        """The command the feed posts once the photo's renditions are cached."""
+        renditions = self.distinct[number % len(self.distinct)]
+        return PhotoReady(wall_photo(self.photo_id(number), renditions), fresh)
+
+
+class Wall:
+    """What `display.app` wires for one wall size, minus the network: a loop fed by a queue."""
+
+    def __init__(self, root: Path, size: tuple[int, int]) -> None:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        pygame.display.init()
+        pygame.font.init()
+        self.size = size
+        self.screen = pygame.display.set_mode(size)
+        self.library = PhotoLibrary(RenditionCache(cache_root(root), 1 << 40), _no_refetch)
+        self.rotation = FairRotation(10.0, DisplaySection().contributor_share, time.monotonic)
+        self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        cta = CallToAction(
+            wall_name="Bench",
+            hashtag="#bench",
+            text_fr=DisplaySection().cta_fr,
+            text_en=DisplaySection().cta_en,
+            qr_target="https://example.org/wall",
+        )
+        self.band = CornerBand(cta, size)
+        self.idle = idle_screen(cta, size).convert()
+        self.library.start()
+
+    def runner(self, playlist: Playlist, frames: int) -> Runner:
+        return Runner(
+            screen=self.screen,
+            canvas_size=self.size,
+            fps=FPS,
+            vsync=False,
+            playlist=playlist,
+            library=self.library,
+            rotation=self.rotation,
+            band=self.band,
+            idle=self.idle,
+            commands=self.commands,
+            max_frames=frames,
+        )
+
+    def close(self) -> None:
+        self.library.stop()
+        pygame.quit()
+
+
+def _no_refetch(_photo_id: str, _kind: str) -> None:
+    """Every rendition is on disk: nothing to fetch again."""
+
+
+class Arrivals(threading.Thread):
+    """Posts a fresh photo every second, from its own thread, as the feed does."""
+
+    def __init__(self, wall: Wall, photos: Photos, first: int) -> None:
+        super().__init__(daemon=True)
+        self._wall, self._photos, self._next = wall, photos, first
+        self._done = threading.Event()
+        self.posted = 0
+
+    def run(self) -> None:
+        while not self._done.wait(ARRIVAL_EVERY_S):
+            self._wall.commands.put(self._photos.ready(self._next + self.posted, fresh=True))
+            self.posted += 1
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def timing_placements(
+    placements: list[tuple[float, float]],
+) -> Callable[[str, DisplaySection], Layout]:
+    """The playlist's loader, with the photomosaic's placement of each photo timed."""
+
+    def load(name: str, settings: DisplaySection) -> Layout:
+        layout = import_layout(name, settings)
+        place = getattr(layout, "_place", None)
+        if place is None:
+            return layout
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return place(*args, **kwargs)
+            finally:
+                placements.append((time.perf_counter() - start, time.thread_time() - cpu))
+
+        layout._place = timed  # type: ignore[attr-defined]
+        return layout
+
+    return load
+
+
+def run_layout(wall: Wall, photos: Photos, name: str, frames: int, first: int) -> dict[str, Any]:
+    """The start (the first WARMUP_S), then `frames` measured frames, arrivals throughout."""
+    placements: list[tuple[float, float]] = []  # wall-clock and the loop thread's CPU time
+    size = f"{wall.size[0]}x{wall.size[1]}"
+    settings = DisplaySection(size=size, playlist=[name], layout_seconds=3600)
+    playlist = Playlist([name], settings, 3600, loader=timing_placements(placements))
+    arrivals = Arrivals(wall, photos, first)
+    arrivals.start()
+    try:
+        start = wall.runner(playlist, round(WARMUP_S * FPS)).run().report()
+        # A second loop over the same playlist: the layout starts again (one full repaint,
+        # as when the playlist comes back to it) and the measured frames follow.
+        result: dict[str, Any] = wall.runner(playlist, frames).run().report()
+    finally:
+        arrivals.stop()
+    result["start"] = start
+    result["arrivals"] = arrivals.posted
+    if placements:
+        wall_s, cpu_s = np.asarray(placements).T
+        result["placement_p99_ms"] = round(float(np.percentile(wall_s, 99)) * 1000, 3)
+        result["placement_cpu_p99_ms"] = round(float(np.percentile(cpu_s, 99)) * 1000, 3)
+        result["placements"] = len(placements)
+    return result
+
+
+def matcher_placement(size: tuple[int, int], labs: list[tuple[float, float, float]]) -> float:
+    """p99 of one placement (distances to every cell, re-homing the displaced) on a full grid."""
+    grid = grid_for(*size)
+    colours = cell_colours(load_target(""), grid).reshape(-1, 3)
+    matcher = CellMatcher(to_lab(colours), max(2, round(grid.count / 400)))
+    times = []
+    for number in range(PHOTOS):
+        start = time.perf_counter()
+        matcher.place(number, labs[number % len(labs)])
+        times.append(time.perf_counter() - start)
+    return round(float(np.percentile(times, 99)) * 1000, 3)
+
+
+def bench_size(size: tuple[int, int], frames: int, workdir: Path) -> dict[str, Any]:
+    root = workdir / f"{size[0]}x{size[1]}"
+    arrivals = round((WARMUP_S + frames / FPS) / ARRIVAL_EVERY_S) + 10
+    log(f"{size}: making {PHOTOS} photos and {2 * arrivals} arrivals")
+    photos = Photos(root, PHOTOS + 2 * arrivals)
+    wall = Wall(root, size)
+    try:
+        for number in range(PHOTOS):
+            wall.commands.put(photos.ready(number, fresh=False))
+        result: dict[str, Any] = floor_costs(size, wall.screen)
+        result["grid_cells"] = grid_for(*size).count
+        labs = [renditions.mean_lab for renditions in photos.distinct]
+        result["matcher_placement_p99_ms"] = matcher_placement(size, labs)
+        for offset, name in enumerate(("mosaic", "photomosaic")):
+            log(f"{size}: {name}, {frames} frames")
+            figures = run_layout(wall, photos, name, frames, PHOTOS + offset * arrivals)
+            figures["p99_over_bare_copy"] = round(figures["p99_ms"] / result["bare_copy_ms"], 2)
+            result[name] = figures
+        result["rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        result["photos_in_rotation"] = len(wall.rotation.photos())
+        result["library_surface_mb"] = round(wall.library.surface_bytes / 2**20, 1)
+        return result
+    finally:
+        wall.close()
+
+
+def verdict(results: dict[str, Any]) -> dict[str, bool]:
+    checks = {}
+    for size, ratio in TARGET_RATIO.items():
+        key = f"{size[0]}x{size[1]}"
+        if key not in results:
+            continue
+        for name in ("mosaic", "photomosaic"):
+            figures = results[key][name]
+            ok = figures["p99_over_bare_copy"] <= ratio
+            if size == (1920, 1080):
+                ok = ok and figures["late_frames"] == 0
+            checks[f"{key} {name}"] = ok
+        # The cost of a placement is the loop thread's CPU time; its wall-clock time also
+        # counts the moments the OS gave the core to a decoder (reported beside it).
+        checks[f"{key} placement under 2 ms"] = (
+            results[key]["photomosaic"].get("placement_cpu_p99_ms", 0.0) < 2.0
+            and results[key]["matcher_placement_p99_ms"] < 2.0
+        )
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="120 frames, 1080p only")
+    parser.add_argument("--frames", type=int, default=600)
+    args = parser.parse_args(argv)
+    frames = 120 if args.quick else args.frames
+    sizes = SIZES[:1] if args.quick else SIZES
+    load_before = os.getloadavg()
+    results: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "machine": {
+            "cpu": _cpu_model(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "pygame": pygame.version.ver,
+            "sdl": ".".join(map(str, pygame.get_sdl_version())),
+            "driver": "dummy (CPU composition)",
+        },
+        "frames_per_layout": frames,
+        "photos": PHOTOS,
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as workdir:
+        for size in sizes:
+            results[f"{size[0]}x{size[1]}"] = bench_size(size, frames, Path(workdir))
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
+    results["targets_met"] = verdict(results)
+    print(json.dumps(results))
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""`wall display`: wires the cache, feed, library, rotation, playlist and loop, in one place.
+
+Services start in order and stop in reverse; the render loop runs on the calling (main)
+thread, which owns pygame.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from wall.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DisplayOptions:
+    """What the command line adds to `[display]`."""
+
+    headless: bool = False
+    frames: int | None = None
+    out: Path | None = None
+    every: int = 1
+    scale: int | None = None
+
+
+def cache_dir(settings: Settings) -> Path:
+    configured = settings.display.cache_dir
+    return Path(configured) if configured else Path(settings.wall.data_dir) / "display-cache"
+
+
+def run_display(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
+    """Plays until closed (or for `options.frames`); returns the frame-time statistics.
+
+    Raises `display.window.NoWindow` when there is no screen to draw on.
+    """
+    if options.headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no sound; spare ALSA's complaints
+    import pygame
+
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        return _play(settings, options)
+    finally:
+        pygame.quit()
+
+
+def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
+    import cv2
+
+    from display.cache import RenditionCache
+    from display.commands import Command
+    from display.feed import DisplayFeed, display_token
+    from display.library import PhotoLibrary
+    from display.overlays import CallToAction, CornerBand, idle_screen
+    from display.playlist import Playlist
+    from display.rotation import FairRotation
+    from display.runner import Runner
+    from display.window import FrameRecorder, auto_scale, open_screen
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per download drowns the log
+    section = settings.display
+    size = section.output_size
+    scale = options.scale or auto_scale(size, options.headless, section.fullscreen)
+    screen, vsync = open_screen(size, scale, section.fullscreen, section.vsync, options.headless)
+    cta = CallToAction(
+        wall_name=settings.wall.name,
+        hashtag=settings.wall.hashtag,
+        text_fr=section.cta_fr,
+        text_en=section.cta_en,
+        qr_target=section.qr_target or settings.wall.public_url,
+    )
+    folder = cache_dir(settings)
+    cache = RenditionCache(folder, section.cache_max_mb * 1024 * 1024)
+    commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+    feed = DisplayFeed(section.server_url, display_token(settings), cache, folder, commands.put)
+    library = PhotoLibrary(cache, feed.refetch, screen_masks=screen.get_masks())
+    rotation = FairRotation(section.rotation_max_minutes, section.contributor_share, time.monotonic)
+    recorder = FrameRecorder(options.out, options.every) if options.out else None
+    playlist = Playlist(section.playlist, section, section.layout_seconds)
+    playlist.preload(time.monotonic())
+    runner = Runner(
+        screen=screen,
+        canvas_size=size,
+        fps=section.fps,
+        vsync=vsync,
+        playlist=playlist,
+        library=library,
+        rotation=rotation,
+        band=CornerBand(cta, size),
+        idle=idle_screen(cta, size).convert(),
+        commands=commands,
+        frame_sink=recorder,
+        max_frames=options.frames,
+    )
+    # Decoders already run in parallel, one photo each; OpenCV's own thread pool on top would
+    # oversubscribe the cores and take them from the render thread.
+    cv2.setNumThreads(1)
+    previous = signal.signal(signal.SIGTERM, _stop_on_signal(runner))
+    library.start()
+    feed.start()
+    log.info("display %dx%d at %d fps (vsync %s, scale %d)", *size, section.fps, vsync, scale)
+    try:
+        stats = runner.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        feed.stop()
+        library.stop()
+        if recorder is not None:
+            recorder.close()
+    return {
+        **stats.report(),
+        "fps": section.fps,
+        "size": f"{size[0]}x{size[1]}",
+        "layouts": runner.playlist.shown_names,
+        "idle_frames": runner.idle_frames,
+        "photos": len(rotation),
+    }
+
+
+def _stop_on_signal(runner: Any) -> Any:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        runner.stop()
+
+    return handler

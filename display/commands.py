@@ -1,0 +1,37 @@
+"""What the feed thread tells the render loop: the loop applies these through one table.
+
+Small frozen values, so the only thing shared between threads is a queue of immutable data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wall.schemas import WallPhoto
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoReady:
+    """An approved photo whose display rendition is in the cache: it may go on screen."""
+
+    photo: WallPhoto
+    fresh: bool  # approved while we watched: shown first
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoGone:
+    """Removed, rejected or deleted: off the wall at the next frame."""
+
+    photo_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """The whole set of approved photos after a snapshot: anything else leaves the wall."""
+
+    live_ids: frozenset[str]
+
+
+Command = PhotoReady | PhotoGone | Resync
+CommandSink = Callable[[Command], None]

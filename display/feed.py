@@ -1,0 +1,224 @@
+"""The display's link to the server: `/ws/display` on a thread of its own, never the render's.
+
+Snapshot first, then events, applied to the catalog; renditions fetched by the downloader;
+removals posted to the render loop the moment they arrive (the contract: off the wall within
+2 s). When the link drops, the show plays on from the cache while this thread reconnects with
+backoff; the next snapshot reconciles what changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.sync.client import ClientConnection, connect
+
+from display.cache import RenditionCache
+from display.catalog import Catalog
+from display.commands import CommandSink
+from display.downloads import Downloader
+from wall.config import Settings
+from wall.schemas import WallPhoto
+
+log = logging.getLogger(__name__)
+
+# Reconnect quickly after a blip (a server restart takes a second or two), back off to a
+# polite pace while it stays down, with jitter so a dozen displays do not knock in step.
+INITIAL_RETRY_DELAY_S = 1.0
+MAX_RETRY_DELAY_S = 30.0
+RETRY_JITTER = 0.25  # each wait is the delay ±25 %
+# A snapshot lists every approved photo (about 600 bytes each): room for 100,000.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+OPEN_TIMEOUT_S = 5.0
+# recv wakes this often to save the catalog and sweep for missing files: a timer, not a poll.
+HOUSEKEEPING_INTERVAL_S = 1.0
+# Missing renditions (a failed download, an evicted file) are asked for again this often.
+SWEEP_INTERVAL_S = 30.0
+CLOSE_UNAUTHORIZED = 4401  # wall/api/display_ws.py
+
+
+def websocket_url(server_url: str) -> str:
+    base = server_url.rstrip("/")
+    if base.startswith("https://"):
+        return "wss://" + base.removeprefix("https://") + "/ws/display"
+    return "ws://" + base.removeprefix("http://") + "/ws/display"
+
+
+def display_token(settings: Settings) -> str:
+    """The configured token, else the one `wall serve` generated in a shared data dir."""
+    if settings.wall.display_token:
+        return settings.wall.display_token
+    path = Path(settings.wall.data_dir) / "display.token"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        log.warning("no [wall] display_token and no %s: the server will refuse us", path)
+        return ""
+
+
+class DisplayFeed:
+    """Owns the socket thread, the catalog and the downloader; posts commands to the loop."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        cache: RenditionCache,
+        cache_dir: Path,
+        post: CommandSink,
+    ) -> None:
+        self._server_url = server_url.rstrip("/")
+        self._token = token
+        self._cache = cache
+        self.catalog = Catalog(cache_dir, post)
+        self._downloader = Downloader(self._server_url, token, cache, self.catalog)
+        self._stop = threading.Event()
+        self._socket: ClientConnection | None = None
+        self._thread: threading.Thread | None = None
+        self._last_sweep = 0.0
+        self.connected = threading.Event()
+
+    def start(self) -> None:
+        """Replays the saved catalog from the cache first: the show starts without a server."""
+        self._downloader.start()
+        for photo in self.catalog.load():
+            self._downloader.want(photo, fresh=False)
+        self._thread = threading.Thread(target=self._run, name="display-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        socket = self._socket
+        if socket is not None:
+            socket.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+        self._downloader.stop()
+        self.catalog.save(force=True)
+
+    def refetch(self, photo_id: str, kind: str) -> None:
+        """A cached file proved corrupt: forget it and fetch it again if the photo is live.
+
+        Called from decoder threads; everything it touches is thread-safe.
+        """
+        self._cache.discard(photo_id, kind)
+        photo = self.catalog.get(photo_id)
+        if photo is not None:
+            self._downloader.want(photo, fresh=False)
+
+    def _run(self) -> None:
+        delay = INITIAL_RETRY_DELAY_S
+        while not self._stop.is_set():
+            try:
+                self._session()
+                delay = INITIAL_RETRY_DELAY_S  # it worked for a while: next drop, retry fast
+            except ConnectionClosed as exc:
+                if exc.rcvd is not None and exc.rcvd.code == CLOSE_UNAUTHORIZED:
+                    log.error("the server refused the display token; check [wall] display_token")
+                    delay = MAX_RETRY_DELAY_S
+                else:
+                    log.warning("display feed closed: %s", exc)
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI, httpx.HTTPError) as exc:
+                log.warning("display feed unreachable (%s): playing from the cache", exc)
+            except Exception:  # the feed must outlive any surprise; the show goes on
+                log.exception("display feed failed")
+            finally:
+                self.connected.clear()
+                self._socket = None
+                self.catalog.save(force=True)
+            if self._stop.is_set():
+                return
+            wait = delay * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER)
+            log.info("display feed: reconnecting in %.1f s", wait)
+            self._stop.wait(wait)
+            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+    def _session(self) -> None:
+        """One connection: snapshot, then events until it closes or we stop."""
+        with connect(
+            websocket_url(self._server_url),
+            additional_headers={"Authorization": f"Bearer {self._token}"},
+            open_timeout=OPEN_TIMEOUT_S,
+            close_timeout=1.0,
+            max_size=MAX_MESSAGE_BYTES,
+            proxy=None,  # the server is on the wall's network, never behind a proxy
+        ) as socket:
+            self._socket = socket
+            if self._stop.is_set():
+                return
+            log.info("display feed connected to %s", self._server_url)
+            while not self._stop.is_set():
+                try:
+                    text = socket.recv(timeout=HOUSEKEEPING_INTERVAL_S)
+                except TimeoutError:
+                    self._housekeeping()
+                    continue
+                self._handle(text)
+
+    def _handle(self, text: str | bytes) -> None:
+        try:
+            message: dict[str, Any] = json.loads(text)
+            kind = message.get("type")
+            if kind == "snapshot":
+                self._reconcile([WallPhoto.model_validate(p) for p in message["photos"]])
+                self.connected.set()
+            elif kind == "photo.approved":
+                photo = WallPhoto.model_validate(message["photo"])
+                self.catalog.approve(photo)
+                self._downloader.want(photo, fresh=True)
+            elif kind == "photo.removed":
+                self._remove(str(message["photo_id"]))
+            elif kind == "resync":
+                self._resync()
+            else:
+                log.debug("display feed: ignoring %r", kind)
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            log.warning("display feed: unreadable message (%s)", exc)
+
+    def _remove(self, photo_id: str) -> None:
+        self.catalog.remove(photo_id)  # posts PhotoGone first: the screen before the disk
+        self._cache.discard(photo_id)
+
+    def _reconcile(self, photos: list[WallPhoto]) -> None:
+        """Photos approved while we were away come in (fresh); removed ones go."""
+        had_history = self.catalog.has_history
+        new, gone = self.catalog.reconcile(photos)
+        live = {p.id for p in photos}
+        for photo_id in set(gone) | (self._cache.photo_ids() - live):
+            self._cache.discard(photo_id)  # removed while we were away: its files go too
+        new_ids = {p.id for p in new}
+        for photo in photos:
+            if photo.id in new_ids or not self._cache.has(photo.id, "display"):
+                self._downloader.want(photo, fresh=had_history and photo.id in new_ids)
+        self.catalog.save(force=True)
+        log.info(
+            "display feed: %d approved photos (%d new, %d gone)", len(photos), len(new), len(gone)
+        )
+
+    def _resync(self) -> None:
+        """We fell behind the server's feed: reload the whole list over HTTP."""
+        answer = httpx.get(
+            f"{self._server_url}/api/wall/photos",
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=OPEN_TIMEOUT_S * 4,
+        )
+        answer.raise_for_status()
+        self._reconcile([WallPhoto.model_validate(p) for p in answer.json()["photos"]])
+
+    def _housekeeping(self) -> None:
+        self.catalog.save()
+        now = time.monotonic()
+        if now - self._last_sweep < SWEEP_INTERVAL_S:
+            return
+        self._last_sweep = now
+        for photo in self.catalog.photos():
+            if not self._cache.has(photo.id, "display"):
+                self._downloader.want(photo, fresh=False)

@@ -1,0 +1,111 @@
+"""The layouts in turn, each `layout_seconds`; a broken one is skipped, the show never stops.
+
+Layout modules are imported by name (`display/layouts/<name>.py`, which defines
+`create(settings) -> Layout`) only when the playlist first reaches them, so a missing or
+failing module costs a log line, not the display.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+
+from display.contracts import Layout
+from wall.config import DisplaySection
+
+log = logging.getLogger(__name__)
+
+# A layout that failed to load or kept raising is tried again after this long: a transient
+# fault (a target image being replaced) heals without a restart; a real bug logs rarely.
+RETRY_BROKEN_S = 300.0
+# A layout raising on this many frames in a row is given up for its turn.
+FAILURES_BEFORE_SKIP = 3
+
+Loader = Callable[[str, DisplaySection], Layout]
+
+
+def import_layout(name: str, settings: DisplaySection) -> Layout:
+    module = importlib.import_module(f"display.layouts.{name}")
+    layout: Layout = module.create(settings)
+    return layout
+
+
+class Playlist:
+    """Which layout is on, and since when; `current` switches when its time is up."""
+
+    def __init__(
+        self,
+        names: list[str],
+        settings: DisplaySection,
+        seconds: float,
+        loader: Loader = import_layout,
+    ) -> None:
+        self._names = names
+        self._settings = settings
+        self._seconds = seconds
+        self._loader = loader
+        self._layouts: dict[str, Layout] = {}
+        self._broken_until: dict[str, float] = {}
+        self._index = -1
+        self._since = 0.0
+        self._failures = 0
+        self.layout: Layout | None = None
+        self.needs_start = False  # a new layout came on: the runner calls its start()
+        self.shown_names: list[str] = []  # every layout that went on, in order of first show
+
+    @property
+    def name(self) -> str | None:
+        return self._names[self._index] if self.layout is not None else None
+
+    def current(self, now: float) -> Layout | None:
+        """The layout for this frame; a new one when the turn is over (the caller starts it)."""
+        if self.layout is None or now - self._since >= self._seconds:
+            self._advance(now)
+        return self.layout
+
+    def _advance(self, now: float) -> None:
+        previous, self.layout = self.layout, None
+        for step in range(1, len(self._names) + 1):
+            index = (self._index + step) % len(self._names)
+            layout = self._load(self._names[index], now)
+            if layout is not None:
+                self._index, self.layout, self._since = index, layout, now
+                self._failures = 0
+                self.needs_start = self.needs_start or layout is not previous
+                if self._names[index] not in self.shown_names:
+                    self.shown_names.append(self._names[index])
+                return
+
+    def preload(self, now: float) -> None:
+        """Creates every layout before the first frame: a layout may take tens of ms to build
+        (a photomosaic's target picture), a cost no frame should carry."""
+        for name in self._names:
+            self._load(name, now)
+
+    def _load(self, name: str, now: float) -> Layout | None:
+        if name in self._layouts:
+            return self._layouts[name]
+        if now < self._broken_until.get(name, -1.0):
+            return None
+        try:
+            layout = self._loader(name, self._settings)
+        except Exception:  # a missing or broken module: log it, play the others
+            log.exception("layout %r could not be loaded; skipping it", name)
+            self._broken_until[name] = now + RETRY_BROKEN_S
+            return None
+        self._layouts[name] = layout
+        return layout
+
+    def failed(self, now: float) -> None:
+        """The current layout raised this frame; after a few in a row it loses its turn."""
+        self._failures += 1
+        if self._failures >= FAILURES_BEFORE_SKIP and self.layout is not None:
+            name = self._names[self._index]
+            log.error("layout %r keeps failing; skipping to the next", name)
+            self._layouts.pop(name, None)
+            self._broken_until[name] = now + RETRY_BROKEN_S
+            self._advance(now)
+
+    def succeeded(self) -> None:
+        self._failures = 0

@@ -1,0 +1,231 @@
+"""The render loop: one thread, a fixed rate, and nothing in it that waits on the world.
+
+Each pass: the time from `time.monotonic()`; the feed's commands through one table; pygame's
+events; the library converts a few finished pictures; the layout updates and draws what
+changed onto the persistent canvas (the screen itself, unless a small LED wall is magnified);
+the call to action goes back on top where something changed under it; flip. Animations take
+`now`, so a late frame lands where the clock says.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pygame
+
+from display.commands import Command, PhotoGone, PhotoReady, Resync
+from display.frames import FrameStats
+from display.library import PhotoLibrary
+from display.overlays import CornerBand
+from display.playlist import Playlist
+from display.rotation import FairRotation
+
+log = logging.getLogger(__name__)
+
+# The feed may post thousands of commands at once (a first snapshot); applying them is
+# cheap, but spread beyond this many per frame so one frame never pays for all of them.
+COMMANDS_PER_FRAME = 500
+# Insurance against a layout that forgets a changed rectangle (magnified walls, where the
+# canvas is not the screen): the whole canvas is copied this often.
+FULL_REFRESH_S = 5.0
+# With vsync the flip itself waits for the display: wake up this much before the deadline.
+VSYNC_SLACK_S = 0.002
+STATUS_INTERVAL_S = 60.0  # how often the photo count and longest wait go to the log
+# Frames this slow are logged with the layout on screen: a visible stutter worth a look.
+SLOW_FRAME_S = 0.05
+# A layout's exception is logged with its traceback at most this often.
+ERROR_LOG_INTERVAL_S = 60.0
+
+FrameSink = Callable[[pygame.Surface, int, float], None]
+
+
+class Runner:
+    """Owns the frame loop; everything it drives is handed in (see `display.app`)."""
+
+    def __init__(
+        self,
+        *,
+        screen: pygame.Surface,
+        canvas_size: tuple[int, int],
+        fps: int,
+        vsync: bool,
+        playlist: Playlist,
+        library: PhotoLibrary,
+        rotation: FairRotation,
+        band: CornerBand,
+        idle: pygame.Surface,
+        commands: queue.SimpleQueue[Command],
+        frame_sink: FrameSink | None = None,
+        max_frames: int | None = None,
+    ) -> None:
+        self.screen = screen
+        self.size = canvas_size
+        # At 1:1 the layouts paint the screen itself (a copy of a 4K canvas costs 2.4 ms a
+        # frame); a magnified LED wall needs a logical-size canvas and a frame to scale.
+        self._scaled = screen.get_size() != canvas_size
+        self.canvas = pygame.Surface(canvas_size, 0, screen) if self._scaled else screen
+        self._frame = pygame.Surface(canvas_size, 0, screen) if self._scaled else screen
+        self._period = 1.0 / fps
+        self._vsync = vsync
+        self.playlist = playlist
+        self.library = library
+        self.rotation = rotation
+        self._band = band
+        self._idle = idle
+        self._commands = commands
+        self._sink = frame_sink
+        self._max_frames = max_frames
+        self.stats = FrameStats(self._period, keep_all=max_frames is not None)
+        self._mode = "none"  # "idle" or "layout": what the canvas holds
+        self._last_full = -FULL_REFRESH_S
+        self._last_error_log = -ERROR_LOG_INTERVAL_S
+        self.idle_frames = 0
+        self._next_status = time.monotonic() + STATUS_INTERVAL_S
+        self._running = False
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            PhotoReady: self._on_ready,
+            PhotoGone: self._on_gone,
+            Resync: self._on_resync,
+        }
+
+    # The command table: the only way the feed reaches the screen
+
+    def _on_ready(self, command: PhotoReady) -> None:
+        self.library.know(command.photo)
+        self.rotation.add(command.photo, command.fresh)
+
+    def _on_gone(self, command: PhotoGone) -> None:
+        self.rotation.remove(command.photo_id)
+        self.library.forget(command.photo_id)
+
+    def _on_resync(self, command: Resync) -> None:
+        for photo in self.rotation.photos():
+            if photo.id not in command.live_ids:
+                self._on_gone(PhotoGone(photo.id))
+
+    def _drain_commands(self) -> None:
+        for _ in range(COMMANDS_PER_FRAME):
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._handlers[type(command)](command)
+
+    # The loop
+
+    def stop(self) -> None:
+        self._running = False
+
+    def run(self) -> FrameStats:
+        self._running = True
+        index = 0
+        next_at = time.monotonic()
+        last_flip = next_at
+        while self._running and (self._max_frames is None or index < self._max_frames):
+            start = time.monotonic()
+            self._frame_work(start)
+            before_flip = time.monotonic()
+            pygame.display.flip()
+            end = time.monotonic()
+            if self._vsync:  # the flip waited for the display: judge by the flip interval
+                late = index > 0 and end - last_flip > self._period * 1.5
+                self.stats.add(before_flip - start, end, late)
+            else:
+                self.stats.add(end - start, end)
+            if end >= self._next_status:
+                self._next_status = end + STATUS_INTERVAL_S
+                log.info(
+                    "wall: %s, %.0f MB of pictures ready",
+                    self.rotation.stats(),
+                    self.library.surface_bytes / 1e6,
+                )
+            if end - start > SLOW_FRAME_S:
+                log.info("slow frame: %.0f ms (%s)", (end - start) * 1000, self.playlist.name)
+            last_flip = end
+            if self._sink is not None:
+                self._sink(self.screen, index, time.time())
+            index += 1
+            next_at += self._period
+            if end - next_at > self._period:
+                next_at = end  # far behind: start afresh, no burst of catch-up frames
+            pause = next_at - time.monotonic() - (VSYNC_SLACK_S if self._vsync else 0.0)
+            if pause > 0:
+                time.sleep(pause)
+        return self.stats
+
+    def _frame_work(self, now: float) -> None:
+        self._drain_commands()
+        self._handle_events()
+        self.library.pump()
+        for photo_id in self.library.take_bad():
+            log.warning("photo %s is unreadable: off the rotation until fetched again", photo_id)
+            self.rotation.remove(photo_id)
+        dirty = self._render(now)
+        self._compose(now, dirty)
+
+    def _handle_events(self) -> None:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT or (
+                event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+            ):
+                self._running = False
+
+    def _render(self, now: float) -> list[pygame.Rect] | None:
+        """Draws this frame onto the canvas; the changed rectangles, or None for all of it."""
+        layout = self.playlist.current(now) if len(self.rotation) else None
+        if layout is None:
+            return self._show_idle()
+        full = self._mode != "layout" or self.playlist.needs_start
+        try:
+            if full:
+                self.playlist.needs_start = False
+                self._mode = "layout"
+                layout.start(self.size, now)
+            layout.update(now, self.library, self.rotation)
+            dirty = layout.draw(self.canvas, now)
+        except Exception:  # the show never stops: log it, show the idle screen, go on
+            self._log_layout_error()
+            self.playlist.failed(now)
+            self._mode = "none"
+            return self._show_idle()
+        self.playlist.succeeded()
+        return None if full else dirty
+
+    def _show_idle(self) -> list[pygame.Rect] | None:
+        self.idle_frames += 1
+        if self._mode == "idle":
+            return []
+        self._mode = "idle"
+        self.canvas.blit(self._idle, (0, 0))
+        return None
+
+    def _log_layout_error(self) -> None:
+        now = time.monotonic()
+        if now - self._last_error_log >= ERROR_LOG_INTERVAL_S:
+            self._last_error_log = now
+            log.exception("layout %r failed; showing the idle screen", self.playlist.name)
+        else:
+            log.warning("layout %r failed again", self.playlist.name)
+
+    def _compose(self, now: float, dirty: list[pygame.Rect] | None) -> None:
+        """The call to action on top of what changed; magnified to the screen if need be."""
+        frame = self._frame
+        if not self._scaled:
+            band_hit = dirty is None or any(self._band.rect.colliderect(r) for r in dirty)
+        elif dirty is None or now - self._last_full >= FULL_REFRESH_S:
+            self._last_full = now
+            frame.blit(self.canvas, (0, 0))
+            band_hit = True
+        else:
+            band_hit = False
+            for rect in dirty:
+                frame.blit(self.canvas, rect, rect)
+                band_hit = band_hit or self._band.rect.colliderect(rect)
+        if band_hit and self._mode == "layout":
+            self._band.draw(frame)
+        if self._scaled:
+            pygame.transform.scale(frame, self.screen.get_size(), self.screen)  # nearest
