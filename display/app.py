@@ -66,13 +66,22 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     from display.playlist import Playlist
     from display.rotation import FairRotation
     from display.runner import Runner
-    from display.window import FrameRecorder, auto_scale, open_screen
+    from display.window import FrameRecorder, auto_scale, open_output
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per download drowns the log
     section = settings.display
     size = section.output_size
     scale = options.scale or auto_scale(size, options.headless, section.fullscreen)
-    screen, vsync = open_screen(size, scale, section.fullscreen, section.vsync, options.headless)
+    output = open_output(
+        size,
+        scale,
+        renderer=section.renderer,
+        fullscreen=section.fullscreen,
+        vsync=section.vsync,
+        headless=options.headless,
+        read_back=options.out is not None,
+    )
+    screen, vsync = output.screen, output.vsync
     cta = CallToAction(
         wall_name=settings.wall.name,
         hashtag=settings.wall.hashtag,
@@ -98,10 +107,11 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         library=library,
         rotation=rotation,
         band=CornerBand(cta, size),
-        idle=idle_screen(cta, size).convert(),
+        idle=idle_screen(cta, size).convert(screen),  # the GPU path has no display Surface
         commands=commands,
         frame_sink=recorder,
         max_frames=options.frames,
+        presenter=output.presenter,
     )
     # Decoders already run in parallel, one photo each; OpenCV's own thread pool on top would
     # oversubscribe the cores and take them from the render thread.
@@ -109,7 +119,14 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     previous = signal.signal(signal.SIGTERM, _stop_on_signal(runner))
     library.start()
     feed.start()
-    log.info("display %dx%d at %d fps (vsync %s, scale %d)", *size, section.fps, vsync, scale)
+    log.info(
+        "display %dx%d at %d fps (%s renderer, vsync %s, scale %d)",
+        *size,
+        section.fps,
+        output.renderer,
+        vsync,
+        scale,
+    )
     try:
         stats = runner.run()
     finally:
@@ -121,6 +138,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     return {
         **stats.report(),
         "fps": section.fps,
+        "renderer": output.renderer,
         "size": f"{size[0]}x{size[1]}",
         "layouts": runner.playlist.shown_names,
         "idle_frames": runner.idle_frames,

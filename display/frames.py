@@ -1,7 +1,8 @@
 """Frame-time statistics, measured on every frame and logged every minute.
 
-A frame's time is the render thread's work for it (commands, update, draw, compose, flip);
-a late frame is one that missed its slot: over the budget of 1/fps.
+A frame's time is the render thread's work for it (commands, update, draw, compose, flip; on
+the GPU path the texture upload and present take the flip's place, timed the same way); a late
+frame is one that missed its slot: over the budget of 1/fps.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Each pass: the time from `time.monotonic()`; the feed's commands through one table; pygame's
 events; the library converts a few finished pictures; the layout updates and draws what
 changed onto the persistent canvas (the screen itself, unless a small LED wall is magnified);
-the call to action goes back on top where something changed under it; flip. Animations take
-`now`, so a late frame lands where the clock says.
+the call to action goes back on top where something changed under it; the presenter shows it
+(a flip, or on the GPU path an upload of the changed rectangles and a present). Animations
+take `now`, so a late frame lands where the clock says.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from display.library import PhotoLibrary
 from display.overlays import CornerBand
 from display.playlist import Playlist
 from display.rotation import FairRotation
+from display.window import Presenter, ScreenFlip
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,11 @@ class Runner:
         commands: queue.SimpleQueue[Command],
         frame_sink: FrameSink | None = None,
         max_frames: int | None = None,
+        presenter: Presenter | None = None,
     ) -> None:
+        """`presenter`: how the frame reaches the screen; a plain flip of `screen` if None."""
         self.screen = screen
+        self._presenter = presenter or ScreenFlip(screen)
         self.size = canvas_size
         # At 1:1 the layouts paint the screen itself (a copy of a 4K canvas costs 2.4 ms a
         # frame); a magnified LED wall needs a logical-size canvas and a frame to scale.
@@ -127,9 +132,9 @@ class Runner:
         last_flip = next_at
         while self._running and (self._max_frames is None or index < self._max_frames):
             start = time.monotonic()
-            self._frame_work(start)
+            changed = self._frame_work(start)
             before_flip = time.monotonic()
-            pygame.display.flip()
+            self._presenter.present(changed)
             end = time.monotonic()
             if self._vsync:  # the flip waited for the display: judge by the flip interval
                 late = index > 0 and end - last_flip > self._period * 1.5
@@ -147,7 +152,7 @@ class Runner:
                 log.info("slow frame: %.0f ms (%s)", (end - start) * 1000, self.playlist.name)
             last_flip = end
             if self._sink is not None:
-                self._sink(self.screen, index, time.time())
+                self._sink(self._presenter.shown(), index, time.time())
             index += 1
             next_at += self._period
             if end - next_at > self._period:
@@ -157,7 +162,8 @@ class Runner:
                 time.sleep(pause)
         return self.stats
 
-    def _frame_work(self, now: float) -> None:
+    def _frame_work(self, now: float) -> list[pygame.Rect] | None:
+        """The frame composed; the rectangles it changed (None: all) for the presenter."""
         self._drain_commands()
         self._handle_events()
         self.library.pump()
@@ -165,7 +171,7 @@ class Runner:
             log.warning("photo %s is unreadable: off the rotation until fetched again", photo_id)
             self.rotation.remove(photo_id)
         dirty = self._render(now)
-        self._compose(now, dirty)
+        return self._compose(now, dirty)
 
     def _handle_events(self) -> None:
         for event in pygame.event.get():
@@ -211,7 +217,7 @@ class Runner:
         else:
             log.warning("layout %r failed again", self.playlist.name)
 
-    def _compose(self, now: float, dirty: list[pygame.Rect] | None) -> None:
+    def _compose(self, now: float, dirty: list[pygame.Rect] | None) -> list[pygame.Rect] | None:
         """The call to action on top of what changed; magnified to the screen if need be."""
         frame = self._frame
         if not self._scaled:
@@ -227,5 +233,9 @@ class Runner:
                 band_hit = band_hit or self._band.rect.colliderect(rect)
         if band_hit and self._mode == "layout":
             self._band.draw(frame)
+            if dirty is not None:
+                dirty = [*dirty, self._band.rect]
         if self._scaled:
             pygame.transform.scale(frame, self.screen.get_size(), self.screen)  # nearest
+            return None
+        return dirty

@@ -1,5 +1,8 @@
 """Where the frames go: a window (vsync when the driver offers it), or PNG files when headless.
 
+`open_output` is the one place that picks the CPU path (a pygame display Surface and
+`flip`) or the GPU path (`display.gpu`: an SDL Renderer and a streaming texture).
+
 PNG encoding costs milliseconds; it runs on a writer thread so the headless loop keeps the
 same pacing as a real one. Each written frame is also logged with its wall-clock time in
 `timeline.tsv`, so a test can tell what was on screen when.
@@ -10,7 +13,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, Protocol
 
 import pygame
 from PIL import Image
@@ -28,6 +33,78 @@ PNG_COMPRESS_LEVEL = 1  # fastest: frames are for tests and benchmarks, not arch
 
 class NoWindow(Exception):
     """No screen to draw on: the display says so instead of playing to nobody."""
+
+
+class Presenter(Protocol):
+    """Puts the composed canvas on screen; the render loop times it as the frame's last step."""
+
+    def present(self, changed: list[pygame.Rect] | None) -> None:
+        """`changed`: the canvas rectangles painted this frame, or None for all of it."""
+        ...
+
+    def shown(self) -> pygame.Surface:
+        """What the screen shows now, for the frame recorder."""
+        ...
+
+
+class ScreenFlip:
+    """The CPU path: the canvas is the display Surface (or is scaled onto it); flip it."""
+
+    def __init__(self, screen: pygame.Surface) -> None:
+        self._screen = screen
+
+    def present(self, changed: list[pygame.Rect] | None) -> None:  # noqa: ARG002 (flip shows all)
+        pygame.display.flip()
+
+    def shown(self) -> pygame.Surface:
+        return self._screen
+
+
+@dataclass(frozen=True)
+class Output:
+    """The Surface the loop composes on, how it reaches the screen, and with which path."""
+
+    screen: pygame.Surface
+    presenter: Presenter
+    vsync: bool
+    renderer: Literal["cpu", "gpu"]
+
+
+def open_output(
+    size: tuple[int, int],
+    scale: int,
+    *,
+    renderer: Literal["auto", "cpu", "gpu"],
+    fullscreen: bool,
+    vsync: bool,
+    headless: bool,
+    read_back: bool,
+) -> Output:
+    """The GPU path where asked ("gpu") or where a real window has a hardware renderer
+    ("auto"); else the CPU path. Headless "auto" stays on the CPU: its frames are the
+    benchmark's CPU floor. `read_back`: frames will be recorded from what is shown."""
+    if not headless and pygame.display.get_driver() in INVISIBLE_DRIVERS:
+        raise NoWindow(f"no video device (SDL driver {pygame.display.get_driver()!r})")
+    if renderer == "gpu" or (renderer == "auto" and not headless):
+        from display.gpu import GpuUnavailable, open_gpu  # the CPU path never loads _sdl2
+
+        try:
+            presenter = open_gpu(
+                size,
+                scale,
+                fullscreen=fullscreen,
+                vsync=vsync,
+                hardware_only=renderer == "auto",
+                read_back=read_back,
+            )
+        except GpuUnavailable as exc:
+            if renderer == "gpu":
+                raise NoWindow(f'renderer = "gpu" asked, but {exc}') from exc
+            log.info("no GPU renderer (%s): drawing on the CPU", exc)
+        else:
+            return Output(presenter.canvas, presenter, presenter.vsync, "gpu")
+    screen, flip_vsync = open_screen(size, scale, fullscreen, vsync, headless)
+    return Output(screen, ScreenFlip(screen), flip_vsync, "cpu")
 
 
 def auto_scale(size: tuple[int, int], headless: bool, fullscreen: bool) -> int:

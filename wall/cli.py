@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     display.add_argument("--fullscreen", action="store_true")
     display.add_argument("--size", help="WxH, e.g. 1920x1080 or 192x192 ([display] size)")
     display.add_argument("--scale", type=int, help="magnify a small wall by this whole factor")
+    display.add_argument(
+        "--renderer", choices=("auto", "cpu", "gpu"), help="([display] renderer) GPU or CPU path"
+    )
     display.add_argument("--headless", action="store_true", help="no window (SDL dummy driver)")
     display.add_argument("--frames", type=int, help="stop after N frames")
     display.add_argument("--out", type=Path, help="write frames as PNG files here")
@@ -124,6 +127,8 @@ def _display(args: argparse.Namespace) -> int:
         display["size"] = args.size
     if args.fullscreen:
         display["fullscreen"] = True
+    if args.renderer:
+        display["renderer"] = args.renderer
     settings = _settings(args, **({"display": display} if display else {}))
     options = DisplayOptions(
         headless=args.headless, frames=args.frames, out=args.out, every=args.every, scale=args.scale

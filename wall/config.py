@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -101,6 +101,9 @@ class DisplaySection(_Section):
     fps: int = Field(60, ge=1, le=240)
     vsync: bool = True
     fullscreen: bool = False
+    renderer: Literal["auto", "cpu", "gpu"] = Field(
+        "auto", description="gpu: SDL Renderer; auto: gpu on a real window, else cpu"
+    )
     playlist: list[str] = Field(default_factory=lambda: list(LAYOUTS), min_length=1)
     layout_seconds: float = Field(90.0, ge=5, le=3600, description="time on each layout")
     rotation_max_minutes: float = Field(10.0, ge=0.5, le=240)
