@@ -11,14 +11,17 @@ import hashlib
 import io
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageCms
 
 from ingest.errors import Refused, too_many_pixels, undecodable, unsupported
+from ingest.pixels import packed
 from ingest.sniff import Format, sniff
 
 log = logging.getLogger(__name__)
@@ -27,22 +30,26 @@ pillow_heif.register_heif_opener()
 # We check pixel counts ourselves, against our own limit, before decoding.
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
+# EXIF orientation → what makes the pixels upright: Pillow's transposes, done by OpenCV on
+# the packed array (~3 ms at 2000×1500, where Pillow's take ~7 ms in a new image).
+_UPRIGHT: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: cv2.flip(a, 1),
+    3: lambda a: cv2.rotate(a, cv2.ROTATE_180),
+    4: lambda a: cv2.flip(a, 0),
+    5: cv2.transpose,
+    6: lambda a: cv2.rotate(a, cv2.ROTATE_90_CLOCKWISE),
+    7: lambda a: cv2.rotate(cv2.transpose(a), cv2.ROTATE_180),
+    8: lambda a: cv2.rotate(a, cv2.ROTATE_90_COUNTERCLOCKWISE),
 }
 _EXIF_ORIENTATION = 0x0112
+# Modes `Image.reduce` averages correctly; palette and 1-bit images are converted first.
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "I", "F"})
 _SRGB = ImageCms.createProfile("sRGB")
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    pixels: np.ndarray  # H×W×3 uint8, RGB, sRGB, upright
+    pixels: np.ndarray  # H×W×3 uint8, sRGB, upright; RGB, or BGR when asked for
     width: int  # of the full-size upright original
     height: int
     format: Format
@@ -74,7 +81,7 @@ def _orientation(image: Image.Image) -> int:
         value = image.getexif().get(_EXIF_ORIENTATION, 1)
     except Exception:  # a broken EXIF block must not cost the photo
         return 1
-    return value if value in _TRANSPOSE else 1
+    return value if value in _UPRIGHT else 1
 
 
 @lru_cache(maxsize=32)
@@ -108,6 +115,23 @@ def _as_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _shrunk(image: Image.Image, long_edge: int) -> Image.Image:
+    """Cut a big decoded image to what the renditions need before any per-pixel conversion
+    copies it: a 50 MP RGBA PNG (200 KB on the wire) otherwise costs ~1 GB per worker."""
+    factor = max(image.size) // long_edge
+    if factor < 2:
+        return image
+    mode = image.mode
+    if mode.startswith("I;16"):
+        return image.convert("I").reduce(factor).convert("I;16")
+    # Palette indices cannot be averaged, nor can a transparent key colour (which
+    # `_as_rgb` honours for every mode but RGB).
+    keyed = mode != "RGB" and "transparency" in image.info
+    if mode not in _REDUCIBLE or keyed:
+        image = image.convert("RGBA" if keyed or mode == "PA" else "RGB")
+    return image.reduce(factor)
+
+
 def _colour_managed(image: Image.Image) -> Image.Image:
     profile = image.info.get("icc_profile")
     if not profile or image.mode not in ("RGB", "CMYK"):
@@ -122,9 +146,9 @@ def _colour_managed(image: Image.Image) -> Image.Image:
         return image
 
 
-def decode(data: bytes, max_pixels: int, long_edge: int) -> Decoded:
+def decode(data: bytes, max_pixels: int, long_edge: int, *, bgr: bool = False) -> Decoded:
     """Untrusted bytes → upright sRGB pixels with a long edge of at least `long_edge`
-    (or the original size when smaller)."""
+    (or the original size when smaller); in OpenCV's BGR order when `bgr`, at no cost."""
     fmt = sniff(data)
     if fmt is None:
         raise unsupported("not JPEG, PNG, WebP or HEIF")
@@ -134,14 +158,18 @@ def decode(data: bytes, max_pixels: int, long_edge: int) -> Decoded:
     try:
         if fmt is Format.JPEG:
             image.draft("RGB", fit(width, height, long_edge))
+        # All the bytes to the decoder in one call, not in Pillow's 64 KB steps: ~1 ms less
+        # for a 4 MB JPEG, and one wait for the GIL afterwards instead of ~60. Truncation is
+        # still detected (the next read comes back empty).
+        image.decodermaxblock = max(image.decodermaxblock, len(data))
         image.seek(0)
         image.load()
-        image = _as_rgb(_colour_managed(image))
-        if orientation in _TRANSPOSE:
-            image = image.transpose(_TRANSPOSE[orientation])
+        image = _as_rgb(_colour_managed(_shrunk(image, long_edge)))
+        pixels = packed(image, "BGR" if bgr else "RGB")
+        if orientation in _UPRIGHT:
+            pixels = _UPRIGHT[orientation](pixels)
             if orientation >= 5:
                 width, height = height, width
-        pixels = np.asarray(image)
     except Refused:
         raise
     except Exception as exc:  # truncated, corrupt, or a decoder limit: the file's fault

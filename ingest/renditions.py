@@ -1,12 +1,12 @@
-"""Resize and encode the served renditions; nothing of the original's metadata survives."""
+"""Resize and encode the served renditions; nothing of the original's metadata survives.
+
+Arrays are in OpenCV's BGR order (see `ingest.pipeline`); resizing does not care.
+"""
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
-from PIL import Image
 
 from ingest.decode import fit
 
@@ -19,7 +19,9 @@ def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     ratio = size[0] / width
     if ratio >= 0.5:
         return cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
-    while ratio < 0.25:  # halve first: INTER_AREA's exact-2× path is far faster
+    # Halve first: INTER_AREA's exact-2× path is far faster (never below the target height:
+    # a 3000×2 banner would reach zero rows).
+    while ratio < 0.25 and rgb.shape[0] >= 2 * size[1]:
         rgb = cv2.resize(rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA)
         ratio = size[0] / rgb.shape[1]
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
@@ -37,8 +39,13 @@ def centre_square(rgb: np.ndarray, side: int) -> np.ndarray:
     return resize(rgb[top : top + edge, left : left + edge], (side, side))
 
 
-def encode_jpeg(rgb: np.ndarray, quality: int) -> bytes:
-    """Baseline JPEG with no EXIF, XMP or ICC: pixels are already sRGB."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
+def encode_jpeg(bgr: np.ndarray, quality: int) -> bytes:
+    """Baseline 4:2:0 JPEG with no EXIF, XMP or ICC: pixels are already sRGB.
+
+    OpenCV's encoder is libjpeg-turbo, as Pillow's is, but it reads the BGR array where it
+    lies; Pillow would first copy it into its own 4-bytes-a-pixel image (~30 % of the cost).
+    """
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError(f"JPEG encoder failed on a {bgr.shape} array")
+    return encoded.tobytes()

@@ -14,9 +14,11 @@ def sharpness(gray: np.ndarray) -> float:
     return float(cv2.Laplacian(gray, cv2.CV_32F).var())
 
 
-def mean_lab(rgb: np.ndarray) -> tuple[float, float, float]:
-    """Mean colour in CIE L*a*b*, for matching photomosaic cells by perceived colour."""
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+def mean_lab(image: np.ndarray, *, bgr: bool = False) -> tuple[float, float, float]:
+    """Mean colour in CIE L*a*b* of an RGB (or `bgr`) image, for matching photomosaic cells
+    by perceived colour."""
+    code = cv2.COLOR_BGR2Lab if bgr else cv2.COLOR_RGB2Lab
+    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, code)
     l_star, a_star, b_star = lab.reshape(-1, 3).mean(axis=0)
     return round(float(l_star), 2), round(float(a_star), 2), round(float(b_star), 2)
 
