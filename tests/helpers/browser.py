@@ -12,7 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    sync_playwright,
+)
 
 # Quiet, offline, no sandbox (we run as root in containers), no GPU (none on CI machines).
 CHROMIUM_ARGS = (
@@ -71,3 +78,24 @@ def phone_context(
         yield context
     finally:
         context.close()
+
+
+class WatchedPage:
+    """A page that records what a test must never see: dialogs, script errors, CSP reports."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        self.script_errors: list[str] = []
+        self.csp_violations: list[str] = []
+        page.on("dialog", self._on_dialog)
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        page.on("console", self._on_console)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)

@@ -13,8 +13,6 @@ from typing import Any
 from playwright.sync_api import (
     Browser,
     BrowserContext,
-    ConsoleMessage,
-    Dialog,
     Locator,
     Page,
     ViewportSize,
@@ -23,7 +21,7 @@ from playwright.sync_api import (
 
 from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import add_account, login
-from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS
+from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, WatchedPage
 from tests.helpers.server import LiveServer
 
 TABLET_VIEWPORT: ViewportSize = {"width": 1280, "height": 800}  # a 10" tablet in landscape
@@ -53,25 +51,8 @@ def tablet_context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
         context.close()
 
 
-class Moderator:
+class Moderator(WatchedPage):
     """One moderator's page, recording what a test must never see."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.dialogs: list[str] = []
-        self.script_errors: list[str] = []
-        self.csp_violations: list[str] = []
-        page.on("dialog", self._on_dialog)
-        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
-        page.on("console", self._on_console)
-
-    def _on_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            self.csp_violations.append(message.text)
 
     def sign_in(self, username: str, password: str) -> None:
         page = self.page

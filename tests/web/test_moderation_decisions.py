@@ -4,13 +4,13 @@ double tap, the wall strip's two-tap "Retirer", and the filters, in headless Chr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Route, expect
 
 from tests.helpers.accounts import login
-from tests.helpers.browser import launch_chromium, phone_context
+from tests.helpers.browser import phone_context
 from tests.helpers.moderation import (
     NINA,
     NINA_PASSWORD,
@@ -25,12 +25,6 @@ from tests.helpers.moderation import (
     upload,
 )
 from tests.helpers.server import LiveServer
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

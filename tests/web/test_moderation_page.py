@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, WebSocketRoute, expect
 
 from moderation import texts
 from tests.helpers.accounts import login
-from tests.helpers.browser import launch_chromium, phone_context
+from tests.helpers.browser import phone_context
 from tests.helpers.moderation import (
     LIVE_TIMEOUT_MS,
     MIN_TAP_PX,
@@ -37,12 +37,6 @@ from tests.helpers.moderation import (
     upload,
 )
 from tests.helpers.server import LiveServer
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from typing import Any
 import pillow_heif
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.conftest import SAMPLES_DIR
-from tests.helpers.browser import launch_chromium, phone_context
+from tests.helpers.browser import WatchedPage, phone_context
 from tests.helpers.server import LiveServer
 from wall.i18n import CONSENT_VERSION
 
@@ -55,31 +55,8 @@ async () => Promise.all(window.__sent.map(async (form) => {
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
-
-
-class Phone:
+class Phone(WatchedPage):
     """A phone-sized page on the live server, recording what a test must never see."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.dialogs: list[str] = []
-        self.script_errors: list[str] = []
-        self.csp_violations: list[str] = []
-        page.on("dialog", self._on_dialog)
-        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
-        page.on("console", self._on_console)
-
-    def _on_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            self.csp_violations.append(message.text)
 
     def record_uploads(self) -> None:
         """From the next navigation on, keep every form the page uploads."""
