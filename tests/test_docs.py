@@ -14,7 +14,11 @@ def _documented() -> dict[str, set[str]]:
     sections: dict[str, set[str]] = {}
     current = ""
     for line in block.splitlines():
-        if header := re.match(r"^\[(\w+)\]", line):
+        if table := re.match(r"^\[\[(\w+)\.(\w+)\]\]", line):  # [[sources.mastodon]]
+            sections.setdefault(table.group(1), set()).add(table.group(2))
+            current = f"{table.group(1)}.{table.group(2)}"
+            sections[current] = set()
+        elif header := re.match(r"^\[(\w+)\]", line):
             current = header.group(1)
             sections[current] = set()
         elif key := re.match(r"^(\w+)\s*=", line):
@@ -30,6 +34,12 @@ def test_every_setting_is_in_the_readme() -> None:
         keys = set(model.model_fields)  # type: ignore[union-attr]
         assert section in documented, f"[{section}] missing from README"
         assert keys == documented[section], f"[{section}] differs: {keys ^ documented[section]}"
+        for key in keys:
+            annotation = model.model_fields[key].annotation  # type: ignore[union-attr]
+            item = getattr(annotation, "__args__", (None,))[0]
+            if section == "sources" and item is not None:
+                name = f"{section}.{key}"
+                assert set(item.model_fields) == documented[name], f"[[{name}]] differs"
 
 
 def test_readme_starts_with_the_two_commands() -> None:

@@ -15,7 +15,7 @@ from moderation import api as moderation_api
 from moderation import auth_api
 from moderation import pages as moderation_pages
 from wall import pages
-from wall.api import display_ws, media, ops, photos, wall_feed
+from wall.api import display_ws, media, ops, photos, sources_api, wall_feed
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers
@@ -73,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await services.start()
+        services.start_sources()
         try:
             yield
         finally:
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
         wall_feed.router,
         display_ws.router,
         auth_api.router,
+        sources_api.router,
         moderation_api.router,
         pages.router,
         moderation_pages.router,

@@ -136,6 +136,40 @@ class ScheduleSection(_Section):
     season_end: str = Field("09-30", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
 
 
+class MastodonSource(_Section):
+    """A hashtag timeline on a Mastodon or Pixelfed instance (same API)."""
+
+    instance: str = Field(min_length=1, description="https://mastodon.example")
+    tag: str = Field(min_length=1, pattern=r"^#?[\w]+$")
+    interval_s: float = Field(60.0, ge=5, le=86_400)
+    name: str = Field("", description="source name on the wall; empty: the instance's host")
+
+
+class WebcamSource(_Section):
+    """A public webcam: RTSP, MJPEG over HTTP, an HTTP JPEG snapshot, a video file or a device."""
+
+    name: str = Field(min_length=1, max_length=40)
+    url: str = Field(min_length=1)
+    interval_s: float = Field(60.0, ge=0.2, le=86_400)
+    blur_faces: bool = True
+
+
+class FolderSource(_Section):
+    """A watched folder: the reporters' cards and shared drives."""
+
+    path: str = Field(min_length=1)
+    source: str = Field("folder", min_length=1, max_length=40)
+    approve: bool = Field(False, description="trusted: straight onto the wall")
+
+
+class SourcesSection(_Section):
+    """Everything besides the upload page that feeds the wall (`[[sources.X]]` tables)."""
+
+    mastodon: list[MastodonSource] = Field(default_factory=list)
+    webcam: list[WebcamSource] = Field(default_factory=list)
+    folder: list[FolderSource] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """All of `wall.toml`; environment variables `WALL_<SECTION>__<KEY>` win over the file."""
 
@@ -151,6 +185,7 @@ class Settings(BaseSettings):
     upload: UploadSection = UploadSection()
     ingest: IngestSection = IngestSection()
     moderation: ModerationSection = ModerationSection()
+    sources: SourcesSection = SourcesSection()
     display: DisplaySection = DisplaySection()
     schedule: ScheduleSection = ScheduleSection()
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from ingest.faces import FaceDetector
 from ingest.service import IngestService, pipeline_spec
+from ingest.sources.registry import build_sources
+from ingest.sources.supervisor import SourceSupervisor
 from ingest.workers import WorkerPool
 from moderation.accounts import AccountService
 from moderation.live import ModerationTranslator
@@ -42,6 +44,7 @@ class Services:
     moderation_translator: ModerationTranslator
     moderation_feed: LiveFeed
     display_feed: LiveFeed
+    sources: SourceSupervisor
     accounts: AccountService
     sessions: SessionManager
 
@@ -71,6 +74,7 @@ class Services:
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
             display_feed=LiveFeed("display", bus, translate_for_display),
+            sources=SourceSupervisor(ingest, store.sources),
             accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
         )
@@ -83,7 +87,12 @@ class Services:
         self.moderation_feed.start()
         self.display_feed.start()
 
+    def start_sources(self) -> None:
+        """Only the server runs the pollers, cameras and folders (not `wall import`)."""
+        self.sources.start(build_sources(self.settings))
+
     async def stop(self) -> None:
+        await self.sources.stop()
         await self.display_feed.stop()
         await self.moderation_feed.stop()
         self.pool.close()

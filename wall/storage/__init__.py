@@ -9,6 +9,7 @@ from wall.storage.media import FileMediaStore
 from wall.storage.sqlite_accounts import SqliteAccountRepository
 from wall.storage.sqlite_db import Database
 from wall.storage.sqlite_photos import SqlitePhotoRepository
+from wall.storage.sqlite_sources import SqliteSourceStateRepository
 
 
 def open_embedded_store(data_dir: Path) -> Store:
@@ -18,4 +19,5 @@ def open_embedded_store(data_dir: Path) -> Store:
         photos=SqlitePhotoRepository(db),
         media=FileMediaStore(data_dir / "media"),
         accounts=SqliteAccountRepository(db),
+        sources=SqliteSourceStateRepository(db),
     )

@@ -207,6 +207,18 @@ class MediaStore(Protocol):
     def sweep_temporaries(self) -> int: ...
 
 
+class SourceStateRepository(Protocol):
+    """Small remembered values per source: cursors, imported file names."""
+
+    async def get(self, source: str, key: str) -> str | None: ...
+
+    async def set(self, source: str, key: str, value: str) -> None: ...
+
+    async def has_source_ref(self, source_ref: str) -> bool:
+        """Whether a photo (not deleted) came from this post or file already."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Store:
     """What the app factory hands to the services."""
@@ -214,6 +226,7 @@ class Store:
     photos: PhotoRepository
     media: MediaStore
     accounts: AccountRepository
+    sources: SourceStateRepository
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)

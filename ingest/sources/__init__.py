@@ -1,0 +1,1 @@
+"""Sources beyond the upload form: hashtags, webcams, folders; each supervised on its own."""

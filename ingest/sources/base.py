@@ -1,0 +1,81 @@
+"""What a source is, and what it may use: the pipeline, its own remembered state, its health.
+
+A source is a long-running coroutine. It never touches the database or the pipeline
+directly: it hands bytes to `SourceContext.ingest` and keeps its cursors with
+`remember`/`recall`, so a new network is one new module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from ingest.errors import Refused
+from ingest.service import IngestService, Submission
+from wall.domain import Photo, utcnow
+from wall.storage.base import SourceStateRepository
+
+
+@dataclass
+class SourceHealth:
+    """What the console shows for one source."""
+
+    name: str
+    kind: str
+    state: str = "starting"  # starting | ok | retrying | stopped
+    last_success: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    imported: int = 0
+    refused: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def succeeded(self) -> None:
+        self.state = "ok"
+        self.last_success = utcnow()
+
+    def failed(self, error: str) -> None:
+        self.state = "retrying"
+        self.last_error = error[:500]
+        self.last_error_at = utcnow()
+
+
+class SourceContext:
+    def __init__(
+        self, name: str, ingest: IngestService, state: SourceStateRepository, health: SourceHealth
+    ) -> None:
+        self.name = name
+        self._ingest = ingest
+        self._state = state
+        self.health = health
+
+    async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
+        """Raises `Refused` for a file the pipeline will not take (counted, then re-raised)."""
+        try:
+            photo = await self._ingest.ingest(read, submission)
+        except Refused:
+            self.health.refused += 1
+            raise
+        self.health.imported += 1
+        return photo
+
+    async def recall(self, key: str) -> str | None:
+        return await self._state.get(self.name, key)
+
+    async def remember(self, key: str, value: str) -> None:
+        await self._state.set(self.name, key, value)
+
+    async def already_imported(self, source_ref: str) -> bool:
+        """A post seen through two instances, or a file seen twice, is imported once."""
+        return await self._state.has_source_ref(source_ref)
+
+
+class Source(Protocol):
+    name: str
+    kind: str
+
+    async def run(self, context: SourceContext) -> None:
+        """Runs until cancelled; an exception is logged and the source restarted with backoff."""
+        ...

@@ -1,0 +1,39 @@
+"""`GET /api/sources` (operators): each source's state, last success, last error, photos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from moderation.auth import CurrentOperator
+from wall.deps import ServicesDep
+
+router = APIRouter()
+
+
+class SourceHealthOut(BaseModel):
+    name: str
+    kind: str
+    state: str
+    last_success: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    imported: int
+    refused: int
+    extra: dict[str, str]
+
+
+class SourcesOut(BaseModel):
+    sources: list[SourceHealthOut]
+
+
+@router.get("/api/sources", response_model=SourcesOut)
+async def sources(_: CurrentOperator, services: ServicesDep) -> SourcesOut:
+    return SourcesOut(
+        sources=[
+            SourceHealthOut.model_validate(health, from_attributes=True)
+            for health in services.sources.health.values()
+        ]
+    )
