@@ -1,269 +1,35 @@
 """What a hostile or clumsy visitor can send to `POST /api/photos`, against the real server.
 
-Every answer is a 201 or the contract's 4xx; nothing is a 5xx, nothing hangs, memory stays
-flat, no file lands outside the data dir, and what is served back is a clean JPEG.
+Each named case gets the contract's answer; no file lands outside the data dir, memory stays
+flat, and what is served back is a clean JPEG.
 """
 
 from __future__ import annotations
 
-import random
-import re
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
-import psutil
 import pytest
-from PIL import Image
 
-from tests.conftest import CORPUS_DIR
 from tests.helpers import images
 from tests.helpers.server import LiveServer
+from tests.helpers.uploads import (
+    CONSENT,
+    CONTRACT_ERRORS,
+    MEDIA_NAME,
+    RssSampler,
+    accepted,
+    assert_clean_jpeg,
+    assert_refused,
+    error_code,
+    fetch_rendition,
+    post,
+    rss,
+)
 from wall.config import UploadSection
-
-# Status → the error codes the contract allows for it.
-CONTRACT_ERRORS: dict[int, set[str]] = {
-    400: {"consent_required", "invalid_field"},
-    413: {"too_large"},
-    415: {"unsupported_type"},
-    422: {"undecodable", "too_many_pixels"},
-    429: {"rate_limited"},
-}
-CORPUS_THREADS = 4
-REQUEST_TIMEOUT_S = 20.0
-MAX_SECONDS_PER_FILE = 5.0
-MAX_SERVER_RSS = 1 << 30
-RENDITION_SAMPLE = 40
-DECLARED_TYPES = [
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/heic",
-    "image/gif",
-    "image/svg+xml",
-    "text/html",
-    "application/octet-stream",
-]
-MEDIA_NAME = re.compile(r"^[0-9a-f]{64}\.jpg$")
-CONSENT = {"consent": "true"}
-
-
-@dataclass
-class Answer:
-    name: str
-    magic: str
-    status: int
-    body: dict[str, Any]
-    seconds: float
-
-
-@dataclass
-class RssSampler:
-    """Samples a process's resident memory in a thread; `peak` is the highest seen."""
-
-    pid: int
-    interval_s: float = 0.02
-    peak: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def _run(self) -> None:
-        process = psutil.Process(self.pid)
-        while True:
-            self.peak = max(self.peak, process.memory_info().rss)
-            if self._stop.wait(self.interval_s):
-                return
-
-    @contextmanager
-    def running(self) -> Iterator[RssSampler]:
-        thread = threading.Thread(target=self._run, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._stop.set()
-            thread.join()
-
-
-def rss(server: LiveServer) -> int:
-    assert server.process is not None
-    return int(psutil.Process(server.process.pid).memory_info().rss)
-
-
-def magic(data: bytes) -> str:
-    """The format named by a file's first bytes, independently of the server's sniffer."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[4:8] == b"ftyp":
-        return "avif" if data[8:12] in (b"avif", b"avis") else "isobmff"
-    return "other"
-
-
-def post(
-    client: httpx.Client,
-    data: bytes | None,
-    filename: str = "photo.jpg",
-    content_type: str = "image/jpeg",
-    **fields: str,
-) -> httpx.Response:
-    if data is None:  # a multipart form all the same, with some other part than `file`
-        files = {"other": ("note.txt", b"hello", "text/plain")}
-    else:
-        files = {"file": (filename, data, content_type)}
-    return client.post("/api/photos", files=files, data={**CONSENT, **fields})
-
-
-def error_code(response: httpx.Response) -> str:
-    assert response.headers["content-type"].startswith("application/json"), response.text
-    return str(response.json()["error"]["code"])
-
-
-def assert_refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert error_code(response) == code
-
-
-def accepted(response: httpx.Response) -> tuple[str, str]:
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return body["id"], body["receipt_token"]
-
-
-def fetch_rendition(
-    client: httpx.Client, photo_id: str, token: str, kind: str = "display"
-) -> bytes:
-    response = client.get(f"/media/{kind}/{photo_id}.jpg", params={"token": token})
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "image/jpeg"
-    assert response.headers["x-content-type-options"] == "nosniff"
-    return response.content
-
-
-def assert_clean_jpeg(data: bytes) -> Image.Image:
-    """A JPEG with no EXIF and no XMP, as the contract promises for served renditions."""
-    image = images.open_bytes(data)
-    assert image.format == "JPEG"
-    assert not image.getexif(), dict(image.getexif())
-    assert "exif" not in image.info and "xmp" not in image.info
-    assert b"Exif\0\0" not in data and b"http://ns.adobe.com/xap/" not in data
-    return image
-
-
-# --- the corpus -------------------------------------------------------------------------
-
-
-@dataclass
-class CorpusPoster:
-    """Posts files as a visitor's phone would, one keep-alive connection per thread."""
-
-    url: str
-    _local: threading.local = field(default_factory=threading.local)
-    _clients: list[httpx.Client] = field(default_factory=list)
-
-    def _client(self) -> httpx.Client:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = self._local.client = httpx.Client(base_url=self.url, timeout=REQUEST_TIMEOUT_S)
-            self._clients.append(client)
-        return client
-
-    def post(self, path: Path) -> Answer:
-        data = path.read_bytes()
-        rng = random.Random(path.name)  # any name, any declared type; the same on every run
-        filename = rng.choice([path.name, "IMG_0001.JPG", "photo.heic", "image", "../x.png"])
-        started = time.monotonic()
-        response = post(self._client(), data, filename, rng.choice(DECLARED_TYPES))
-        seconds = time.monotonic() - started
-        is_json = response.headers.get("content-type", "").startswith("application/json")
-        return Answer(
-            path.name,
-            magic(data),
-            response.status_code,
-            response.json() if is_json else {},
-            seconds,
-        )
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.close()
-
-
-def _contract_violations(answers: list[Answer]) -> list[str]:
-    problems = []
-    for answer in answers:
-        code = answer.body.get("error", {}).get("code")
-        if answer.status == 201:
-            if answer.magic not in ("jpeg", "png", "webp", "isobmff"):
-                problems.append(f"{answer.name}: accepted a {answer.magic} file")
-        elif code not in CONTRACT_ERRORS.get(answer.status, set()):
-            problems.append(f"{answer.name}: {answer.status} {code!r}")
-        if answer.magic in ("other", "avif") and answer.status != 415:
-            problems.append(f"{answer.name}: {answer.magic} magic answered {answer.status}")
-    return problems
-
-
-def _messages_by_code(answers: list[Answer]) -> dict[str, set[str]]:
-    messages: dict[str, set[str]] = defaultdict(set)
-    for answer in answers:
-        if "error" in answer.body:
-            messages[answer.body["error"]["code"]].add(answer.body["error"]["message"])
-    return messages
-
-
-def _rendition_sample(answers: list[Answer]) -> list[Answer]:
-    """Every accepted file whose name promises metadata, and an even spread of the rest."""
-    fresh = [a for a in answers if a.status == 201 and a.body["status"] == "pending"]
-    tricky = [a for a in fresh if re.search(r"exif|xmp|gps|orient|icc|iptc", a.name, re.I)]
-    rest = [a for a in fresh if a not in tricky]
-    step = max(1, len(rest) // RENDITION_SAMPLE)
-    return tricky + rest[::step]
-
-
-def test_every_corpus_file_gets_a_contract_answer(
-    live_server: LiveServer, record_property: Callable[[str, object], None]
-) -> None:
-    paths = sorted(p for p in CORPUS_DIR.rglob("*") if p.is_file())
-    assert len(paths) > 700, f"corpus missing or incomplete at {CORPUS_DIR}"
-    poster = CorpusPoster(live_server.url)
-    assert live_server.process is not None
-    with (
-        RssSampler(live_server.process.pid).running() as memory,
-        ThreadPoolExecutor(CORPUS_THREADS) as pool,
-    ):
-        answers = list(pool.map(poster.post, paths))
-    poster.close()
-
-    assert not _contract_violations(answers)
-    slowest = max(answers, key=lambda a: a.seconds)
-    record_property("slowest_upload", f"{slowest.name} {slowest.seconds:.2f}s")
-    record_property("peak_server_rss_mib", memory.peak >> 20)
-    assert slowest.seconds < MAX_SECONDS_PER_FILE, slowest
-    assert memory.peak < MAX_SERVER_RSS
-    # One translated message per code: no parser's text reaches the visitor.
-    assert all(len(texts) == 1 for texts in _messages_by_code(answers).values())
-    statuses = {a.status for a in answers}
-    assert {201, 415, 422} <= statuses  # the corpus has all three kinds; a blanket answer fails
-
-    assert live_server.alive()
-    with live_server.client() as client:
-        assert client.get("/healthz").status_code == 200
-        for answer in _rendition_sample(answers):
-            photo_id, token = answer.body["id"], answer.body["receipt_token"]
-            assert_clean_jpeg(fetch_rendition(client, photo_id, token))
-    media = live_server.data_dir / "media"
-    assert all(MEDIA_NAME.match(p.name) for p in media.rglob("*") if p.is_file())
-
 
 # --- named cases ---------------------------------------------------------------------------
 
