@@ -39,6 +39,7 @@ class Submission:
     consent: Consent | None = None
     source_ref: str = ""
     idempotency_key: str = ""  # already bound to the contributor by the caller
+    extra_flags: tuple[str, ...] = ()  # the source's own warnings, e.g. a post marked sensitive
 
 
 def new_photo_id() -> str:
@@ -149,7 +150,8 @@ class IngestService:
             signals=processed.signals,
             flags=self.policy.flags(
                 processed.signals, submission.caption, submission.author, processed.phash
-            ),
+            )
+            + tuple(f for f in submission.extra_flags if f),
             renditions=stored,
             receipt_hash=submission.receipt_hash,
             consent=submission.consent,

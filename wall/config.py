@@ -141,7 +141,7 @@ class MastodonSource(_Section):
 
     instance: str = Field(min_length=1, description="https://mastodon.example")
     tag: str = Field(min_length=1, pattern=r"^#?[\w]+$")
-    interval_s: float = Field(60.0, ge=5, le=86_400)
+    interval_s: float = Field(60.0, ge=1, le=86_400)
     name: str = Field("", description="source name on the wall; empty: the instance's host")
 
 

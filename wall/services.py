@@ -17,6 +17,7 @@ from moderation.sessions import SessionManager
 from moderation.undo import UndoLedger
 from wall.config import Settings
 from wall.display_feed import translate_for_display
+from wall.domain import PhotoStatus
 from wall.events import EventBus
 from wall.instance import InstanceSecrets
 from wall.lifecycle import PhotoLifecycle
@@ -60,6 +61,11 @@ class Services:
         )
         moderation_translator = ModerationTranslator(store)
         instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
+        lifecycle = PhotoLifecycle(store, bus)
+
+        async def approve(photo_id: str, actor: str) -> None:
+            await lifecycle.transition(photo_id, PhotoStatus.APPROVED, actor, "trusted source")
+
         return cls(
             settings=settings,
             secrets=instance_secrets,
@@ -67,14 +73,14 @@ class Services:
             bus=bus,
             pool=pool,
             ingest=ingest,
-            lifecycle=PhotoLifecycle(store, bus),
+            lifecycle=lifecycle,
             upload_limiter=RateLimiter(settings.upload.rate_limit_per_minute),
             metrics=Metrics(),
             undo=UndoLedger(),
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
             display_feed=LiveFeed("display", bus, translate_for_display),
-            sources=SourceSupervisor(ingest, store.sources),
+            sources=SourceSupervisor(ingest, store.sources, approve),
             accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
         )

@@ -7,7 +7,7 @@ directly: it hands bytes to `SourceContext.ingest` and keeps its cursors with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -42,13 +42,23 @@ class SourceHealth:
         self.last_error_at = utcnow()
 
 
+# Puts a photo on the wall for a trusted source: (photo id, actor) → the lifecycle's transition.
+Approver = Callable[[str, str], Awaitable[object]]
+
+
 class SourceContext:
     def __init__(
-        self, name: str, ingest: IngestService, state: SourceStateRepository, health: SourceHealth
+        self,
+        name: str,
+        ingest: IngestService,
+        state: SourceStateRepository,
+        health: SourceHealth,
+        approver: Approver | None = None,
     ) -> None:
         self.name = name
         self._ingest = ingest
         self._state = state
+        self._approver = approver
         self.health = health
 
     async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
@@ -60,6 +70,12 @@ class SourceContext:
             raise
         self.health.imported += 1
         return photo
+
+    async def approve(self, photo_id: str) -> None:
+        """A trusted source (`approve = true`) skips the queue, through the audited lifecycle."""
+        if self._approver is None:
+            raise RuntimeError(f"source {self.name}: no approver wired")
+        await self._approver(photo_id, f"source:{self.name}")
 
     async def recall(self, key: str) -> str | None:
         return await self._state.get(self.name, key)

@@ -12,7 +12,7 @@ import logging
 import random
 
 from ingest.service import IngestService
-from ingest.sources.base import Source, SourceContext, SourceHealth
+from ingest.sources.base import Approver, Source, SourceContext, SourceHealth
 from wall.storage.base import SourceStateRepository
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,12 @@ def retry_delay(failures: int) -> float:
 
 
 class SourceSupervisor:
-    def __init__(self, ingest: IngestService, state: SourceStateRepository) -> None:
+    def __init__(
+        self, ingest: IngestService, state: SourceStateRepository, approver: Approver | None = None
+    ) -> None:
         self._ingest = ingest
         self._state = state
+        self._approver = approver
         self.health: dict[str, SourceHealth] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -38,7 +41,7 @@ class SourceSupervisor:
         for source in sources:
             health = SourceHealth(name=source.name, kind=source.kind)
             self.health[source.name] = health
-            context = SourceContext(source.name, self._ingest, self._state, health)
+            context = SourceContext(source.name, self._ingest, self._state, health, self._approver)
             self._tasks.append(
                 asyncio.create_task(self._keep_running(source, context), name=source.name)
             )

@@ -34,12 +34,24 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
+    """Plain keys under `[section]`; a list of dicts as `[[section.key]]` tables after them."""
     lines = []
     for section, values in sections.items():
         lines.append(f"[{section}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+        plain = {k: v for k, v in values.items() if not _is_table_list(v)}
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in plain.items())
         lines.append("")
+        for key, tables in values.items():
+            if _is_table_list(tables):
+                for table in tables:
+                    lines.append(f"[[{section}.{key}]]")
+                    lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
+                    lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
     tomllib.loads(path.read_text(encoding="utf-8"))  # the test's own config must be valid
     return path
