@@ -1,0 +1,229 @@
+"""Sources benchmark: photos/s through each source beside the pipeline's own rate.
+
+    python bench/sources.py            # 200 posts of distinct 1–2 MP photos
+    python bench/sources.py --quick    # 40 posts: a smoke run
+
+Prints progress on stderr and ONE JSON object on stdout, one key per source kind. The
+Mastodon part serves N posts from the fake instance of the tests (loopback, real HTTP) to a
+real `wall serve` polling it, and measures photos/s from the first timeline request to the
+last photo pending; beside it, `process()` alone on the same files with as many threads as
+the server has workers, in the same run: the gap is what polling, downloading and storing cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+# Run as a script, Python puts bench/ first on the path, where bench/ingest.py would shadow
+# the `ingest` package: the repository goes first instead.
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+
+from PIL import Image  # noqa: E402
+
+from ingest.faces import FaceDetector  # noqa: E402
+from ingest.pipeline import PipelineSpec, process  # noqa: E402
+from tests.helpers.accounts import add_account, login  # noqa: E402
+from tests.helpers.fake_mastodon import SAMPLES, FakeMastodon  # noqa: E402
+from tests.helpers.fake_mjpeg import FakeCamera, Scene  # noqa: E402
+from tests.helpers.server import LiveServer  # noqa: E402
+
+WORKERS = 2  # the server's pool and the pipeline's threads: the same on both sides
+PASSWORD = "bench operator passphrase"
+IMPORT_TIMEOUT_S = 600.0
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def distinct_photos(count: int) -> list[bytes]:
+    """`count` JPEGs of 1–2 MP from the samples, each a new size and crop (no duplicates)."""
+    samples = []
+    for path in sorted(SAMPLES.glob("*.jpg")):
+        with Image.open(path) as opened:
+            samples.append(opened.convert("RGB"))
+    photos = []
+    for n in range(count):
+        image = samples[n % len(samples)]
+        width = 1200 + (n * 37) % 500  # 1200–1699 px wide, 4:3: 1.08–2.2 MP
+        resized = image.resize((width + n % 7, width * 3 // 4), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        resized.save(out, "JPEG", quality=90)
+        photos.append(out.getvalue())
+    return photos
+
+
+def pipeline_rate(photos: list[bytes], workers: int) -> float:
+    """Photos/s of `process()` alone (decode, renditions, signals, faces) on `workers` threads."""
+    spec, detector = PipelineSpec(), FaceDetector()
+    process(photos[0], spec, detector)  # warm: model load and first allocations
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda data: process(data, spec, detector), photos))
+    return len(photos) / (time.perf_counter() - started)
+
+
+def _pending_total(client: Any) -> int:
+    answer = client.get("/api/moderation/queue", params={"status": "pending", "limit": 1})
+    return int(answer.json()["total"])
+
+
+def mastodon_bench(count: int, root: Path) -> dict[str, Any]:
+    """Imported photos/s from a fake Mastodon instance, and the pipeline's rate beside it."""
+    _log(f"mastodon: making {count} photos")
+    photos = distinct_photos(count)
+    fake = FakeMastodon().start()
+    try:
+        for n, data in enumerate(photos):
+            fake.add_post([fake.add_media(f"b{n}.jpg", data)], text=f"bench {n}")
+        source = {"instance": fake.url, "tag": "town", "interval_s": 1, "name": "bench"}
+        root.mkdir(parents=True, exist_ok=True)
+        server = LiveServer(root, sources={"mastodon": [source]}, ingest={"workers": WORKERS})
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON alone
+            add_account(server, "op", "operator", PASSWORD)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        _log("mastodon: importing through wall serve")
+        server.start()
+        try:
+            with login(server, "op", PASSWORD) as client:
+                deadline = time.monotonic() + IMPORT_TIMEOUT_S
+                while _pending_total(client) < count and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                done = time.monotonic()
+                imported = _pending_total(client)
+        finally:
+            server.stop()
+        first_request = fake.timeline_log[0][0]
+    finally:
+        fake.stop()
+    _log("mastodon: the pipeline alone on the same files")
+    alone = pipeline_rate(photos, WORKERS)
+    imported_rate = imported / (done - first_request)
+    return {
+        "posts": count,
+        "imported": imported,
+        "megapixels": _megapixel_range(photos),
+        "mean_bytes": sum(map(len, photos)) // len(photos),
+        "workers": WORKERS,
+        "imported_photos_per_s": round(imported_rate, 2),
+        "pipeline_photos_per_s": round(alone, 2),
+        "share_of_pipeline": round(imported_rate / alone, 3),
+    }
+
+
+WEBCAM_FPS = 25  # what an IP camera streams; the reader drains all of it
+WEBCAM_INTERVAL_S = 1.0  # one frame a second: the issue's load, 60× the default
+
+
+def webcam_bench(seconds: float, root: Path) -> dict[str, Any]:
+    """Capture-to-queue latency of a webcam at 1 frame/s over 1080p MJPEG, and the CPU use
+    of its capture thread. The person in the fake camera's view moves every second, so
+    every frame is new (none skipped as unchanged) and each goes through detection at
+    1080p, blur, encode and the pipeline. Latency: the frame's capture time (its
+    `source_ref`) to its row's creation, both on the server's clock."""
+    _log(f"webcam: {seconds:.0f} s of 1080p MJPEG at {WEBCAM_FPS} fps, a frame a second")
+    with FakeCamera(Scene(1920, 1080), fps=WEBCAM_FPS) as camera:
+        moving = threading.Event()
+
+        def move() -> None:  # the person changes place every second
+            while not moving.wait(WEBCAM_INTERVAL_S):
+                camera.scene += 1
+
+        mover = threading.Thread(target=move, daemon=True)
+        source = {"name": "bench", "url": camera.stream_url, "interval_s": WEBCAM_INTERVAL_S}
+        root.mkdir(parents=True, exist_ok=True)
+        server = LiveServer(root, sources={"webcam": [source]}, ingest={"workers": WORKERS})
+        with contextlib.redirect_stdout(sys.stderr):
+            add_account(server, "op", "operator", PASSWORD)
+        server.start()
+        mover.start()
+        try:
+            with login(server, "op", PASSWORD) as client:
+                time.sleep(seconds)
+                health = next(
+                    s for s in client.get("/api/sources").json()["sources"] if s["name"] == "bench"
+                )
+                photos = [
+                    photo
+                    for status in ("pending", "rejected")  # an exact repeat is a rejected row
+                    for photo in client.get(
+                        "/api/moderation/queue",
+                        params={"status": status, "source": "bench", "limit": 500},
+                    ).json()["photos"]
+                ]
+        finally:
+            moving.set()
+            server.stop()
+    latencies = sorted(
+        (
+            datetime.fromisoformat(p["created_at"])
+            - datetime.fromisoformat(p["source_ref"].split(":", 2)[2])
+        ).total_seconds()
+        for p in sorted(photos, key=lambda p: p["source_ref"])[1:]  # the first loads the model
+    )
+    extra = health["extra"]
+    cpu_s = float(extra.get("capture_cpu_s", 0))
+    return {
+        "seconds": seconds,
+        "stream": f"1920x1080 MJPEG {WEBCAM_FPS} fps",
+        "interval_s": WEBCAM_INTERVAL_S,
+        "photos_imported": len(photos),
+        "frames_read": int(extra.get("frames_read", 0)),
+        "frames_skipped": int(extra.get("frames_skipped", 0)),
+        "faces_blurred": int(extra.get("faces_blurred", 0)),
+        "latency_s": {
+            "median": round(statistics.median(latencies), 3) if latencies else None,
+            "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else None,
+            "max": round(latencies[-1], 3) if latencies else None,
+        },
+        "capture_thread_cpu_s": cpu_s,
+        "capture_thread_cpu_percent_of_a_core": round(100 * cpu_s / seconds, 1),
+    }
+
+
+def _megapixel_range(photos: list[bytes]) -> list[float]:
+    sizes = []
+    for data in photos:
+        with Image.open(io.BytesIO(data)) as image:
+            sizes.append(image.width * image.height / 1e6)
+    return [round(min(sizes), 2), round(max(sizes), 2)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="40 posts instead of 200")
+    parser.add_argument(
+        "--webcam-seconds", type=float, default=60.0, help="the issue's run is 300 (5 min)"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-sources-") as work:
+        result: dict[str, Any] = {
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "mastodon": mastodon_bench(40 if args.quick else 200, Path(work) / "mastodon"),
+            "webcam": webcam_bench(
+                15.0 if args.quick else args.webcam_seconds, Path(work) / "webcam"
+            ),
+        }
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
