@@ -17,6 +17,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from wall.schedule import ScheduleError, validate_schedule
+
 DEFAULT_CONFIG_NAME = "wall.toml"
 
 
@@ -130,10 +132,19 @@ class DisplaySection(_Section):
 
 
 class ScheduleSection(_Section):
-    """The season the consent text names (the nightly schedule comes with the show issue)."""
+    """The season the consent text names and the nightly show times (see wall/schedule.py)."""
 
     season_start: str = Field("06-01", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
     season_end: str = Field("09-30", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
+    start: str = Field("sunset+15m", description='"21:30", "sunset", "sunset+15m", ...')
+    end: str = Field("23:30", description="before start: the show ends the next day")
+    latitude: float = Field(45.159, ge=-90, le=90)
+    longitude: float = Field(1.533, ge=-180, le=180)
+    timezone: str = Field("Europe/Paris", min_length=1)
+    nights_off: list[str] = Field(default_factory=list, description='"YYYY-MM-DD"')
+    special_nights: list[str] = Field(
+        default_factory=list, description='"YYYY-MM-DD START END": that night\'s times'
+    )
 
 
 class MastodonSource(_Section):
@@ -242,7 +253,12 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         lines = [_describe(err, f"{origin} or WALL_* environment") for err in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    try:
+        validate_schedule(settings.schedule)
+    except ScheduleError as exc:
+        raise ConfigError(f"invalid configuration:\n  {origin}: {exc}") from None
+    return settings
