@@ -64,6 +64,12 @@ class Moderator(WatchedPage):
         expect(page.locator("#app")).to_be_visible()
         expect(page.locator("#queue-loading")).to_be_hidden()
 
+    def settle(self) -> None:
+        """Sign-in and the socket's hello each load the queue: let both land, or a late load
+        would already show a decision a test expects the page to learn another way."""
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_timeout(500)
+
     def expect_card(self, photo_id: str) -> None:
         card = self.page.locator("#card")
         expect(card).to_be_visible(timeout=LIVE_TIMEOUT_MS)

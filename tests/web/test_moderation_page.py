@@ -204,10 +204,7 @@ def test_photo_decided_elsewhere_leaves_with_a_notice(browser: Browser, server: 
     with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
         nina.sign_in(NINA, NINA_PASSWORD)
         nina.expect_card(photo.id)
-        # Sign-in and the socket's hello each load the queue: let both land first, or a late
-        # load would already show the decision this test expects the page to learn otherwise.
-        nina.page.wait_for_load_state("networkidle")
-        nina.page.wait_for_timeout(500)
+        nina.settle()
         with login(server, OMAR, OMAR_PASSWORD) as omar:
             version = decided(server, "pending")[photo.id]["version"]
             answer = omar.post(
@@ -238,10 +235,7 @@ def test_conflict_on_decision_drops_the_card_with_a_notice(
         nina.page.route_web_socket(re.compile(r".*/ws/moderation$"), without_decisions)
         nina.sign_in(NINA, NINA_PASSWORD)
         nina.expect_card(photo.id)
-        # Sign-in and the socket's hello each load the queue: let both land first, or a late
-        # load would already show the decision this test expects the page to learn otherwise.
-        nina.page.wait_for_load_state("networkidle")
-        nina.page.wait_for_timeout(500)
+        nina.settle()
         with login(server, OMAR, OMAR_PASSWORD) as omar:
             version = decided(server, "pending")[photo.id]["version"]
             answer = omar.post(
