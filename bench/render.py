@@ -2,6 +2,7 @@
 
     python bench/render.py            # 600 measured frames per layout and size (~2 min)
     python bench/render.py --quick    # smoke run: 120 frames, 1080p only
+    python bench/render.py --warp-only  # the projection pass alone, both sizes (~20 s)
 
 Prints progress on stderr and ONE JSON object on stdout's last line. For each wall size
 (1920×1080, 3840×2160) it measures, in the same run:
@@ -15,7 +16,11 @@ Prints progress on stderr and ONE JSON object on stdout's last line. For each wa
   frames over 600 frames. The layout's first seconds (every tile being decoded, the
   photomosaic's base picture built) run first and are reported apart as `start`;
 * the photomosaic's placement of a newly arrived photo (p99 over the run's placements, and
-  over 2,000 placements into the wall's full grid alone), and the process's resident memory.
+  over 2,000 placements into the wall's full grid alone), and the process's resident memory;
+* the calibration's projection pass (`display.projection`) on a full frame, beside the floor:
+  keystone corners, corners with two masks, two outputs of this size with their overlap
+  blended, the brightness cap alone, and a changed ninth of the frame warped; then the mosaic
+  and spotlight layouts in the loop with the keystone corners set (`calibrated`).
 
 The renditions are derived from wall/samples (8 photos × 8 colour casts), written once and
 hard-linked under 2,000 ids, as the display's cache would hold them.
@@ -43,11 +48,13 @@ REPO = Path(__file__).resolve().parents[1]
 # Run as a script, Python puts bench/ first on the path: the repository goes first instead.
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import pygame  # noqa: E402
 
 from display.cache import RenditionCache  # noqa: E402
+from display.calibration import Calibration, OutputCalibration, full_frame  # noqa: E402
 from display.commands import Command, PhotoReady  # noqa: E402
 from display.contracts import Layout  # noqa: E402
 from display.layouts.matching import CellMatcher  # noqa: E402
@@ -55,6 +62,7 @@ from display.layouts.target import cell_colours, grid_for, load_target, to_lab  
 from display.library import PhotoLibrary  # noqa: E402
 from display.overlays import CallToAction, CornerBand, idle_screen  # noqa: E402
 from display.playlist import Playlist, import_layout  # noqa: E402
+from display.projection import WARP_THREADS, Geometry, Projection  # noqa: E402
 from display.rotation import FairRotation  # noqa: E402
 from display.runner import Runner  # noqa: E402
 from tests.helpers.layout_rig import (  # noqa: E402
@@ -74,6 +82,7 @@ WARMUP_S = 5.0  # a layout's start: every tile decoded once; reported apart
 ARRIVAL_EVERY_S = 1.0
 TARGET_RATIO = {(1920, 1080): 10.0, (3840, 2160): 7.0}  # issue 4: p99 ≤ ratio × bare copy
 COPY_REPEATS = 60
+BLEND_SHARE = 0.1  # two projectors overlapping by a tenth of a width: a usual blend zone
 
 
 def log(message: str) -> None:
@@ -160,7 +169,9 @@ class Wall:
         self.idle = idle_screen(cta, size).convert()
         self.library.start()
 
-    def runner(self, playlist: Playlist, frames: int) -> Runner:
+    def runner(
+        self, playlist: Playlist, frames: int, projection: Projection | None = None
+    ) -> Runner:
         return Runner(
             screen=self.screen,
             canvas_size=self.size,
@@ -173,6 +184,7 @@ class Wall:
             idle=self.idle,
             commands=self.commands,
             max_frames=frames,
+            projection=projection,
         )
 
     def close(self) -> None:
@@ -227,7 +239,14 @@ def timing_placements(
     return load
 
 
-def run_layout(wall: Wall, photos: Photos, name: str, frames: int, first: int) -> dict[str, Any]:
+def run_layout(
+    wall: Wall,
+    photos: Photos,
+    name: str,
+    frames: int,
+    first: int,
+    projection: Projection | None = None,
+) -> dict[str, Any]:
     """The start (the first WARMUP_S), then `frames` measured frames, arrivals throughout."""
     placements: list[tuple[float, float]] = []  # wall-clock and the loop thread's CPU time
     size = f"{wall.size[0]}x{wall.size[1]}"
@@ -236,10 +255,10 @@ def run_layout(wall: Wall, photos: Photos, name: str, frames: int, first: int) -
     arrivals = Arrivals(wall, photos, first)
     arrivals.start()
     try:
-        start = wall.runner(playlist, round(WARMUP_S * FPS)).run().report()
+        start = wall.runner(playlist, round(WARMUP_S * FPS), projection).run().report()
         # A second loop over the same playlist: the layout starts again (one full repaint,
         # as when the playlist comes back to it) and the measured frames follow.
-        result: dict[str, Any] = wall.runner(playlist, frames).run().report()
+        result: dict[str, Any] = wall.runner(playlist, frames, projection).run().report()
     finally:
         arrivals.stop()
     result["start"] = start
@@ -250,6 +269,90 @@ def run_layout(wall: Wall, photos: Photos, name: str, frames: int, first: int) -
         result["placement_cpu_p99_ms"] = round(float(np.percentile(cpu_s, 99)) * 1000, 3)
         result["placements"] = len(placements)
     return result
+
+
+def keystone(size: tuple[int, int]) -> tuple[tuple[float, float], ...]:
+    """Corners a projector set off-axis needs: each pulled in by 2-4 % of the frame."""
+    width, height = size
+    shares = ((0.03, 0.02), (0.97, 0.035), (0.98, 0.97), (0.02, 0.985))
+    return tuple((width * x, height * y) for x, y in shares)
+
+
+def masks(size: tuple[int, int]) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """A door (tall, at the bottom left) and a window (upper right): ~4 % of the frame each."""
+    width, height = size
+    door = ((0.10, 0.55), (0.18, 0.55), (0.18, 1.0), (0.10, 1.0))
+    window = ((0.70, 0.15), (0.82, 0.14), (0.83, 0.40), (0.71, 0.41))
+    return tuple(tuple((width * x, height * y) for x, y in shape) for shape in (door, window))
+
+
+def projection_cases(size: tuple[int, int], threads: int) -> dict[str, Projection]:
+    corners = keystone(size)
+    one = Geometry(size)
+    two = Geometry(size, outputs=2, blend_px=round(size[0] * BLEND_SHARE))
+    return {
+        "corners": Projection(one, Calibration((OutputCalibration(size, corners),)), threads),
+        "corners_masks": Projection(
+            one, Calibration((OutputCalibration(size, corners, masks(size)),)), threads
+        ),
+        "blend_2_outputs": Projection(
+            two, Calibration((OutputCalibration(size, corners),) * 2), threads
+        ),
+        "brightness_only": Projection(
+            Geometry(size, brightness=0.6),
+            Calibration((OutputCalibration(size, full_frame(size)),)),
+            threads,
+        ),
+    }
+
+
+def warp_costs(size: tuple[int, int], screen: pygame.Surface) -> dict[str, Any]:
+    """The projection pass per frame, OpenCV on one thread as in `wall display`: on the render
+    thread alone, and with the helper thread the show uses (`_2_threads`). Full frames (a
+    layout's start, the spotlight's motion) and a changed ninth (a mosaic tile)."""
+    previous = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    picture = next(iter(sample_pixels().values()))
+    result: dict[str, Any] = {}
+    try:
+        for threads in (1, 2):
+            suffix = "_ms" if threads == 1 else "_2_threads_ms"
+            for name, projection in projection_cases(size, threads).items():
+                content = projection.geometry.content_size
+                frame = pygame.Surface(content, 0, screen)
+                pixels = cv2.resize(picture, content, interpolation=cv2.INTER_AREA)
+                pygame.surfarray.blit_array(frame, pixels.swapaxes(0, 1))
+                target = pygame.Surface(projection.window_size, 0, screen)
+                result[name + suffix] = median_ms(
+                    lambda p=projection, f=frame, t=target: p.apply(f, t, None)
+                )
+                if name == "corners":
+                    w, h = content[0] // 3, content[1] // 3
+                    ninth = [pygame.Rect(w, h, w, h)]
+                    result["corners_changed_ninth" + suffix] = median_ms(
+                        lambda p=projection, f=frame, t=target, n=ninth: p.apply(f, t, n)
+                    )
+                projection.close()
+        return result
+    finally:
+        cv2.setNumThreads(previous)
+
+
+def run_calibrated(
+    wall: Wall, photos: Photos, name: str, frames: int, first: int
+) -> dict[str, Any]:
+    """A layout in the loop with the keystone corners and masks set, as `wall display` runs it
+    (OpenCV on one thread, the warp's helper thread): the warp of what changed, each frame."""
+    size = wall.size
+    calibration = Calibration((OutputCalibration(size, keystone(size), masks(size)),))
+    projection = Projection(Geometry(size), calibration, WARP_THREADS)
+    previous = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        return run_layout(wall, photos, name, frames, first, projection)
+    finally:
+        cv2.setNumThreads(previous)
+        projection.close()
 
 
 def matcher_placement(size: tuple[int, int], labs: list[tuple[float, float, float]]) -> float:
@@ -265,16 +368,28 @@ def matcher_placement(size: tuple[int, int], labs: list[tuple[float, float, floa
     return round(float(np.percentile(times, 99)) * 1000, 3)
 
 
-def bench_size(size: tuple[int, int], frames: int, workdir: Path) -> dict[str, Any]:
+def bench_size(
+    size: tuple[int, int], frames: int, workdir: Path, warp_only: bool = False
+) -> dict[str, Any]:
     root = workdir / f"{size[0]}x{size[1]}"
+    if warp_only:
+        wall = Wall(root, size)
+        try:
+            log(f"{size}: projection pass")
+            return {**floor_costs(size, wall.screen), "warp": warp_costs(size, wall.screen)}
+        finally:
+            wall.close()
+    runs = ("mosaic", "photomosaic", "calibrated mosaic", "calibrated spotlight")
     arrivals = round((WARMUP_S + frames / FPS) / ARRIVAL_EVERY_S) + 10
-    log(f"{size}: making {PHOTOS} photos and {2 * arrivals} arrivals")
-    photos = Photos(root, PHOTOS + 2 * arrivals)
+    log(f"{size}: making {PHOTOS} photos and {len(runs) * arrivals} arrivals")
+    photos = Photos(root, PHOTOS + len(runs) * arrivals)
     wall = Wall(root, size)
     try:
         for number in range(PHOTOS):
             wall.commands.put(photos.ready(number, fresh=False))
         result: dict[str, Any] = floor_costs(size, wall.screen)
+        log(f"{size}: projection pass")
+        result["warp"] = warp_costs(size, wall.screen)
         result["grid_cells"] = grid_for(*size).count
         labs = [renditions.mean_lab for renditions in photos.distinct]
         result["matcher_placement_p99_ms"] = matcher_placement(size, labs)
@@ -286,6 +401,14 @@ def bench_size(size: tuple[int, int], frames: int, workdir: Path) -> dict[str, A
         result["rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
         result["photos_in_rotation"] = len(wall.rotation.photos())
         result["library_surface_mb"] = round(wall.library.surface_bytes / 2**20, 1)
+        result["calibrated"] = {}
+        for offset, name in enumerate(("mosaic", "spotlight"), 2):
+            log(f"{size}: {name} with corners and masks, {frames} frames")
+            figures = run_calibrated(wall, photos, name, frames, PHOTOS + offset * arrivals)
+            figures["p99_over_bare_copy"] = round(figures["p99_ms"] / result["bare_copy_ms"], 2)
+            result["calibrated"][name] = figures
+        # the spotlight keeps whole display-size photos: measured apart from the figure above
+        result["calibrated"]["rss_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
         return result
     finally:
         wall.close()
@@ -316,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="120 frames, 1080p only")
     parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--warp-only", action="store_true", help="the projection pass alone")
     args = parser.parse_args(argv)
     frames = 120 if args.quick else args.frames
     sizes = SIZES[:1] if args.quick else SIZES
@@ -335,10 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="bench-render-") as workdir:
         for size in sizes:
-            results[f"{size[0]}x{size[1]}"] = bench_size(size, frames, Path(workdir))
+            key = f"{size[0]}x{size[1]}"
+            results[key] = bench_size(size, frames, Path(workdir), args.warp_only)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     results["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
-    results["targets_met"] = verdict(results)
+    results["targets_met"] = {} if args.warp_only else verdict(results)
     print(json.dumps(results))
     return 0
 

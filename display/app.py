@@ -30,6 +30,7 @@ class DisplayOptions:
     out: Path | None = None
     every: int = 1
     scale: int | None = None
+    calibrate: bool = False  # the test pattern and the corner editor instead of the show
 
 
 def cache_dir(settings: Settings) -> Path:
@@ -50,6 +51,10 @@ def run_display(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     pygame.display.init()
     pygame.font.init()
     try:
+        if options.calibrate:
+            from display.calibrate import run_calibration
+
+            return run_calibration(settings, options)
         return _play(settings, options)
     finally:
         pygame.quit()
@@ -61,19 +66,24 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     from display.cache import RenditionCache
     from display.commands import Command
     from display.feed import DisplayFeed, display_token
+    from display.heartbeat import Heartbeat
     from display.library import PhotoLibrary
     from display.overlays import CallToAction, CornerBand, idle_screen
     from display.playlist import Playlist
+    from display.preview import PreviewSender
+    from display.projection import projection_for_show
     from display.rotation import FairRotation
     from display.runner import Runner
     from display.window import FrameRecorder, auto_scale, open_output
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per download drowns the log
     section = settings.display
-    size = section.output_size
-    scale = options.scale or auto_scale(size, options.headless, section.fullscreen)
+    projection = projection_for_show(settings)  # calibration, blend, brightness
+    size = projection.geometry.content_size  # what the layouts paint; the window may differ
+    window = projection.window_size
+    scale = options.scale or auto_scale(window, options.headless, section.fullscreen)
     output = open_output(
-        size,
+        window,
         scale,
         renderer=section.renderer,
         fullscreen=section.fullscreen,
@@ -92,12 +102,17 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     folder = cache_dir(settings)
     cache = RenditionCache(folder, section.cache_max_mb * 1024 * 1024)
     commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
-    feed = DisplayFeed(section.server_url, display_token(settings), cache, folder, commands.put)
+    token = display_token(settings)
+    feed = DisplayFeed(section.server_url, token, cache, folder, commands.put)
+    preview = PreviewSender(section.server_url, token)
     library = PhotoLibrary(cache, feed.refetch, screen_masks=screen.get_masks())
     rotation = FairRotation(section.rotation_max_minutes, section.contributor_share, time.monotonic)
     recorder = FrameRecorder(options.out, options.every) if options.out else None
     playlist = Playlist(section.playlist, section, section.layout_seconds)
     playlist.preload(time.monotonic())
+    heartbeat = Heartbeat.from_environment(
+        status=lambda: f"{len(rotation)} photos, layout {playlist.name or 'idle'}"
+    )
     runner = Runner(
         screen=screen,
         canvas_size=size,
@@ -112,6 +127,10 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         frame_sink=recorder,
         max_frames=options.frames,
         presenter=output.presenter,
+        link_up=feed.connected.is_set,
+        preview=preview,
+        heartbeat=heartbeat,
+        projection=projection,
     )
     # Decoders already run in parallel, one photo each; OpenCV's own thread pool on top would
     # oversubscribe the cores and take them from the render thread.
@@ -119,6 +138,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     previous = signal.signal(signal.SIGTERM, _stop_on_signal(runner))
     library.start()
     feed.start()
+    preview.start()
     log.info(
         "display %dx%d at %d fps (%s renderer, vsync %s, scale %d)",
         *size,
@@ -131,8 +151,11 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         stats = runner.run()
     finally:
         signal.signal(signal.SIGTERM, previous)
+        heartbeat.stopping()
+        preview.stop()
         feed.stop()
         library.stop()
+        projection.close()
         if recorder is not None:
             recorder.close()
     return {
@@ -142,6 +165,8 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         "size": f"{size[0]}x{size[1]}",
         "layouts": runner.playlist.shown_names,
         "idle_frames": runner.idle_frames,
+        "dark_frames": runner.dark_frames,
+        "previews_sent": preview.sent,
         "photos": len(rotation),
     }
 

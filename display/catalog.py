@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -22,6 +20,7 @@ from pydantic import ValidationError
 
 from display.cache import is_safe_id
 from display.commands import Command, CommandSink, PhotoGone, Resync
+from wall.atomicfile import write_json_atomic
 from wall.schemas import WallPhoto
 
 log = logging.getLogger(__name__)
@@ -128,14 +127,4 @@ class Catalog:
                 self._dirty = True
 
     def _write(self, payload: dict[str, Any]) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=self._path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self._path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(self._path, payload)

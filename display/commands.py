@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from display.show import ShowPlan
 from wall.schemas import WallPhoto
 
 
@@ -33,5 +34,12 @@ class Resync:
     live_ids: frozenset[str]
 
 
-Command = PhotoReady | PhotoGone | Resync
+@dataclass(frozen=True, slots=True)
+class ShowUpdate:
+    """The server lit or darkened the wall (or a saved plan was loaded at start)."""
+
+    plan: ShowPlan
+
+
+Command = PhotoReady | PhotoGone | Resync | ShowUpdate
 CommandSink = Callable[[Command], None]

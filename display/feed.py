@@ -2,8 +2,9 @@
 
 Snapshot first, then events, applied to the catalog; renditions fetched by the downloader;
 removals posted to the render loop the moment they arrive (the contract: off the wall within
-2 s). When the link drops, the show plays on from the cache while this thread reconnects with
-backoff; the next snapshot reconciles what changed meanwhile.
+2 s); show changes posted to the loop and saved for a restart without the server. When
+the link drops, the show plays on from the cache while this thread reconnects with backoff;
+the next snapshot reconciles what changed meanwhile.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from display.cache import RenditionCache
 from display.catalog import Catalog
-from display.commands import CommandSink
+from display.commands import CommandSink, ShowUpdate
 from display.downloads import Downloader
+from display.show import ShowPlan, load_plan, save_plan
 from wall.config import Settings
 from wall.schemas import WallPhoto
 
@@ -78,6 +80,8 @@ class DisplayFeed:
         self._server_url = server_url.rstrip("/")
         self._token = token
         self._cache = cache
+        self._cache_dir = cache_dir
+        self._post = post
         self.catalog = Catalog(cache_dir, post)
         self._downloader = Downloader(self._server_url, token, cache, self.catalog)
         self._stop = threading.Event()
@@ -89,6 +93,9 @@ class DisplayFeed:
     def start(self) -> None:
         """Replays the saved catalog from the cache first: the show starts without a server."""
         self._downloader.start()
+        plan = load_plan(self._cache_dir)
+        if plan is not None:
+            self._post(ShowUpdate(plan))
         for photo in self.catalog.load():
             self._downloader.want(photo, fresh=False)
         self._thread = threading.Thread(target=self._run, name="display-feed", daemon=True)
@@ -178,10 +185,18 @@ class DisplayFeed:
                 self._remove(str(message["photo_id"]))
             elif kind == "resync":
                 self._resync()
+            elif kind in ("show.start", "show.stop"):
+                self._show(ShowPlan.from_message(message["show"]))
             else:
                 log.debug("display feed: ignoring %r", kind)
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
             log.warning("display feed: unreadable message (%s)", exc)
+
+    def _show(self, plan: ShowPlan) -> None:
+        """On screen first, then on disk for a restart without the server."""
+        self._post(ShowUpdate(plan))
+        save_plan(self._cache_dir, plan)
+        log.info("display feed: wall %s (%s)", "lit" if plan.lit else "dark", plan.reason)
 
     def _remove(self, photo_id: str) -> None:
         self.catalog.remove(photo_id)  # posts PhotoGone first: the screen before the disk

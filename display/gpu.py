@@ -106,6 +106,11 @@ class GpuPresenter:
         """The last presented frame as the window shows it (read back), else the canvas."""
         return self._shown if self._shown is not None else self.canvas
 
+    @property
+    def dest(self) -> pygame.Rect:
+        """Where the canvas lies in the window: mouse positions map back through it."""
+        return self._dest.copy()
+
 
 def open_gpu(
     size: tuple[int, int],

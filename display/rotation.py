@@ -77,6 +77,7 @@ class FairRotation:
         self._ledger = _Ledger()
         self._order = 0
         self._fresh_streak = 0
+        self._shown_since: set[str] = set()
 
     # The feed's side (through the render loop's command table)
 
@@ -91,6 +92,7 @@ class FairRotation:
 
     def remove(self, photo_id: str) -> None:
         self._entries.pop(photo_id, None)
+        self._shown_since.discard(photo_id)  # deleted: it leaves no trace in the figures
 
     def retain(self, live_ids: Iterable[str]) -> None:
         keep = set(live_ids)
@@ -141,7 +143,13 @@ class FairRotation:
         self._mark_shown(entry, now)
         return entry.photo
 
+    def take_shown(self) -> list[str]:
+        """The photos that went on screen since the last call (for the night's figures)."""
+        shown, self._shown_since = list(self._shown_since), set()
+        return shown
+
     def _mark_shown(self, entry: _Entry, now: float) -> None:
+        self._shown_since.add(entry.photo.id)
         entry.fresh = False
         entry.last_shown = now
         self._ledger.add(now, entry.photo.contributor)

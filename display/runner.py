@@ -18,12 +18,16 @@ from typing import Any
 
 import pygame
 
-from display.commands import Command, PhotoGone, PhotoReady, Resync
+from display.commands import Command, PhotoGone, PhotoReady, Resync, ShowUpdate
 from display.frames import FrameStats
+from display.heartbeat import Heartbeat
 from display.library import PhotoLibrary
 from display.overlays import CornerBand
 from display.playlist import Playlist
+from display.preview import PreviewSink
+from display.projection import Projection
 from display.rotation import FairRotation
+from display.show import ShowPlan
 from display.window import Presenter, ScreenFlip
 
 log = logging.getLogger(__name__)
@@ -64,16 +68,31 @@ class Runner:
         frame_sink: FrameSink | None = None,
         max_frames: int | None = None,
         presenter: Presenter | None = None,
+        link_up: Callable[[], bool] = lambda: False,
+        preview: PreviewSink | None = None,
+        heartbeat: Heartbeat | None = None,
+        projection: Projection | None = None,
     ) -> None:
-        """`presenter`: how the frame reaches the screen; a plain flip of `screen` if None."""
+        """`presenter`: how the frame reaches the screen; a plain flip of `screen` if None.
+        `link_up`: whether the feed hears the server (else a saved show plan decides).
+        `preview`: gets the composed frame after each present, to send a glimpse upstream."""
         self.screen = screen
         self._presenter = presenter or ScreenFlip(screen)
         self.size = canvas_size
         # At 1:1 the layouts paint the screen itself (a copy of a 4K canvas costs 2.4 ms a
-        # frame); a magnified LED wall needs a logical-size canvas and a frame to scale.
-        self._scaled = screen.get_size() != canvas_size
-        self.canvas = pygame.Surface(canvas_size, 0, screen) if self._scaled else screen
-        self._frame = pygame.Surface(canvas_size, 0, screen) if self._scaled else screen
+        # frame); a magnified LED wall needs a logical-size canvas and a frame to scale. With a
+        # projection pass (calibration, blend, brightness: `display.projection`) the layouts
+        # paint a content canvas that the pass warps onto the window.
+        self._projection = projection if projection is not None and projection.active else None
+        window = self._projection.window_size if self._projection else canvas_size
+        self._scaled = screen.get_size() != window
+        separate = self._scaled or self._projection is not None
+        self.canvas = pygame.Surface(canvas_size, 0, screen) if separate else screen
+        copied = self._scaled and self._projection is None
+        self._frame = pygame.Surface(canvas_size, 0, screen) if copied else self.canvas
+        self._projected = self._frame  # what is magnified onto the screen
+        if self._projection is not None:
+            self._projected = pygame.Surface(window, 0, screen) if self._scaled else screen
         self._period = 1.0 / fps
         self._vsync = vsync
         self.playlist = playlist
@@ -85,7 +104,12 @@ class Runner:
         self._sink = frame_sink
         self._max_frames = max_frames
         self.stats = FrameStats(self._period, keep_all=max_frames is not None)
-        self._mode = "none"  # "idle" or "layout": what the canvas holds
+        self._mode = "none"  # "idle", "dark" or "layout": what the canvas holds
+        self._plan: ShowPlan | None = None  # None: no word from a schedule yet, lit
+        self._link_up = link_up
+        self._preview = preview
+        self._heartbeat = heartbeat  # systemd's READY and watchdog, from this loop itself
+        self.dark_frames = 0
         self._last_full = -FULL_REFRESH_S
         self._last_error_log = -ERROR_LOG_INTERVAL_S
         self.idle_frames = 0
@@ -95,6 +119,7 @@ class Runner:
             PhotoReady: self._on_ready,
             PhotoGone: self._on_gone,
             Resync: self._on_resync,
+            ShowUpdate: self._on_show,
         }
 
     # The command table: the only way the feed reaches the screen
@@ -111,6 +136,9 @@ class Runner:
         for photo in self.rotation.photos():
             if photo.id not in command.live_ids:
                 self._on_gone(PhotoGone(photo.id))
+
+    def _on_show(self, command: ShowUpdate) -> None:
+        self._plan = command.plan
 
     def _drain_commands(self) -> None:
         for _ in range(COMMANDS_PER_FRAME):
@@ -136,6 +164,8 @@ class Runner:
             before_flip = time.monotonic()
             self._presenter.present(changed)
             end = time.monotonic()
+            if self._heartbeat is not None:
+                self._heartbeat.frame_presented(end)
             if self._vsync:  # the flip waited for the display: judge by the flip interval
                 late = index > 0 and end - last_flip > self._period * 1.5
                 self.stats.add(before_flip - start, end, late)
@@ -153,6 +183,8 @@ class Runner:
             last_flip = end
             if self._sink is not None:
                 self._sink(self._presenter.shown(), index, time.time())
+            if self._preview is not None:
+                self._preview.offer(self._frame, end, self.rotation.take_shown)
             index += 1
             next_at += self._period
             if end - next_at > self._period:
@@ -182,6 +214,8 @@ class Runner:
 
     def _render(self, now: float) -> list[pygame.Rect] | None:
         """Draws this frame onto the canvas; the changed rectangles, or None for all of it."""
+        if not self._lit():
+            return self._show_dark()
         layout = self.playlist.current(now) if len(self.rotation) else None
         if layout is None:
             return self._show_idle()
@@ -200,6 +234,19 @@ class Runner:
             return self._show_idle()
         self.playlist.succeeded()
         return None if full else dirty
+
+    def _lit(self) -> bool:
+        plan = self._plan
+        return plan is None or plan.lit_at(time.time(), self._link_up())
+
+    def _show_dark(self) -> list[pygame.Rect] | None:
+        """True black between shows: a projector leaks light on anything grey."""
+        self.dark_frames += 1
+        if self._mode == "dark":
+            return []
+        self._mode = "dark"
+        self.canvas.fill((0, 0, 0))
+        return None
 
     def _show_idle(self) -> list[pygame.Rect] | None:
         self.idle_frames += 1
@@ -220,7 +267,7 @@ class Runner:
     def _compose(self, now: float, dirty: list[pygame.Rect] | None) -> list[pygame.Rect] | None:
         """The call to action on top of what changed; magnified to the screen if need be."""
         frame = self._frame
-        if not self._scaled:
+        if frame is self.canvas:
             band_hit = dirty is None or any(self._band.rect.colliderect(r) for r in dirty)
         elif dirty is None or now - self._last_full >= FULL_REFRESH_S:
             self._last_full = now
@@ -235,7 +282,9 @@ class Runner:
             self._band.draw(frame)
             if dirty is not None:
                 dirty = [*dirty, self._band.rect]
+        if self._projection is not None:
+            dirty = self._projection.apply(frame, self._projected, dirty)
         if self._scaled:
-            pygame.transform.scale(frame, self.screen.get_size(), self.screen)  # nearest
+            pygame.transform.scale(self._projected, self.screen.get_size(), self.screen)  # nearest
             return None
         return dirty

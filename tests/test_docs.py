@@ -18,6 +18,9 @@ def _documented() -> dict[str, set[str]]:
             sections.setdefault(table.group(1), set()).add(table.group(2))
             current = f"{table.group(1)}.{table.group(2)}"
             sections[current] = set()
+        elif table_list := re.match(r"^\[\[(\w+)\]\]", line):  # [[projectors]]
+            current = table_list.group(1)
+            sections[current] = set()
         elif header := re.match(r"^\[(\w+)\]", line):
             current = header.group(1)
             sections[current] = set()
@@ -30,6 +33,8 @@ def test_every_setting_is_in_the_readme() -> None:
     documented = _documented()
     for section, field in Settings.model_fields.items():
         model = field.annotation
+        if getattr(model, "__origin__", None) is list:  # a top-level table list: [[projectors]]
+            model = model.__args__[0]  # type: ignore[union-attr]
         assert model is not None
         keys = set(model.model_fields)  # type: ignore[union-attr]
         assert section in documented, f"[{section}] missing from README"

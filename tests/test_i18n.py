@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from typing import get_args
+
 import pytest
 
-from wall import i18n
+from moderation import texts as moderation_texts
+from moderation.accounts import Role
+from wall import console_texts, i18n
+from wall.api.projectors_api import ProjectorOut
+from wall.projectors.pjlink import ERROR_PARTS
 
 CONTRACT_ERROR_CODES = {
     "consent_required",
@@ -74,3 +81,34 @@ def test_french_punctuation_never_starts_a_line() -> None:
     assert i18n.TEXTS["fr"]["thanks"] == "Merci\u00a0!"
     for text in i18n.TEXTS["fr"].values():
         assert " :" not in text and " ?" not in text and " !" not in text
+
+
+def test_console_texts_are_complete_in_both_languages() -> None:
+    """Every console text in FR and EN with the same placeholders; a label for every code the
+    console's APIs return; the sign-in words are the moderators' page's own."""
+    french, english = console_texts.TEXTS["fr"], console_texts.TEXTS["en"]
+    assert french.keys() == english.keys()
+    for key in french:
+        assert french[key].strip() and english[key].strip(), key
+        assert set(re.findall(r"\{\w+\}", french[key])) == set(
+            re.findall(r"\{\w+\}", english[key])
+        ), key
+    codes = [f"power_{c}" for c in console_texts.POWER_STATES]
+    codes += [f"part_{c}" for c in console_texts.PROJECTOR_PARTS]
+    codes += [f"source_state_{c}" for c in console_texts.SOURCE_STATES]
+    codes += [f"kind_{c}" for c in console_texts.SOURCE_KINDS]
+    codes += [f"role_{c}" for c in console_texts.ROLES]
+    codes += [f"error_{c}" for c in console_texts.ACCOUNT_ERRORS]
+    assert set(codes) <= french.keys()
+    # ... and those codes are the APIs' own.
+    assert set(console_texts.PROJECTOR_PARTS) == set(ERROR_PARTS)
+    assert set(console_texts.POWER_STATES) == set(
+        get_args(ProjectorOut.model_fields["power"].annotation)
+    )
+    assert set(console_texts.ROLES) == {role.value for role in Role}
+    for lang in ("fr", "en"):
+        shared = moderation_texts.TEXTS[lang]
+        assert all(console_texts.TEXTS[lang][k] == shared[k] for k in console_texts.SHARED_KEYS)
+    for text in french.values():
+        assert " :" not in text and " ?" not in text and " !" not in text
+    assert console_texts.texts("de") == french

@@ -14,8 +14,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from moderation import api as moderation_api
 from moderation import auth_api
 from moderation import pages as moderation_pages
-from wall import pages
-from wall.api import display_ws, media, ops, photos, sources_api, wall_feed
+from wall import console_page, pages
+from wall.api import (
+    console_api,
+    display_ws,
+    media,
+    night_api,
+    ops,
+    photos,
+    projectors_api,
+    sources_api,
+    wall_feed,
+)
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers
@@ -73,7 +83,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await services.start()
+        await services.start_show()
         services.start_sources()
+        services.start_projectors()
         try:
             yield
         finally:
@@ -89,11 +101,15 @@ def create_app(settings: Settings) -> FastAPI:
         ops.router,
         wall_feed.router,
         display_ws.router,
+        console_api.router,
+        night_api.router,
         auth_api.router,
         sources_api.router,
+        projectors_api.router,
         moderation_api.router,
         pages.router,
         moderation_pages.router,
+        console_page.router,
     ):
         app.include_router(router)
     # Before "/static", which would otherwise take these paths too.

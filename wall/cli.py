@@ -50,12 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     display.add_argument("--frames", type=int, help="stop after N frames")
     display.add_argument("--out", type=Path, help="write frames as PNG files here")
     display.add_argument("--every", type=int, default=1, help="write every K-th frame")
+    display.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="test pattern: drag the corners to the wall, draw masks, S saves",
+    )
 
     user = sub.add_parser("user", help="moderator and operator accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create an account; password from stdin or prompted")
     add.add_argument("name")
     add.add_argument("--role", choices=["moderator", "operator"], required=True)
+    for command in (serve, imp, demo, display, add):
+        # `wall serve --config F` (the contract's spelling, and the systemd units') works as
+        # well as `wall --config F serve`; SUPPRESS keeps the top-level value when absent.
+        command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="wall.toml")
     return parser
 
 
@@ -74,6 +83,7 @@ def _serve(settings: Settings) -> int:
     import uvicorn
 
     from wall.app import create_app
+    from wall.supervised import SupervisedServer
 
     app = create_app(settings)
     host, port = settings.server.host, settings.server.port
@@ -82,7 +92,7 @@ def _serve(settings: Settings) -> int:
     print(f"Data:          {settings.wall.data_dir.resolve()}", flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
     install_redaction()  # after uvicorn configured its loggers
-    uvicorn.Server(config).run()
+    SupervisedServer(config).run()  # tells systemd READY/WATCHDOG/STOPPING when it runs us
     return 0
 
 
@@ -131,7 +141,12 @@ def _display(args: argparse.Namespace) -> int:
         display["renderer"] = args.renderer
     settings = _settings(args, **({"display": display} if display else {}))
     options = DisplayOptions(
-        headless=args.headless, frames=args.frames, out=args.out, every=args.every, scale=args.scale
+        headless=args.headless,
+        frames=args.frames,
+        out=args.out,
+        every=args.every,
+        scale=args.scale,
+        calibrate=args.calibrate,
     )
     try:
         report = run_display(settings, options)

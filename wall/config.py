@@ -6,11 +6,19 @@ employee editing `wall.toml` sees which line to fix instead of a stack trace.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -116,6 +124,23 @@ class DisplaySection(_Section):
     target_image: str = Field("", description="photomosaic picture; empty: the shipped default")
     cache_dir: str = Field("", description="empty: <data_dir>/display-cache")
     cache_max_mb: int = Field(2048, ge=16, le=1_000_000)
+    calibration_file: str = Field("", description="empty: <data_dir>/calibration.json")
+    outputs: int = Field(1, ge=1, le=2, description="projectors side by side, each of `size`")
+    blend_px: int = Field(0, ge=0, le=4096, description="overlap of two outputs, content pixels")
+    blend_gamma: float = Field(2.2, ge=1.0, le=3.0, description="projector gamma for the blend")
+    brightness: float = Field(1.0, ge=0.05, le=1.0, description="cap on every output pixel")
+
+    @model_validator(mode="after")
+    def _blend_fits(self) -> DisplaySection:
+        width = self.output_size[0]
+        if self.blend_px and self.outputs < 2:
+            raise ValueError("[display] blend_px needs outputs = 2 (the overlap of two outputs)")
+        if self.blend_px * 2 > width:
+            raise ValueError(
+                f"[display] blend_px = {self.blend_px} is more than half of an output's width "
+                f"({width} px)"
+            )
+        return self
 
     @field_validator("playlist")
     @classmethod
@@ -134,6 +159,9 @@ class DisplaySection(_Section):
 class ScheduleSection(_Section):
     """The season the consent text names and the nightly show times (see wall/schedule.py)."""
 
+    enabled: bool = Field(
+        False, description="true: lit only during shows; false: lit whenever the display runs"
+    )
     season_start: str = Field("06-01", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
     season_end: str = Field("09-30", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
     start: str = Field("sunset+15m", description='"21:30", "sunset", "sunset+15m", ...')
@@ -181,6 +209,30 @@ class SourcesSection(_Section):
     folder: list[FolderSource] = Field(default_factory=list)
 
 
+class ProjectorSection(_Section):
+    """A projector switched over PJLink class 1 (`[[projectors]]`, one table per projector)."""
+
+    name: str = Field("", max_length=40, description="shown on the console; empty: the host")
+    host: str = Field(min_length=1, description="the projector's address on the venue network")
+    port: int = Field(4352, ge=1, le=65535)
+    password: str = Field("", description="PJLink password; empty: authentication off")
+    input: str = Field("", description='"31": digital 1; empty: leave it alone')
+    lead_s: float = Field(120.0, ge=0, le=3600, description="power on this long before a show")
+    poll_s: float = Field(10.0, ge=0.05, le=3600, description="how often its state is read")
+    timeout_s: float = Field(5.0, gt=0, le=60, description="wait this long for an answer")
+    mute_when_blanked: bool = Field(False, description="AV-mute while the wall is blanked")
+
+    @field_validator("input")
+    @classmethod
+    def _pjlink_input(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[1-5][1-9]", value):
+            raise ValueError(
+                "a PJLink input is two digits: the kind (1 RGB, 2 video, 3 digital/HDMI, "
+                '4 storage, 5 network) then its number, e.g. "31"; empty: leave it alone'
+            )
+        return value
+
+
 class Settings(BaseSettings):
     """All of `wall.toml`; environment variables `WALL_<SECTION>__<KEY>` win over the file."""
 
@@ -198,6 +250,7 @@ class Settings(BaseSettings):
     moderation: ModerationSection = ModerationSection()
     sources: SourcesSection = SourcesSection()
     display: DisplaySection = DisplaySection()
+    projectors: list[ProjectorSection] = Field(default_factory=list)
     schedule: ScheduleSection = ScheduleSection()
 
     @classmethod
@@ -229,7 +282,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _describe(error: dict[str, Any], origin: str) -> str:
     loc = [str(part) for part in error["loc"]]
-    if len(loc) >= 2:
+    if len(loc) >= 3 and loc[1].isdigit():  # a top-level table list: the Nth [[projectors]]
+        where = f"[[{loc[0]}]] #{int(loc[1]) + 1}: {'.'.join(loc[2:])}"
+    elif len(loc) >= 2:
         where = f"[{loc[0]}] {'.'.join(loc[1:])}"
     else:
         where = ".".join(loc) or "(top level)"

@@ -1,11 +1,12 @@
-"""What the display feed says about each event: `photo.approved` and `photo.removed`."""
+"""What the display feed says about each event: `photo.approved`, `photo.removed`,
+`show.start` and `show.stop`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from wall.domain import PhotoStatus
-from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync
+from wall.domain import PhotoStatus, ShowState
+from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync, ShowChanged
 from wall.schemas import WallPhoto
 
 
@@ -15,6 +16,11 @@ def _approved(photo_payload: WallPhoto) -> dict[str, Any]:
 
 def _removed(photo_id: str) -> dict[str, Any]:
     return {"type": "photo.removed", "photo_id": photo_id}
+
+
+def show_message(state: ShowState) -> dict[str, Any]:
+    """`show.start` when the wall must light up, `show.stop` for true black."""
+    return {"type": "show.start" if state.lit else "show.stop", "show": state.as_json()}
 
 
 async def translate_for_display(event: Event) -> list[dict[str, Any]]:
@@ -27,6 +33,8 @@ async def translate_for_display(event: Event) -> list[dict[str, Any]]:
             return [_removed(event.photo.id)]
     if isinstance(event, PhotoDeleted) and event.was_public:
         return [_removed(event.photo_id)]
+    if isinstance(event, ShowChanged):
+        return [show_message(event.state)]
     if isinstance(event, Resync):
         return [{"type": "resync"}]
     return []

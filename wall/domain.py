@@ -127,3 +127,36 @@ class AuditEntry:
     from_status: str
     to_status: str
     reason: str
+
+
+class ShowReason(enum.StrEnum):
+    """Why the wall is lit or dark: the console says it in words, the display obeys `lit`."""
+
+    ALWAYS = "always"  # no schedule: lit whenever the display runs (the demo, a trade fair)
+    SHOW = "show"  # a scheduled show is running
+    BETWEEN_SHOWS = "between_shows"  # daytime, a night off, the off-season
+    BLANKED = "blanked"  # an operator pressed "blank the wall now"
+
+
+@dataclass(frozen=True, slots=True)
+class ShowState:
+    """Whether the wall is lit now and why, with the coming shows so that a display that
+    loses the server can still start and stop on time."""
+
+    lit: bool
+    reason: ShowReason
+    start: datetime | None = None  # the running show's, when there is one
+    end: datetime | None = None
+    upcoming: tuple[tuple[datetime, datetime], ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        def stamp(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "lit": self.lit,
+            "reason": self.reason.value,
+            "start": stamp(self.start),
+            "end": stamp(self.end),
+            "upcoming": [[s.isoformat(), e.isoformat()] for s, e in self.upcoming],
+        }

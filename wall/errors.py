@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wall.i18n import error_message, pick_language
+from wall.i18n import DEFAULT_LANGUAGE, ERROR_MESSAGES, error_message, pick_language
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,10 @@ def error_response(
     headers: dict[str, str] | None = None,
     field: str = "",
 ) -> JSONResponse:
-    body: dict[str, str] = {"code": code, "message": error_message(code, request_language(request))}
+    # A field's own wording where the table has one ("invalid_field:night"), else the code's.
+    specific = f"{code}:{field}"
+    key = specific if field and specific in ERROR_MESSAGES[DEFAULT_LANGUAGE] else code
+    body: dict[str, str] = {"code": code, "message": error_message(key, request_language(request))}
     if field:
         body["field"] = field
     return JSONResponse({"error": body}, status_code=status, headers=headers)

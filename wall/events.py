@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from wall.domain import Photo, PhotoStatus, utcnow
+from wall.domain import Photo, PhotoStatus, ShowState, utcnow
 
 SUBSCRIBER_QUEUE_LIMIT = 1024  # a socket this far behind is better off with a snapshot
 
@@ -53,6 +53,14 @@ class PhotoDeleted(Event):
     name: ClassVar[str] = "photo.deleted"
     photo_id: str
     was_public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShowChanged(Event):
+    """The wall went lit or dark: a show began or ended, or an operator blanked it."""
+
+    name: ClassVar[str] = "show.changed"
+    state: ShowState
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,6 +193,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "consent_required": "Cochez la case d'accord pour envoyer votre photo.",
             "invalid_field": "Un champ n'est pas valide (légende : 280 caractères au plus, "
             "nom : 60).",
+            # A field's own wording, where the generic one would mislead ("code:field").
+            "invalid_field:night": "Nuit invalide : donnez sa date au format AAAA-MM-JJ, "
+            "par exemple 2027-07-14.",
+            "invalid_field:format": "Format invalide : « pdf » ou « jpeg ».",
             "too_large": "Cette photo est trop lourde. Essayez une photo plus petite.",
             "unsupported_type": "Ce format n'est pas accepté. Envoyez une photo JPEG, PNG, WebP "
             "ou HEIC.",
@@ -216,11 +220,15 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "account_not_found": "Compte introuvable.",
             "self_disable": "Vous ne pouvez pas désactiver votre propre compte.",
             "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
+            "no_preview": "L'affichage n'a pas encore envoyé d'image du mur.",
+            "invalid_preview": "L'aperçu envoyé n'est pas une image JPEG lisible.",
         }
     ),
     "en": {
         "consent_required": "Tick the consent box to send your photo.",
         "invalid_field": "A field is not valid (caption: 280 characters at most, name: 60).",
+        "invalid_field:night": "Invalid night: give its date as YYYY-MM-DD, e.g. 2027-07-14.",
+        "invalid_field:format": "Invalid format: “pdf” or “jpeg”.",
         "too_large": "This photo is too heavy. Try a smaller one.",
         "unsupported_type": "This format is not accepted. Send a JPEG, PNG, WebP or HEIC photo.",
         "undecodable": "This photo cannot be read or is damaged. Try another one.",
@@ -241,6 +249,8 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "account_not_found": "Account not found.",
         "self_disable": "You cannot disable your own account.",
         "internal": "The server ran into a problem. Try again in a moment.",
+        "no_preview": "The display has not sent a picture of the wall yet.",
+        "invalid_preview": "The preview sent is not a readable JPEG image.",
     },
 }
 

@@ -23,7 +23,10 @@ from wall.instance import InstanceSecrets
 from wall.lifecycle import PhotoLifecycle
 from wall.live import LiveFeed
 from wall.metrics import Metrics
+from wall.preview import PreviewBoard
+from wall.projectors.controller import ProjectorController
 from wall.ratelimit import RateLimiter
+from wall.show import ShowController
 from wall.storage import open_embedded_store
 from wall.storage.base import Store
 
@@ -48,6 +51,9 @@ class Services:
     sources: SourceSupervisor
     accounts: AccountService
     sessions: SessionManager
+    show: ShowController
+    projectors: ProjectorController
+    preview: PreviewBoard
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -66,6 +72,11 @@ class Services:
         async def approve(photo_id: str, actor: str) -> None:
             await lifecycle.transition(photo_id, PhotoStatus.APPROVED, actor, "trusted source")
 
+        show = ShowController(settings.schedule, bus, store.sources)
+        projectors = ProjectorController(
+            settings.projectors, show.power_wanted, lambda: show.blanked
+        )
+        show.on_change(projectors.nudge)
         return cls(
             settings=settings,
             secrets=instance_secrets,
@@ -83,6 +94,9 @@ class Services:
             sources=SourceSupervisor(ingest, store.sources, approve),
             accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
+            show=show,
+            projectors=projectors,
+            preview=PreviewBoard(),
         )
 
     async def start(self) -> None:
@@ -93,11 +107,21 @@ class Services:
         self.moderation_feed.start()
         self.display_feed.start()
 
+    async def start_show(self) -> None:
+        """Only the server decides when the wall is lit (not `wall import`)."""
+        await self.show.start()
+
     def start_sources(self) -> None:
         """Only the server runs the pollers, cameras and folders (not `wall import`)."""
         self.sources.start(build_sources(self.settings))
 
+    def start_projectors(self) -> None:
+        """Only the server switches the projectors, after the show loop knows the state."""
+        self.projectors.start()
+
     async def stop(self) -> None:
+        await self.projectors.stop()
+        await self.show.stop()
         await self.sources.stop()
         await self.display_feed.stop()
         await self.moderation_feed.stop()

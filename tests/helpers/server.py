@@ -38,10 +38,17 @@ def _is_table_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
-    """Plain keys under `[section]`; a list of dicts as `[[section.key]]` tables after them."""
+def write_config(path: Path, sections: dict[str, Any]) -> Path:
+    """Plain keys under `[section]`; a list of dicts as `[[section.key]]` tables after them;
+    a top-level list of dicts (`projectors=[{...}]`) as `[[section]]` tables."""
     lines = []
     for section, values in sections.items():
+        if _is_table_list(values):
+            for table in values:
+                lines.append(f"[[{section}]]")
+                lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
+                lines.append("")
+            continue
         lines.append(f"[{section}]")
         plain = {k: v for k, v in values.items() if not _is_table_list(v)}
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in plain.items())
@@ -60,16 +67,19 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 class LiveServer:
     """A `wall serve` process; restartable on the same data dir and port."""
 
-    def __init__(self, root: Path, **sections: dict[str, Any]) -> None:
+    def __init__(self, root: Path, **sections: Any) -> None:
         self.root = root
         self.data_dir = root / "data"
         self.port = free_port()
-        config: dict[str, dict[str, Any]] = {
+        config: dict[str, Any] = {
             "wall": {"data_dir": str(self.data_dir), "display_token": "test-display-token"},
             "upload": {"rate_limit_per_minute": 100_000, "max_pending_per_contributor": 100_000},
         }
         for name, values in sections.items():
-            config.setdefault(name, {}).update(values)
+            if _is_table_list(values):
+                config[name] = values  # a top-level table list, e.g. [[projectors]]
+            else:
+                config.setdefault(name, {}).update(values)
         self.config = write_config(root / "wall.toml", config)
         self.display_token = config["wall"]["display_token"]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -1,7 +1,8 @@
 """The display feed's live half: `WS /ws/display`, authenticated by the display token.
 
-A display that (re)connects gets a full snapshot, then `photo.approved` / `photo.removed`
-as they happen: a removed photo is off the wall as soon as the renderer reads the event.
+A display that (re)connects gets a full snapshot and the show state (`show.start` or
+`show.stop`), then `photo.approved` / `photo.removed` and show changes as they happen:
+a removed photo is off the wall as soon as the renderer reads the event.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
+from wall.display_feed import show_message
 from wall.domain import PhotoStatus
 from wall.schemas import WallPhoto
 from wall.services import Services
@@ -40,6 +42,9 @@ async def display_socket(websocket: WebSocket) -> None:
     async def snapshot() -> list[dict[str, Any]]:
         page = await services.store.photos.list(PhotoStatus.APPROVED, limit=SNAPSHOT_LIMIT)
         photos = [WallPhoto.of(p).model_dump(mode="json") for p in page.photos]
-        return [{"type": "snapshot", "photos": photos}]
+        return [
+            {"type": "snapshot", "photos": photos},
+            show_message(services.show.state),
+        ]
 
     await services.display_feed.serve(websocket, snapshot)

@@ -8,7 +8,9 @@ from wall.storage.base import Store
 from wall.storage.media import FileMediaStore
 from wall.storage.sqlite_accounts import SqliteAccountRepository
 from wall.storage.sqlite_db import Database
+from wall.storage.sqlite_figures import SqliteFiguresRepository
 from wall.storage.sqlite_photos import SqlitePhotoRepository
+from wall.storage.sqlite_shown import SqliteShownRepository
 from wall.storage.sqlite_sources import SqliteSourceStateRepository
 
 
@@ -20,4 +22,6 @@ def open_embedded_store(data_dir: Path) -> Store:
         media=FileMediaStore(data_dir / "media"),
         accounts=SqliteAccountRepository(db),
         sources=SqliteSourceStateRepository(db),
+        shown=SqliteShownRepository(db),
+        figures=SqliteFiguresRepository(db),
     )

@@ -219,6 +219,50 @@ class SourceStateRepository(Protocol):
         ...
 
 
+class ShownRepository(Protocol):
+    """Which photos came on the wall, and when: the display reports them about once a second."""
+
+    async def record_shown(self, photo_ids: Sequence[str], at: datetime) -> None:
+        """Notes that these photos were on screen at `at` (aware). Idempotent per photo and
+        quarter hour; unknown and deleted photos are ignored (a display's cache may lag)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterCount:
+    """How many of something in one quarter hour (UTC start), for one source."""
+
+    source: str
+    quarter: datetime
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NightCounts:
+    """The raw counts of a time range, by source and quarter hour; `wall.night` turns the
+    quarters into the wall's local hours (a quarter lies within one local hour everywhere)."""
+
+    received: list[QuarterCount]
+    # A photo counts once per outcome, in the quarter of its first standing decision;
+    # a decision undone at once (the moderators' 10 s undo) does not count.
+    approved: list[QuarterCount]
+    rejected: list[QuarterCount]
+    removed: int
+    deleted: int
+    shown: int
+    contributors: int
+
+
+class FiguresRepository(Protocol):
+    """Read-only sums over photos, the audit log and what was shown, for a time range."""
+
+    async def counts(self, start: datetime, end: datetime) -> NightCounts: ...
+
+    async def approved_between(self, start: datetime, end: datetime) -> list[Photo]:
+        """Photos approved in [start, end) and still approved, in the order they arrived."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Store:
     """What the app factory hands to the services."""
@@ -227,6 +271,8 @@ class Store:
     media: MediaStore
     accounts: AccountRepository
     sources: SourceStateRepository
+    shown: ShownRepository
+    figures: FiguresRepository
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)

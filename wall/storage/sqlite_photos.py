@@ -246,6 +246,8 @@ class SqlitePhotoRepository:
                 raise PhotoNotFound(photo_id)
             keys = [r.key for r in before.renditions.values()]
             conn.execute("DELETE FROM renditions WHERE photo_id = ?", (photo_id,))
+            # When it was on the wall goes too: only the tombstone row remains.
+            conn.execute("DELETE FROM shown WHERE photo_id = ?", (photo_id,))
             conn.execute(
                 "UPDATE photos SET status = 'deleted', version = version + 1, updated_at = ?,"
                 " reason = ?, caption = '', author = '', contributor = '', receipt_hash = '',"

@@ -7,8 +7,10 @@ window.Mod.Session = (() => {
   const { $, T, fmt, session, request, errorCode, failureText } = window.Mod;
   const DEFAULT_RETRY_AFTER_S = 30; // a 429 without Retry-After: a sensible wait
   const MODERATING_ROLES = ["moderator", "operator"];
+  // A page may admit fewer roles (the operator console) and say so in its own words.
+  const DEFAULT_HOOKS = { onSignedIn() {}, onSignedOut() {}, roles: MODERATING_ROLES, refused: "" };
 
-  let hooks = { onSignedIn() {}, onSignedOut() {} };
+  let hooks = DEFAULT_HOOKS;
   let lockTimer = 0;
 
   function loginError(message) {
@@ -25,7 +27,7 @@ window.Mod.Session = (() => {
   }
 
   function signedIn(account) {
-    if (!MODERATING_ROLES.includes(account.role)) return showLogin(T.not_moderator);
+    if (!hooks.roles.includes(account.role)) return showLogin(hooks.refused || T.not_moderator);
     session.username = String(account.username || "");
     session.role = account.role;
     session.csrf = String(account.csrf_token || "");
@@ -123,9 +125,12 @@ window.Mod.Session = (() => {
     return result;
   }
 
-  /** Wires the form and shows the page: the app when a session is open, else the form. */
+  /**
+   * Wires the form and shows the page: the app when a session is open, else the form.
+   * callbacks: onSignedIn(), onSignedOut(), and optionally roles (admitted) and refused (text).
+   */
   async function start(callbacks) {
-    hooks = callbacks;
+    hooks = { ...DEFAULT_HOOKS, ...callbacks };
     $("login-form").addEventListener("submit", submitLogin);
     $("logout").addEventListener("click", logout);
     const me = await request("GET", "/api/auth/me");

@@ -1,0 +1,116 @@
+"""The real render loop with a calibration, driven in-process on the SDL dummy driver.
+
+`play` runs `display.runner.Runner` (with the real library, rotation, playlist, call-to-action
+band and presenter) over a layout that paints a known picture, with the projection pass built
+from a `Geometry` and a `Calibration`, and returns the frames as the window shows them.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from display.cache import RenditionCache
+from display.commands import Command, PhotoReady
+from display.contracts import ImageSource, Layout, Rotation
+from display.library import PhotoLibrary
+from display.overlays import CallToAction, CornerBand, idle_screen
+from display.playlist import Playlist
+from display.projection import Projection
+from display.rotation import FairRotation
+from display.runner import Runner
+from display.window import Output
+from tests.helpers.images import distinctive_jpeg
+from tests.helpers.wall_display import MAGENTA, wall_photo
+from wall.config import DisplaySection
+
+CTA = CallToAction("Mur", "#mur", "Envoyez vos photos", "Send your photos", "http://wall.test/")
+Painter = Callable[[pygame.Surface, int], list[pygame.Rect] | None]
+
+
+class PaintedLayout:
+    """A layout that paints what the test says: `paint(canvas, frame_number)` returns the
+    changed rectangles (None: all of it), as a real layout's draw does."""
+
+    name = "painted"
+
+    def __init__(self, paint: Painter) -> None:
+        self._paint = paint
+        self.frame = 0
+
+    def start(self, size: tuple[int, int], now: float) -> None:  # noqa: ARG002 (protocol)
+        self.frame = 0
+
+    def update(self, now: float, source: ImageSource, rotation: Rotation) -> None:  # noqa: ARG002 (protocol)
+        pass
+
+    def draw(self, canvas: pygame.Surface, now: float) -> list[pygame.Rect]:  # noqa: ARG002 (protocol)
+        changed = self._paint(canvas, self.frame)
+        self.frame += 1
+        return [canvas.get_rect()] if changed is None else changed
+
+
+def flat(colour: tuple[int, int, int]) -> Painter:
+    """The whole canvas one colour, painted once."""
+
+    def paint(canvas: pygame.Surface, frame: int) -> list[pygame.Rect] | None:
+        if frame:
+            return []
+        canvas.fill(colour)
+        return None
+
+    return paint
+
+
+def pixels(surface: pygame.Surface) -> np.ndarray:
+    """(height, width, 3) RGB, as a PNG frame reads."""
+    return pygame.surfarray.array3d(surface).swapaxes(0, 1).copy()
+
+
+def play(
+    output: Output,
+    projection: Projection,
+    paint: Painter,
+    tmp_path: Path,
+    frames: int,
+) -> tuple[list[np.ndarray], Runner]:
+    """`frames` frames of the painted layout through the runner; each shown frame as RGB."""
+    content = projection.geometry.content_size
+    cache = RenditionCache(tmp_path / "cache", 64 * 1024 * 1024)
+    cache.put("magenta", "display", distinctive_jpeg(MAGENTA, (800, 600)))
+    library = PhotoLibrary(cache, lambda _photo_id, _kind: None)
+    inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
+    inbox.put(PhotoReady(wall_photo("magenta"), fresh=True))  # a photo: the layout plays
+    layout = PaintedLayout(paint)
+    shown: list[np.ndarray] = []
+
+    def loader(_name: str, _settings: DisplaySection) -> Layout:
+        return layout
+
+    runner = Runner(
+        screen=output.screen,
+        canvas_size=content,
+        fps=60,
+        vsync=False,
+        playlist=Playlist(["spotlight"], DisplaySection(), 3600.0, loader=loader),
+        library=library,
+        rotation=FairRotation(10.0, 1.0, time.monotonic),
+        band=CornerBand(CTA, content),
+        idle=idle_screen(CTA, content).convert(output.screen),
+        commands=inbox,
+        frame_sink=lambda surface, _index, _when: shown.append(pixels(surface)),
+        max_frames=frames,
+        presenter=output.presenter,
+        projection=projection,
+    )
+    library.start()
+    try:
+        runner.run()
+    finally:
+        library.stop()
+    return shown, runner

@@ -1,0 +1,111 @@
+"""The operator console's live half: show state and the blank switch, the wall's preview,
+the backlog. The night's figures are in `night_api`, projectors in `projectors_api`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from moderation.auth import CurrentOperator
+from wall.api.media import is_display
+from wall.deps import ServicesDep
+from wall.domain import PhotoStatus
+from wall.errors import ApiError
+from wall.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
+from wall.services import Services
+
+router = APIRouter()
+
+SHOWN_HEADER = "x-wall-shown"
+# A display reports at most this many photos per preview (it sends one a second).
+MAX_SHOWN_PER_PREVIEW = 500
+_PHOTO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class BlankIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    blanked: bool
+
+
+def _show_payload(services: Services) -> dict[str, Any]:
+    show = services.show
+    return {
+        "schedule_enabled": show.schedule_enabled,
+        "blanked": show.blanked,
+        "timezone": services.settings.schedule.timezone,
+        "state": show.state.as_json(),
+        "upcoming": [
+            {"start": s.start.isoformat(), "end": s.end.isoformat()} for s in show.upcoming()
+        ],
+    }
+
+
+@router.get("/api/console/show")
+async def show_state(_: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
+    return _show_payload(services)
+
+
+@router.post("/api/console/blank")
+async def blank(body: BlankIn, operator: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
+    """The "blank the wall now" switch: true black on the wall within a second, until lifted."""
+    await services.show.set_blanked(body.blanked, operator.username)
+    return _show_payload(services)
+
+
+@router.get("/api/console/status")
+async def status(_: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
+    """What the console polls each second: is the display alive, how long is the queue."""
+    latest = services.preview.latest
+    age = services.preview.age_s()
+    pending = await services.store.photos.list(PhotoStatus.PENDING, limit=1)
+    oldest = pending.photos[0].created_at.isoformat() if pending.photos else None
+    return {
+        "preview": {
+            "at": datetime.fromtimestamp(latest.received_at, UTC).isoformat() if latest else None,
+            "age_s": None if age is None else round(age, 1),
+            "stale": age is None or age > PREVIEW_STALE_S,
+            "stale_after_s": PREVIEW_STALE_S,
+        },
+        "displays_connected": len(services.display_feed.clients),
+        "backlog": {"pending": pending.total, "oldest_at": oldest},
+        "show": services.show.state.as_json(),
+    }
+
+
+@router.get("/api/console/preview.jpg")
+async def preview_image(_: CurrentOperator, services: ServicesDep) -> Response:
+    latest = services.preview.latest
+    if latest is None:
+        raise ApiError(404, "no_preview")
+    return Response(latest.jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+def _shown_ids(request: Request) -> list[str]:
+    raw = request.headers.get(SHOWN_HEADER, "")
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    if len(ids) > MAX_SHOWN_PER_PREVIEW or not all(_PHOTO_ID.match(i) for i in ids):
+        raise ApiError(400, "invalid_field", field=SHOWN_HEADER)
+    return ids
+
+
+@router.post("/api/display/preview", status_code=204)
+async def receive_preview(request: Request, services: ServicesDep) -> Response:
+    """From `wall display`: a small JPEG of the wall, and the photos that came on screen."""
+    if not is_display(request, services):
+        raise ApiError(401, "unauthorized")
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > PREVIEW_MAX_BYTES:
+        raise ApiError(413, "too_large")
+    shown = _shown_ids(request)
+    data = await request.body()
+    try:
+        services.preview.put(data)
+    except InvalidPreview:
+        raise ApiError(422, "invalid_preview") from None
+    if shown:
+        await services.store.shown.record_shown(shown, datetime.now(UTC))
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Projector control: a PJLink class 1 client and the controller that follows the schedule."""

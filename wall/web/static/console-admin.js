@@ -1,0 +1,233 @@
+// Operator console: source health, projectors, and the staff's accounts (list, add, disable).
+// Every label comes from the page's texts by code; server strings (names, error details) are
+// shown as text, never as markup.
+"use strict";
+
+window.Ops.Admin = (() => {
+  const { $, T, fmt, el, session, errorCode, failureText, toast } = window.Mod;
+  const { ConfirmButton, ago, day, dayTime } = window.Ops;
+  const MIN_PASSWORD_CHARS = 10; // moderation/accounts.py: the server says the same
+
+  const label = (prefix, code) => T[`${prefix}_${code}`] || String(code || "");
+  const drawn = { accounts: "" };
+
+  /** Draws only when the answer changed: an armed button or a hovered row stays as it is. */
+  function changed(key, body) {
+    const text = JSON.stringify(body);
+    if (drawn[key] === text) return false;
+    drawn[key] = text;
+    return true;
+  }
+
+  function when(iso) {
+    const node = el("time", "", ago(iso));
+    if (iso) {
+      node.dateTime = iso;
+      node.title = dayTime(iso);
+    }
+    return node;
+  }
+
+  function lastError(message, at) {
+    if (!message) return el("span", "muted", T.none);
+    const box = el("span", "error-text");
+    box.append(when(at), el("span", "", ` — ${message}`));
+    return box;
+  }
+
+  function note(id, words) {
+    $(id).textContent = words || "";
+    $(id).hidden = !words;
+  }
+
+  // --- Sources -----------------------------------------------------------------------------------
+
+  function sourceRow(source) {
+    const row = el("tr");
+    row.dataset.source = source.name;
+    const badge = el("span", `badge state-${source.state}`, label("source_state", source.state));
+    const cells = [
+      el("th", "name", source.name),
+      el("td", "", label("kind", source.kind)),
+      el("td", ""),
+      el("td", ""),
+      el("td", "wide"),
+    ];
+    cells[2].append(badge);
+    cells[3].append(when(source.last_success));
+    cells[4].append(lastError(source.last_error, source.last_error_at));
+    row.append(...cells);
+    return row;
+  }
+
+  async function loadSources() {
+    const result = await window.Mod.Session.get("/api/sources");
+    if (result.status !== 200 || !result.body || !Array.isArray(result.body.sources)) return;
+    // Times are drawn as "il y a 3 min": redraw each time, the words age with the clock.
+    const sources = result.body.sources;
+    note("sources-note", sources.length === 0 ? T.sources_none : "");
+    $("sources").hidden = sources.length === 0;
+    $("sources").tBodies[0].replaceChildren(...sources.map(sourceRow));
+  }
+
+  // --- Projectors --------------------------------------------------------------------------------
+
+  function fact(list, name, value) {
+    const item = el("div", "fact");
+    const body = el("dd");
+    body.append(value);
+    item.append(el("dt", "", name), body);
+    list.append(item);
+  }
+
+  function alerts(errors) {
+    const bad = Object.entries(errors || {}).filter(([, level]) => level !== "ok");
+    if (bad.length === 0) return el("span", "muted", T.none);
+    const box = el("span", "alerts");
+    for (const [part, level] of bad) {
+      const words = fmt(T.alert_item, { part: label("part", part), level: label("level", level) });
+      box.append(el("span", `badge level-${level}`, words));
+    }
+    return box;
+  }
+
+  function projectorItem(projector) {
+    const item = el("li", "projector");
+    item.dataset.projector = projector.name;
+    const head = el("div", "projector-head");
+    head.append(el("strong", "", projector.name));
+    if (projector.reachable) {
+      head.append(el("span", `badge power-${projector.power}`, label("power", projector.power)));
+    } else {
+      head.append(el("span", "badge level-error", T.unreachable));
+    }
+    const facts = el("dl", "facts");
+    fact(facts, T.label_input, projector.input || "–");
+    const hours = (projector.lamp_hours || []).map((h) => fmt(T.lamp_hours, { h }));
+    fact(facts, T.label_lamp, hours.join(", ") || "–");
+    fact(facts, T.label_alerts, alerts(projector.errors));
+    fact(facts, T.label_last_error, lastError(projector.last_error, projector.last_error_at));
+    facts.lastChild.classList.add("whole-row");
+    item.append(head, facts);
+    if (projector.wanted_power) {
+      item.append(el("p", "muted small", label("wanted", projector.wanted_power)));
+    }
+    return item;
+  }
+
+  async function loadProjectors() {
+    const result = await window.Mod.Session.get("/api/projectors");
+    if (result.status === 404) {
+      note("projectors-note", T.projectors_unavailable);
+      $("projectors").replaceChildren();
+      return;
+    }
+    if (result.status !== 200 || !result.body || !Array.isArray(result.body.projectors)) return;
+    const projectors = result.body.projectors;
+    note("projectors-note", projectors.length === 0 ? T.projectors_none : "");
+    $("projectors").replaceChildren(...projectors.map(projectorItem));
+  }
+
+  // --- Accounts ----------------------------------------------------------------------------------
+
+  async function setDisabled(account, disabled) {
+    const verb = disabled ? "disable" : "enable";
+    const url = `/api/accounts/${encodeURIComponent(account.username)}/${verb}`;
+    const result = await window.Mod.Session.post(url, {});
+    if (result.status === 200) {
+      const words = disabled ? T.account_disabled_done : T.account_enabled_done;
+      toast.show(fmt(words, { name: account.username }), { kind: "ok" });
+    } else if (result.status !== 401) {
+      toast.show(accountError(result), { kind: "error" });
+    }
+    await loadAccounts(true);
+  }
+
+  function accountAction(account) {
+    const cell = el("td", "action");
+    if (account.username === session.username) return cell; // not one's own: ask someone else
+    const button = el("button", "small-button");
+    button.type = "button";
+    if (account.disabled) {
+      button.textContent = T.enable;
+      button.addEventListener("click", () => setDisabled(account, false));
+    } else {
+      button.classList.add("danger");
+      new ConfirmButton(button, {
+        labels: () => ({ idle: T.disable, armed: T.disable_confirm }),
+        run: () => setDisabled(account, true),
+      }).draw();
+    }
+    cell.append(button);
+    return cell;
+  }
+
+  function accountRow(account) {
+    const row = el("tr");
+    row.dataset.account = account.username;
+    row.classList.toggle("disabled", Boolean(account.disabled));
+    const name = el("th", "name", account.username);
+    if (account.username === session.username) name.append(el("span", "muted", ` (${T.you})`));
+    const state = account.disabled ? T.account_disabled : T.account_active;
+    row.append(
+      name,
+      el("td", "", label("role", account.role)),
+      el("td", "wide-only", day(account.created_at)),
+      el("td", account.disabled ? "muted" : "", state),
+      accountAction(account),
+    );
+    return row;
+  }
+
+  async function loadAccounts(force = false) {
+    const result = await window.Mod.Session.get("/api/accounts");
+    if (result.status !== 200 || !result.body || !Array.isArray(result.body.accounts)) return;
+    if (force) drawn.accounts = "";
+    if (!changed("accounts", result.body)) return;
+    $("accounts").tBodies[0].replaceChildren(...result.body.accounts.map(accountRow));
+  }
+
+  function accountError(result) {
+    const code = errorCode(result);
+    return T[`error_${code}`] || failureText(result);
+  }
+
+  function formError(words) {
+    $("account-error").textContent = words || "";
+    $("account-error").hidden = !words;
+  }
+
+  async function addAccount(event) {
+    event.preventDefault();
+    const username = $("new-username").value.trim();
+    const password = $("new-password").value;
+    if (!username) return $("new-username").focus();
+    if (password.length < MIN_PASSWORD_CHARS) {
+      formError(T.error_weak_password);
+      return $("new-password").focus();
+    }
+    $("account-submit").disabled = true;
+    const payload = { username, password, role: $("new-role").value };
+    const result = await window.Mod.Session.post("/api/accounts", payload);
+    $("account-submit").disabled = false;
+    if (result.status === 201) {
+      formError("");
+      $("account-form").reset();
+      toast.show(fmt(T.account_created, { name: username }), { kind: "ok" });
+      return loadAccounts(true);
+    }
+    if (result.status !== 401) formError(accountError(result));
+  }
+
+  function wire() {
+    $("account-form").addEventListener("submit", addAccount);
+  }
+
+  function reset() {
+    for (const key of Object.keys(drawn)) drawn[key] = "";
+    $("accounts").tBodies[0].replaceChildren();
+    formError("");
+  }
+
+  return { loadSources, loadProjectors, loadAccounts, wire, reset };
+})();
