@@ -111,7 +111,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     playlist = Playlist(section.playlist, section, section.layout_seconds)
     playlist.preload(time.monotonic())
     heartbeat = Heartbeat.from_environment(
-        status=lambda: f"{len(rotation)} photos, layout {playlist.name or 'idle'}"
+        status=lambda: f"{len(rotation)} photos, {runner.on_screen}"
     )
     runner = Runner(
         screen=screen,

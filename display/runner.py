@@ -153,6 +153,15 @@ class Runner:
     def stop(self) -> None:
         self._running = False
 
+    @property
+    def on_screen(self) -> str:
+        """In words, for systemd's status line."""
+        if self._mode == "dark":
+            return "black (no show)"
+        if self._mode == "layout":
+            return f"layout {self.playlist.name}"
+        return "idle screen"
+
     def run(self) -> FrameStats:
         self._running = True
         index = 0
