@@ -11,18 +11,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+
+from wall.atomicfile import is_temporary, write_atomic
 
 log = logging.getLogger(__name__)
 
 KINDS = ("display", "thumb", "tile")
 # Server ids are opaque; anything else could name a path outside the cache.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-TEMP_SUFFIX = ".part"
 # Touching a file's mtime on every read would be a syscall per decode; once a minute per
 # file is enough to carry recency across a restart.
 TOUCH_INTERVAL_S = 60.0
@@ -61,7 +61,7 @@ class RenditionCache:
             folder = self.root / kind
             folder.mkdir(parents=True, exist_ok=True)
             for path in folder.iterdir():
-                if path.name.endswith(TEMP_SUFFIX):
+                if is_temporary(path):
                     path.unlink(missing_ok=True)
                     continue
                 photo_id = path.stem
@@ -119,17 +119,7 @@ class RenditionCache:
             raise ValueError(f"refusing cache key {photo_id!r}/{kind!r}")
         key = (photo_id, kind)
         target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, suffix=TEMP_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data, sync_dir=False)  # a lost cache file is fetched again
         with self._lock:
             self._total -= self._entries.pop(key, 0)
             self._entries[key] = len(data)

@@ -1,18 +1,27 @@
-"""Writing a small file so that a power cut leaves the old version or the new, never half."""
+"""Writing a file so that a power cut leaves the old version or the new, never half of one.
+
+The one way the project writes files that must survive a crash: media, the display's
+cache and catalog, the show plan, the calibration.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
+TEMP_PREFIX = ".tmp-"  # sweepers recognise half-written files by it
+FILE_MODE = 0o644
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename over, fsync the folder."""
+
+def write_atomic(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+    """Temp file beside `path`, fsync, rename over it, then fsync the folder (the rename
+    itself is only durable once the directory entry is on disk)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    temp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -20,14 +29,24 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
     write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def is_temporary(path: Path) -> bool:
+    """A leftover of a write cut short: safe to delete at start-up."""
+    return path.name.startswith(TEMP_PREFIX)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -25,7 +25,7 @@ def test_put_then_read_back(tmp_path: Path) -> None:
     assert cache.path("abc", "display") == path
     assert path.read_bytes() == b"x" * 100
     assert cache.has("abc", "display") and not cache.has("abc", "thumb")
-    assert not list(tmp_path.rglob("*.part")), "no temp file left behind"
+    assert not list(tmp_path.rglob(".tmp-*")), "no temp file left behind"
 
 
 def test_least_recently_used_goes_first_when_full(tmp_path: Path) -> None:
@@ -45,11 +45,11 @@ def test_index_is_rebuilt_from_disk_oldest_first(tmp_path: Path) -> None:
         path = first.put(name, "thumb", bytes(100 * KB))
         stamp = time.time() - 1000 * (age + 1)
         os.utime(path, (stamp, stamp))
-    (tmp_path / "thumb" / "half-written.part").write_bytes(b"partial")
+    (tmp_path / "thumb" / ".tmp-half-written").write_bytes(b"partial")
     (tmp_path / "thumb" / "empty.jpg").write_bytes(b"")
     again = RenditionCache(tmp_path, 250 * KB)  # a smaller bound: the oldest must go
     assert again.photo_ids() == {"new", "mid"}
-    assert not (tmp_path / "thumb" / "half-written.part").exists()
+    assert not (tmp_path / "thumb" / ".tmp-half-written").exists()
     assert not (tmp_path / "thumb" / "empty.jpg").exists()
 
 

@@ -7,14 +7,13 @@ power cut a key either names the whole file or does not exist.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from wall.atomicfile import TEMP_PREFIX, fsync_dir, write_atomic
+
 _KEY = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,5}$")
-TEMP_PREFIX = ".tmp-"
 
 
 class BadMediaKey(ValueError):
@@ -36,19 +35,7 @@ class FileMediaStore:
         final = self._path(key)
         if final.exists():
             return key
-        final.parent.mkdir(parents=True, exist_ok=True)
-        temp = final.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, final)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(final.parent)
+        write_atomic(final, data)
         return key
 
     def read(self, key: str) -> bytes:
@@ -63,7 +50,7 @@ class FileMediaStore:
     def delete(self, key: str) -> None:
         path = self._path(key)
         path.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def keys(self) -> Iterator[str]:
         for path in self.root.glob("??/??/*"):
@@ -76,11 +63,3 @@ class FileMediaStore:
             path.unlink(missing_ok=True)
             count += 1
         return count
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
