@@ -20,7 +20,13 @@ Prints progress on stderr and ONE JSON object on stdout's last line. For each wa
 * the calibration's projection pass (`display.projection`) on a full frame, beside the floor:
   keystone corners, corners with two masks, two outputs of this size with their overlap
   blended, the brightness cap alone, and a changed ninth of the frame warped; then the mosaic
-  and spotlight layouts in the loop with the keystone corners set (`calibrated`).
+  and spotlight layouts in the loop with the keystone corners set (`calibrated`);
+* the same cases on the GPU path (`display.gpu_warp`: the unwarped content texture drawn as a
+  mesh of triangles, `gpu_warp`), plus a steep keystone (`corners_steep`: the mesh grows
+  with the keystone, the CPU warp does not): per frame, the draw calls the render thread
+  queues and the whole present. This machine has no GPU: the renderer is SDL's software
+  one, so the present figures are CPU rasterisation, NOT what a GPU takes; only the queueing
+  cost carries over.
 
 The renditions are derived from wall/samples (8 photos × 8 colour casts), written once and
 hard-linked under 2,000 ids, as the display's cache would hold them.
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -52,11 +59,14 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import pygame  # noqa: E402
+from pygame._sdl2 import video  # noqa: E402
 
 from display.cache import RenditionCache  # noqa: E402
 from display.calibration import Calibration, OutputCalibration, full_frame  # noqa: E402
 from display.commands import Command, PhotoReady  # noqa: E402
 from display.contracts import Layout  # noqa: E402
+from display.gpu import GpuPresenter, open_gpu  # noqa: E402
+from display.gpu_warp import PAD, GpuWarp  # noqa: E402
 from display.layouts.matching import CellMatcher  # noqa: E402
 from display.layouts.target import cell_colours, grid_for, load_target, to_lab  # noqa: E402
 from display.library import PhotoLibrary  # noqa: E402
@@ -83,6 +93,12 @@ ARRIVAL_EVERY_S = 1.0
 TARGET_RATIO = {(1920, 1080): 10.0, (3840, 2160): 7.0}  # issue 4: p99 ≤ ratio × bare copy
 COPY_REPEATS = 60
 BLEND_SHARE = 0.1  # two projectors overlapping by a tenth of a width: a usual blend zone
+GPU_REPEATS = 15  # SDL's software renderer takes ~0.1 s for a 4K mesh: fewer frames suffice
+GPU_RENDERER_NOTE = (
+    "SDL software renderer (no GPU on this machine): present_ms is CPU rasterisation, not a "
+    "GPU's figure, which must be measured on one; queue_ms (the draw calls the render thread "
+    "issues) is the part that carries over"
+)
 
 
 def log(message: str) -> None:
@@ -278,6 +294,13 @@ def keystone(size: tuple[int, int]) -> tuple[tuple[float, float], ...]:
     return tuple((width * x, height * y) for x, y in shares)
 
 
+def steep_keystone(size: tuple[int, int]) -> tuple[tuple[float, float], ...]:
+    """A ceiling mount tilted down: the top of the picture 30 % narrower than the bottom."""
+    width, height = size
+    shares = ((0.15, 0.0), (0.85, 0.05), (1.0, 1.0), (0.0, 0.95))
+    return tuple((width * x, height * y) for x, y in shares)
+
+
 def masks(size: tuple[int, int]) -> tuple[tuple[tuple[float, float], ...], ...]:
     """A door (tall, at the bottom left) and a window (upper right): ~4 % of the frame each."""
     width, height = size
@@ -338,6 +361,92 @@ def warp_costs(size: tuple[int, int], screen: pygame.Surface) -> dict[str, Any]:
         cv2.setNumThreads(previous)
 
 
+def gpu_warp_costs(size: tuple[int, int]) -> dict[str, Any]:
+    """The GPU path's projection pass per frame, for the same cases as `warp_costs`.
+
+    On a GPU: the mesh and the render thread's cost of queueing its draw calls (`queue_ms`;
+    the calls a hardware renderer gets, timed on the software one, which only batches them).
+    On SDL's software renderer (`software`): its own mesh (smaller triangles, two calls a cell),
+    and the whole present, the mesh rasterised by the CPU (`frame_ms`: nothing uploaded;
+    `changed_ninth_ms`: a ninth of the content uploaded)."""
+    picture = next(iter(sample_pixels().values()))
+    result: dict[str, Any] = {"renderer": GPU_RENDERER_NOTE}
+    steep = Calibration((OutputCalibration(size, steep_keystone(size)),))
+    cases = {**projection_cases(size, 1), "corners_steep": Projection(Geometry(size), steep)}
+    for name, projection in cases.items():
+        result[name] = _hardware_calls(projection)
+        presenter = _gpu_presenter(projection.window_size, projection)
+        content = projection.geometry.content_size
+        pixels = cv2.resize(picture, content, interpolation=cv2.INTER_AREA)
+        pygame.surfarray.blit_array(presenter.canvas, pixels.swapaxes(0, 1))
+        presenter.present(None)
+        warp = presenter.warp
+        assert warp is not None
+        w, h = content[0] // 3, content[1] // 3
+        ninth = [pygame.Rect(w, h, w, h)]
+        result[name]["software"] = {
+            "mesh_cells": sum(mesh.cells for mesh in warp.meshes if mesh is not None),
+            "draw_calls": warp.draw_calls,
+            "queue_ms": _queue_ms(warp.draw, presenter.present),
+            "frame_ms": median_ms(lambda p=presenter: p.present([]), GPU_REPEATS),
+            "changed_ninth_ms": median_ms(lambda p=presenter, n=ninth: p.present(n), GPU_REPEATS),
+        }
+        projection.close()
+        del presenter, warp
+        gc.collect()  # the window, renderer and textures before the next case's
+    plain = _gpu_presenter(size, None)
+    result["no_projection_frame_ms"] = median_ms(lambda p=plain: p.present([]), GPU_REPEATS)
+    del plain
+    gc.collect()
+    return result
+
+
+def _gpu_presenter(window: tuple[int, int], projection: Projection | None) -> GpuPresenter:
+    return open_gpu(
+        window,
+        1,
+        fullscreen=False,
+        vsync=False,
+        hardware_only=False,
+        read_back=False,
+        projection=projection,
+    )
+
+
+def _hardware_calls(projection: Projection) -> dict[str, Any]:
+    """The mesh and draw calls `display.gpu_warp` gives a hardware renderer, queued on the
+    software one (which batches them: the rasterising, at the untimed present, is not a
+    GPU's and is left out)."""
+    window = video.Window("bench", size=projection.window_size)
+    renderer = video.Renderer(window, accelerated=0)
+    content = projection.geometry.content_size
+    texture = video.Texture(renderer, (content[0] + PAD, content[1] + PAD), streaming=True)
+    place = pygame.Rect((0, 0), projection.window_size)
+    warp = GpuWarp(
+        renderer, texture, projection.geometry, projection.calibration, place, software=False
+    )
+    figures = {
+        "mesh_cells": sum(mesh.cells for mesh in warp.meshes if mesh is not None),
+        "draw_calls": warp.draw_calls,
+        "queue_ms": _queue_ms(warp.draw, lambda _changed, r=renderer: r.present()),
+    }
+    del warp, texture, renderer
+    window.destroy()
+    gc.collect()
+    return figures
+
+
+def _queue_ms(draw: Callable[[], None], present: Callable[[list[pygame.Rect]], None]) -> float:
+    """The draw calls alone: SDL batches them and rasterises at the present (not timed)."""
+    times = []
+    for _ in range(GPU_REPEATS):
+        start = time.perf_counter()
+        draw()
+        times.append(time.perf_counter() - start)
+        present([])  # flushes the batch
+    return round(statistics.median(times) * 1000, 3)
+
+
 def run_calibrated(
     wall: Wall, photos: Photos, name: str, frames: int, first: int
 ) -> dict[str, Any]:
@@ -376,7 +485,10 @@ def bench_size(
         wall = Wall(root, size)
         try:
             log(f"{size}: projection pass")
-            return {**floor_costs(size, wall.screen), "warp": warp_costs(size, wall.screen)}
+            result = {**floor_costs(size, wall.screen), "warp": warp_costs(size, wall.screen)}
+            log(f"{size}: projection pass on the GPU path (SDL software renderer)")
+            result["gpu_warp"] = gpu_warp_costs(size)
+            return result
         finally:
             wall.close()
     runs = ("mosaic", "photomosaic", "calibrated mosaic", "calibrated spotlight")
@@ -390,6 +502,8 @@ def bench_size(
         result: dict[str, Any] = floor_costs(size, wall.screen)
         log(f"{size}: projection pass")
         result["warp"] = warp_costs(size, wall.screen)
+        log(f"{size}: projection pass on the GPU path (SDL software renderer)")
+        result["gpu_warp"] = gpu_warp_costs(size)
         result["grid_cells"] = grid_for(*size).count
         labs = [renditions.mean_lab for renditions in photos.distinct]
         result["matcher_placement_p99_ms"] = matcher_placement(size, labs)

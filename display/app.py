@@ -14,9 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wall.config import Settings
+
+if TYPE_CHECKING:  # pygame is imported only once SDL's environment is set
+    from display.projection import Projection
+    from display.window import Output
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,29 @@ def run_display(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         pygame.quit()
 
 
+def open_configured_output(
+    settings: Settings,
+    options: DisplayOptions,
+    window: tuple[int, int],
+    projection: Projection | None = None,
+) -> Output:
+    """The window (or headless frames) as `[display]` and the command line ask: the one
+    place the show and the calibration open their output."""
+    from display.window import auto_scale, open_output
+
+    section = settings.display
+    return open_output(
+        window,
+        options.scale or auto_scale(window, options.headless, section.fullscreen),
+        renderer=section.renderer,
+        fullscreen=section.fullscreen,
+        vsync=section.vsync,
+        headless=options.headless,
+        read_back=options.out is not None,
+        projection=projection,
+    )
+
+
 def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     import cv2
 
@@ -74,23 +101,15 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     from display.projection import projection_for_show
     from display.rotation import FairRotation
     from display.runner import Runner
-    from display.window import FrameRecorder, auto_scale, open_output
+    from display.window import FrameRecorder
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per download drowns the log
     section = settings.display
     projection = projection_for_show(settings)  # calibration, blend, brightness
     size = projection.geometry.content_size  # what the layouts paint; the window may differ
     window = projection.window_size
-    scale = options.scale or auto_scale(window, options.headless, section.fullscreen)
-    output = open_output(
-        window,
-        scale,
-        renderer=section.renderer,
-        fullscreen=section.fullscreen,
-        vsync=section.vsync,
-        headless=options.headless,
-        read_back=options.out is not None,
-    )
+    # The GPU path warps with a mesh; on the CPU path the loop warps each frame.
+    output = open_configured_output(settings, options, window, projection)
     screen, vsync = output.screen, output.vsync
     cta = CallToAction(
         wall_name=settings.wall.name,
@@ -130,7 +149,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         link_up=feed.connected.is_set,
         preview=preview,
         heartbeat=heartbeat,
-        projection=projection,
+        projection=None if output.projects else projection,
     )
     # Decoders already run in parallel, one photo each; OpenCV's own thread pool on top would
     # oversubscribe the cores and take them from the render thread.
@@ -139,13 +158,14 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     library.start()
     feed.start()
     preview.start()
+    warp = ("gpu" if output.projects else "cpu") if projection.active else "none"
     log.info(
-        "display %dx%d at %d fps (%s renderer, vsync %s, scale %d)",
+        "display %dx%d at %d fps (%s renderer, projection pass: %s, vsync %s)",
         *size,
         section.fps,
         output.renderer,
+        warp,
         vsync,
-        scale,
     )
     try:
         stats = runner.run()
@@ -162,6 +182,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         **stats.report(),
         "fps": section.fps,
         "renderer": output.renderer,
+        "projection": warp,
         "size": f"{size[0]}x{size[1]}",
         "layouts": runner.playlist.shown_names,
         "idle_frames": runner.idle_frames,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 
-from display.app import DisplayOptions
+from display.app import DisplayOptions, open_configured_output
 from display.calibration import (
     Calibration,
     CalibrationError,
@@ -33,7 +33,7 @@ from display.corner_editor import CornerEditor, Message
 from display.overlays import fit_line
 from display.pattern import CORNER_COLOURS, test_pattern
 from display.projection import Geometry, Projection, geometry_of
-from display.window import FrameRecorder, Output, auto_scale, open_output
+from display.window import FrameRecorder, Output
 from wall.config import Settings
 
 log = logging.getLogger(__name__)
@@ -67,16 +67,7 @@ def run_calibration(settings: Settings, options: DisplayOptions) -> dict[str, An
     path = calibration_path(settings.wall.data_dir, section.calibration_file)
     calibration, note = starting_calibration(path, geometry)
     window = geometry.window_size
-    scale = options.scale or auto_scale(window, options.headless, section.fullscreen)
-    output = open_output(
-        window,
-        scale,
-        renderer=section.renderer,
-        fullscreen=section.fullscreen,
-        vsync=section.vsync,
-        headless=options.headless,
-        read_back=options.out is not None,
-    )
+    output = open_configured_output(settings, options, window)
     editor = CornerEditor(geometry, calibration, path)
     if note:
         editor.message = note

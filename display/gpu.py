@@ -6,6 +6,10 @@ Each frame the presenter uploads the changed rectangles into one streaming textu
 draws it into the window, magnified by a whole factor with nearest sampling for LED walls (no
 blur, and no CPU cost for the magnification), and presents it (vsync where the driver grants
 it). Only `display.window.open_output` chooses this path; the CPU path never imports it.
+
+With a calibration (corners, masks, blend, brightness), the canvas holds the unwarped content
+and the GPU does the projection pass itself (`display.gpu_warp`: the texture drawn as a mesh
+that follows the homography): the CPU neither warps nor uploads more than what changed.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ import pygame
 from pygame._sdl2 import video
 from pygame._sdl2.sdl2 import error as RendererError
 
+from display.gpu_warp import PAD, GpuWarp
+from display.projection import Projection
+
 log = logging.getLogger(__name__)
 
 # XRGB8888, what SDL screens usually are: the photo library's workers build Surfaces in
 # this layout (display.library.BGRA_MASKS), so the layouts' blits stay plain copies.
 CANVAS_MASKS = (0xFF0000, 0xFF00, 0xFF, 0)
 NEAREST = 0  # texture scale quality: whole pixels on an LED wall, no blur
+LINEAR = 1  # for a warped picture: bilinear, as the CPU path's warp
 BLENDMODE_NONE = 0  # the canvas's fourth byte is padding, not alpha: never blend on it
 # Insurance against a layout that forgets a changed rectangle: everything goes up this often.
 FULL_UPLOAD_S = 5.0
@@ -55,20 +63,44 @@ class GpuPresenter:
         self,
         window: video.Window,
         renderer: video.Renderer,
-        canvas_size: tuple[int, int],
+        size: tuple[int, int],
         *,
         vsync: bool,
         read_back: bool,
+        projection: Projection | None = None,
+        software: bool = False,
     ) -> None:
-        """`read_back` keeps a copy of every presented frame for `shown` (headless recording:
-        reading the GPU's pixels back is slow, so a live wall does not)."""
+        """`size`: the window's logical pixels. `read_back` keeps a copy of every presented
+        frame for `shown` (headless recording: reading the GPU's pixels back is slow, so a live
+        wall does not). An active `projection` is drawn here: `canvas` is then its unwarped
+        content. `software`: the renderer is SDL's software one (see `display.gpu_warp`)."""
         self._window = window
         self._renderer = renderer
         self.vsync = vsync
+        warp = projection if projection is not None and projection.active else None
+        canvas_size = warp.geometry.content_size if warp is not None else size
         self.canvas = pygame.Surface(canvas_size, 0, 32, CANVAS_MASKS)
-        self._texture = video.Texture(renderer, canvas_size, streaming=True, scale_quality=NEAREST)
+        texture_size, quality = canvas_size, NEAREST
+        if warp is not None:
+            texture_size = (canvas_size[0] + PAD, canvas_size[1] + PAD)
+            if any(output.warped for output in warp.calibration.outputs):
+                quality = LINEAR  # resampled anyway
+        self._texture = video.Texture(renderer, texture_size, streaming=True, scale_quality=quality)
         self._texture.blend_mode = BLENDMODE_NONE
-        self._dest = integer_fit(canvas_size, window.size)
+        self._dest = integer_fit(size, window.size)
+        self._warp: GpuWarp | None = None
+        if warp is not None:
+            # The padding texels stay black, as the CPU warp's border.
+            self._texture.update(pygame.Surface(texture_size, 0, 32, CANVAS_MASKS))
+            self._warp = GpuWarp(
+                renderer,
+                self._texture,
+                warp.geometry,
+                warp.calibration,
+                self._dest,
+                software=software,
+            )
+        self.projects = self._warp is not None  # the runner then skips its CPU projection
         self._bounds = self.canvas.get_rect()
         self._read_back = read_back
         self._shown: pygame.Surface | None = None
@@ -88,7 +120,10 @@ class GpuPresenter:
             for rect in changed:
                 self._upload(rect)
         self._renderer.clear()
-        self._renderer.blit(self._texture, self._dest)
+        if self._warp is not None:
+            self._warp.draw()  # the whole mesh, every frame: the back buffer starts black
+        else:
+            self._renderer.blit(self._texture, self._dest)
         if self._read_back:  # before present: the back buffer is undefined after it
             self._shown = self._renderer.to_surface(self._shown)
         self._renderer.present()
@@ -107,6 +142,11 @@ class GpuPresenter:
         return self._shown if self._shown is not None else self.canvas
 
     @property
+    def warp(self) -> GpuWarp | None:
+        """The projection pass this presenter draws, if any (its meshes, for the benchmark)."""
+        return self._warp
+
+    @property
     def dest(self) -> pygame.Rect:
         """Where the canvas lies in the window: mouse positions map back through it."""
         return self._dest.copy()
@@ -120,25 +160,34 @@ def open_gpu(
     vsync: bool,
     hardware_only: bool,
     read_back: bool,
+    projection: Projection | None = None,
 ) -> GpuPresenter:
     """A window with an SDL renderer, or GpuUnavailable. `hardware_only` refuses SDL's
-    software renderer: on a real window it gains nothing over the CPU path."""
+    software renderer: on a real window it gains nothing over the CPU path. `projection`:
+    the calibration the presenter draws (see `GpuPresenter`)."""
     window_size = (size[0] * scale, size[1] * scale)
     try:
         window = video.Window("wall display", size=window_size, fullscreen_desktop=fullscreen)
     except SDL_ERRORS as exc:
         raise GpuUnavailable(f"no SDL window: {exc}") from exc
-    accelerated = 1 if hardware_only else -1  # -1: hardware first, SDL's software renderer last
-    attempts = [True, False] if vsync else [False]
+    kinds = [1] if hardware_only else [1, 0]  # hardware first, SDL's software renderer last
+    attempts = [(kind, sync) for kind in kinds for sync in ([True, False] if vsync else [False])]
     last_error: Exception | None = None
-    for attempt_vsync in attempts:
+    for accelerated, attempt_vsync in attempts:
         try:
             renderer = video.Renderer(window, accelerated=accelerated, vsync=attempt_vsync)
             presenter = GpuPresenter(
-                window, renderer, size, vsync=attempt_vsync, read_back=read_back
+                window,
+                renderer,
+                size,
+                vsync=attempt_vsync,
+                read_back=read_back,
+                projection=projection,
+                software=not accelerated,
             )
         except SDL_ERRORS as exc:
-            log.info("SDL renderer (vsync %s) refused: %s", attempt_vsync, exc)
+            kind = "hardware" if accelerated else "software"
+            log.info("SDL %s renderer (vsync %s) refused: %s", kind, attempt_vsync, exc)
             last_error = exc
             continue
         if fullscreen:

@@ -116,7 +116,7 @@ class OutputWarp:
         half = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
         unhalf = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]])
         self._inverse = unhalf @ np.linalg.inv(self._forward) @ half
-        self._masks = [_stencil(mask, self.bounds) for mask in calibration.masks]
+        self._masks = [mask_stencil(mask, self.bounds) for mask in calibration.masks]
         self.weights_rect, self._weights = self._blend_weights(geometry)
 
     @property
@@ -216,7 +216,7 @@ class OutputWarp:
                 cv2.bitwise_and(pixels, part, dst=pixels)
 
 
-def _stencil(
+def mask_stencil(
     polygon: Sequence[tuple[float, float]], bounds: pygame.Rect
 ) -> tuple[pygame.Rect, np.ndarray]:
     """The mask rasterised once over its bounding box: 0 inside, 255 outside, 4 channels, so
@@ -241,6 +241,7 @@ class Projection:
         if len(calibration.outputs) != geometry.outputs:
             raise ValueError("one calibration per output expected")
         self.geometry = geometry
+        self.calibration = calibration  # the GPU path draws the same geometry as a mesh
         self._helper = ThreadPoolExecutor(1, "display-warp") if threads > 1 else None
         self.outputs = [
             OutputWarp(geometry, index, output) for index, output in enumerate(calibration.outputs)

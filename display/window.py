@@ -15,10 +15,13 @@ import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pygame
 from PIL import Image
+
+if TYPE_CHECKING:
+    from display.projection import Projection
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,9 @@ class Output:
     presenter: Presenter
     vsync: bool
     renderer: Literal["cpu", "gpu"]
+    # The presenter does the projection pass itself (the GPU path's mesh): `screen` is then the
+    # unwarped content canvas and the render loop must not warp it again.
+    projects: bool = False
 
 
 def open_output(
@@ -79,10 +85,13 @@ def open_output(
     vsync: bool,
     headless: bool,
     read_back: bool,
+    projection: Projection | None = None,
 ) -> Output:
     """The GPU path where asked ("gpu") or where a real window has a hardware renderer
     ("auto"); else the CPU path. Headless "auto" stays on the CPU: its frames are the
-    benchmark's CPU floor. `read_back`: frames will be recorded from what is shown."""
+    benchmark's CPU floor. `read_back`: frames will be recorded from what is shown.
+    `projection`: on the GPU path, the GPU draws it (`Output.projects`); the CPU path leaves
+    it to the render loop (`display.projection`, cv2.warpPerspective)."""
     if not headless and pygame.display.get_driver() in INVISIBLE_DRIVERS:
         raise NoWindow(f"no video device (SDL driver {pygame.display.get_driver()!r})")
     if renderer == "gpu" or (renderer == "auto" and not headless):
@@ -96,13 +105,14 @@ def open_output(
                 vsync=vsync,
                 hardware_only=renderer == "auto",
                 read_back=read_back,
+                projection=projection,
             )
         except GpuUnavailable as exc:
             if renderer == "gpu":
                 raise NoWindow(f'renderer = "gpu" asked, but {exc}') from exc
             log.info("no GPU renderer (%s): drawing on the CPU", exc)
         else:
-            return Output(presenter.canvas, presenter, presenter.vsync, "gpu")
+            return Output(presenter.canvas, presenter, presenter.vsync, "gpu", presenter.projects)
     screen, flip_vsync = open_screen(size, scale, fullscreen, vsync, headless)
     return Output(screen, ScreenFlip(screen), flip_vsync, "cpu")
 

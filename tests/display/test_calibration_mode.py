@@ -3,17 +3,14 @@ would, the file it writes, the pattern following the corners, and refusals on sc
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pygame
-import pytest
 
 from display.calibrate import CalibrationSession, starting_calibration
 from display.corner_editor import CornerEditor
@@ -26,18 +23,6 @@ from tests.helpers.wall_display import read_frame
 
 SIZE = (480, 270)
 RUN_TIMEOUT_S = 60
-
-
-@pytest.fixture
-def sdl(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    # SDL objects of the GPU path (window, renderer, texture) go before SDL itself: collected
-    # later, their destructors would free what a later test's window reuses.
-    gc.collect()
-    pygame.quit()
 
 
 def session(path: Path, geometry: Geometry) -> CalibrationSession:

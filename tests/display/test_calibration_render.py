@@ -3,11 +3,9 @@ back from the frames the window shows (CPU path, and the GPU path on SDL's softw
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -29,18 +27,6 @@ DOT = 4  # px: a white square on black; its centre is the pattern point
 DOTS = ((40, 30), (150, 60), (250, 40), (60, 110), (200, 100), (120, 140))
 WHITE, GREY = (255, 255, 255), (128, 128, 128)
 RUN_TIMEOUT_S = 60
-
-
-@pytest.fixture
-def sdl(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    # SDL objects of the GPU path (window, renderer, texture) go before SDL itself: collected
-    # later, their destructors would free what a later test's window reuses.
-    gc.collect()
-    pygame.quit()
 
 
 def window(geometry: Geometry, renderer: str = "cpu") -> Output:

@@ -2,7 +2,9 @@
 
 `play` runs `display.runner.Runner` (with the real library, rotation, playlist, call-to-action
 band and presenter) over a layout that paints a known picture, with the projection pass built
-from a `Geometry` and a `Calibration`, and returns the frames as the window shows them.
+from a `Geometry` and a `Calibration` (done by the render loop, or by the presenter when the
+output was opened with it: the GPU path's mesh), and returns the frames as the window shows
+them.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def play(
         frame_sink=lambda surface, _index, _when: shown.append(pixels(surface)),
         max_frames=frames,
         presenter=output.presenter,
-        projection=projection,
+        projection=None if output.projects else projection,  # the GPU path draws it itself
     )
     library.start()
     try:
