@@ -148,6 +148,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         presenter=output.presenter,
         link_up=feed.connected.is_set,
         preview=preview,
+        texts=cta,
         heartbeat=heartbeat,
         projection=None if output.projects else projection,
     )

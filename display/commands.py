@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from display.overlays import CallToAction
 from display.show import ShowPlan
 from wall.schemas import WallPhoto
 
@@ -41,5 +42,12 @@ class ShowUpdate:
     plan: ShowPlan
 
 
-Command = PhotoReady | PhotoGone | Resync | ShowUpdate
+@dataclass(frozen=True, slots=True)
+class TextsUpdate:
+    """The server's name, hashtag, QR target and call to action for the wall."""
+
+    cta: CallToAction
+
+
+Command = PhotoReady | PhotoGone | Resync | ShowUpdate | TextsUpdate
 CommandSink = Callable[[Command], None]

@@ -24,9 +24,11 @@ from websockets.sync.client import ClientConnection, connect
 
 from display.cache import RenditionCache
 from display.catalog import Catalog
-from display.commands import CommandSink, ShowUpdate
+from display.commands import CommandSink, ShowUpdate, TextsUpdate
 from display.downloads import Downloader
+from display.overlays import CallToAction
 from display.show import ShowPlan, load_plan, save_plan
+from display.wall_texts import cta_from_config, load_texts, save_texts
 from wall.config import Settings
 from wall.schemas import WallPhoto
 
@@ -96,6 +98,9 @@ class DisplayFeed:
         plan = load_plan(self._cache_dir)
         if plan is not None:
             self._post(ShowUpdate(plan))
+        texts = load_texts(self._cache_dir)
+        if texts is not None:
+            self._post(TextsUpdate(texts))
         for photo in self.catalog.load():
             self._downloader.want(photo, fresh=False)
         self._thread = threading.Thread(target=self._run, name="display-feed", daemon=True)
@@ -187,6 +192,8 @@ class DisplayFeed:
                 self._resync()
             elif kind in ("show.start", "show.stop"):
                 self._show(ShowPlan.from_message(message["show"]))
+            elif kind == "config.changed":
+                self._texts(cta_from_config(message["config"]))
             else:
                 log.debug("display feed: ignoring %r", kind)
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
@@ -197,6 +204,10 @@ class DisplayFeed:
         self._post(ShowUpdate(plan))
         save_plan(self._cache_dir, plan)
         log.info("display feed: wall %s (%s)", "lit" if plan.lit else "dark", plan.reason)
+
+    def _texts(self, cta: CallToAction) -> None:
+        self._post(TextsUpdate(cta))
+        save_texts(self._cache_dir, cta)
 
     def _remove(self, photo_id: str) -> None:
         self.catalog.remove(photo_id)  # posts PhotoGone first: the screen before the disk

@@ -18,11 +18,11 @@ from typing import Any
 
 import pygame
 
-from display.commands import Command, PhotoGone, PhotoReady, Resync, ShowUpdate
+from display.commands import Command, PhotoGone, PhotoReady, Resync, ShowUpdate, TextsUpdate
 from display.frames import FrameStats
 from display.heartbeat import Heartbeat
 from display.library import PhotoLibrary
-from display.overlays import CornerBand
+from display.overlays import CallToAction, CornerBand, idle_screen
 from display.playlist import Playlist
 from display.preview import PreviewSink
 from display.projection import Projection
@@ -70,6 +70,7 @@ class Runner:
         presenter: Presenter | None = None,
         link_up: Callable[[], bool] = lambda: False,
         preview: PreviewSink | None = None,
+        texts: CallToAction | None = None,
         heartbeat: Heartbeat | None = None,
         projection: Projection | None = None,
     ) -> None:
@@ -108,6 +109,7 @@ class Runner:
         self._plan: ShowPlan | None = None  # None: no word from a schedule yet, lit
         self._link_up = link_up
         self._preview = preview
+        self._texts = texts  # what `band` and `idle` say
         self._heartbeat = heartbeat  # systemd's READY and watchdog, from this loop itself
         self.dark_frames = 0
         self._last_full = -FULL_REFRESH_S
@@ -120,6 +122,7 @@ class Runner:
             PhotoGone: self._on_gone,
             Resync: self._on_resync,
             ShowUpdate: self._on_show,
+            TextsUpdate: self._on_texts,
         }
 
     # The command table: the only way the feed reaches the screen
@@ -139,6 +142,18 @@ class Runner:
 
     def _on_show(self, command: ShowUpdate) -> None:
         self._plan = command.plan
+
+    def _on_texts(self, command: TextsUpdate) -> None:
+        """The server's words replace ours: the corner band and the idle screen are redrawn."""
+        if command.cta == self._texts:
+            return
+        self._texts = command.cta
+        self._band = CornerBand(command.cta, self.size)
+        self._idle = idle_screen(command.cta, self.size).convert(self.screen)
+        if self._mode == "idle":
+            self._mode = "none"  # the idle screen is painted again next frame
+        elif self._mode == "layout":
+            self.playlist.needs_start = True  # a full redraw, with the new band on top
 
     def _drain_commands(self) -> None:
         for _ in range(COMMANDS_PER_FRAME):

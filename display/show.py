@@ -7,14 +7,13 @@ and stops on time; a blanked wall stays black until the server says otherwise.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wall.atomicfile import write_json_atomic
+from display.saved import load_saved, save
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +60,16 @@ class ShowPlan:
 
 def load_plan(folder: Path) -> ShowPlan | None:
     """The plan saved by a previous run; None (lit, as before any schedule) if none."""
-    path = folder / SHOW_FILE
+    data = load_saved(folder, SHOW_FILE)
+    if data is None:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         windows = tuple((float(a), float(b)) for a, b in data["windows"])
         return ShowPlan(bool(data["lit"]), str(data["reason"]), windows)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("ignoring the saved show plan %s: %s", path, exc)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring the saved show plan: %s", exc)
         return None
 
 
 def save_plan(folder: Path, plan: ShowPlan) -> None:
-    try:
-        write_json_atomic(folder / SHOW_FILE, plan.as_json())
-    except OSError as exc:
-        log.warning("could not save the show plan: %s", exc)
+    save(folder, SHOW_FILE, plan.as_json())

@@ -61,7 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     add = user_sub.add_parser("add", help="create an account; password from stdin or prompted")
     add.add_argument("name")
     add.add_argument("--role", choices=["moderator", "operator"], required=True)
-    for command in (serve, imp, demo, display, add):
+    passwd = user_sub.add_parser(
+        "passwd", help="set a new password (ends its sessions); from stdin or prompted"
+    )
+    passwd.add_argument("name")
+    for command in (serve, imp, demo, display, add, passwd):
         # `wall serve --config F` (the contract's spelling, and the systemd units') works as
         # well as `wall --config F serve`; SUPPRESS keeps the top-level value when absent.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="wall.toml")
@@ -89,6 +93,7 @@ def _serve(settings: Settings) -> int:
     host, port = settings.server.host, settings.server.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Visitor page:  http://{shown}:{port}/", flush=True)
+    print(f"Console:       http://{shown}:{port}/console (operators)", flush=True)
     print(f"Data:          {settings.wall.data_dir.resolve()}", flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
     install_redaction()  # after uvicorn configured its loggers
@@ -122,6 +127,29 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
         print(f"wall user add: {account_error_text(exc)}", file=sys.stderr)
         return 2
     print("created")
+    return 0
+
+
+def _user_passwd(settings: Settings, args: argparse.Namespace) -> int:
+    """For the operator who locked themselves out: no server, no sign-in needed."""
+    from moderation.accounts import AccountError
+    from moderation.bootstrap import (
+        PasswordInputError,
+        account_error_text,
+        read_new_password,
+        reset_password,
+    )
+
+    try:
+        password = read_new_password(sys.stdin)
+        changed = asyncio.run(reset_password(settings, args.name, password))
+    except PasswordInputError as exc:
+        print(f"wall user passwd: {exc}", file=sys.stderr)
+        return 2
+    except AccountError as exc:
+        print(f"wall user passwd: {args.name}: {account_error_text(exc)}", file=sys.stderr)
+        return 2
+    print(f"password changed for {changed.username}; its sessions are closed")
     return 0
 
 
@@ -217,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "display":
             return _display(args)
+        if args.command == "user" and args.user_command == "passwd":
+            return _user_passwd(_settings(args), args)
         if args.command == "user":
             return _user_add(_settings(args), args)
     except ConfigError as exc:

@@ -1,10 +1,11 @@
 """What the display feed says about each event: `photo.approved`, `photo.removed`,
-`show.start` and `show.stop`."""
+`show.start`, `show.stop`, and `config.changed` on each connection."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from wall.config import Settings
 from wall.domain import PhotoStatus, ShowState
 from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync, ShowChanged
 from wall.schemas import WallPhoto
@@ -16,6 +17,22 @@ def _approved(photo_payload: WallPhoto) -> dict[str, Any]:
 
 def _removed(photo_id: str) -> dict[str, Any]:
     return {"type": "photo.removed", "photo_id": photo_id}
+
+
+def config_message(settings: Settings) -> dict[str, Any]:
+    """`config.changed`: what the wall says, as this server is configured. Sent on every
+    connection, so a display elsewhere needs only the server's address and token, and an
+    edited wall.toml reaches the wall when the server restarts."""
+    return {
+        "type": "config.changed",
+        "config": {
+            "wall_name": settings.wall.name,
+            "hashtag": settings.wall.hashtag,
+            "qr_target": settings.display.qr_target or settings.wall.public_url,
+            "cta_fr": settings.display.cta_fr,
+            "cta_en": settings.display.cta_en,
+        },
+    }
 
 
 def show_message(state: ShowState) -> dict[str, Any]:

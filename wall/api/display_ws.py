@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
-from wall.display_feed import show_message
+from wall.display_feed import config_message, show_message
 from wall.domain import PhotoStatus
 from wall.schemas import WallPhoto
 from wall.services import Services
@@ -45,6 +45,7 @@ async def display_socket(websocket: WebSocket) -> None:
         return [
             {"type": "snapshot", "photos": photos},
             show_message(services.show.state),
+            config_message(services.settings),
         ]
 
     await services.display_feed.serve(websocket, snapshot)
