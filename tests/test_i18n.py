@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -112,3 +113,17 @@ def test_console_texts_are_complete_in_both_languages() -> None:
     for text in french.values():
         assert " :" not in text and " ?" not in text and " !" not in text
     assert console_texts.texts("de") == french
+
+
+def test_every_error_code_the_code_raises_has_a_message() -> None:
+    """An API client reads the message: a code without one would say "internal error"."""
+    root = Path(__file__).resolve().parents[1]
+    raised = {
+        match.group(1)
+        for package in ("wall", "moderation", "ingest")
+        for path in (root / package).rglob("*.py")
+        for match in re.finditer(r'ApiError\(\s*\d+,\s*"([a-z_]+)"', path.read_text())
+    }
+    assert len(raised) > 10  # the scan found the routers
+    for lang in ("fr", "en"):
+        assert raised <= set(i18n.ERROR_MESSAGES[lang]), lang

@@ -219,6 +219,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "account_exists": "Ce nom d'utilisateur est déjà pris.",
             "account_not_found": "Compte introuvable.",
             "self_disable": "Vous ne pouvez pas désactiver votre propre compte.",
+            "undo_expired": "Trop tard pour annuler : les 10 secondes sont passées.",
+            "wrong_password": "Mot de passe actuel incorrect.",
+            "self_reset": "Pour votre propre compte, utilisez « Changer mon mot de passe » : "
+            "il demande le mot de passe actuel.",
             "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
             "no_preview": "L'affichage n'a pas encore envoyé d'image du mur.",
             "invalid_preview": "L'aperçu envoyé n'est pas une image JPEG lisible.",
@@ -248,6 +252,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "account_exists": "This username is already taken.",
         "account_not_found": "Account not found.",
         "self_disable": "You cannot disable your own account.",
+        "undo_expired": "Too late to undo: the 10 seconds have passed.",
+        "wrong_password": "The current password is wrong.",
+        "self_reset": "For your own account, use “Change my password”: it asks for the "
+        "current one.",
         "internal": "The server ran into a problem. Try again in a moment.",
         "no_preview": "The display has not sent a picture of the wall yet.",
         "invalid_preview": "The preview sent is not a readable JPEG image.",
