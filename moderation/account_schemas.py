@@ -42,6 +42,19 @@ class AccountIn(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
 
 
+class PasswordChangeIn(BaseModel):
+    """One's own password: the current one, as at sign-in, then the new one."""
+
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
+class PasswordResetIn(BaseModel):
+    """Another account's new password, set by an operator."""
+
+    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
 class AccountOut(BaseModel):
     username: str
     role: Role

@@ -105,6 +105,14 @@ class BadCredentials(AccountError):
     status = 401
 
 
+class WrongPassword(AccountError):
+    """The current password given to change one's own is not it (not 401: the session is
+    still fine, and pages read a 401 as "signed out")."""
+
+    code = "wrong_password"
+    status = 403
+
+
 class TooManyAttempts(AccountError):
     code = "too_many_attempts"
     status = 429
@@ -131,6 +139,11 @@ def check_password(password: str) -> None:
         raise WeakPassword(f"at least {MIN_PASSWORD_CHARS} characters")
     if len(password) > MAX_PASSWORD_CHARS:
         raise WeakPassword(f"at most {MAX_PASSWORD_CHARS} characters")
+
+
+def _user_key(username: str) -> str:
+    """The failure counter of a name (bounded: a hostile name must not cost much)."""
+    return "user:" + username_key(username)[:200]
 
 
 def lockout_left(failures: list[datetime], now: datetime) -> float:
@@ -219,10 +232,11 @@ class AccountService:
         waits = [lockout_left(await self.repo.failures_since(key, since), now) for key in keys]
         return max(waits)
 
-    async def authenticate(self, username: str, password: str, client: str) -> Account:
-        """The account, or `BadCredentials` / `TooManyAttempts` (checked before the password,
-        so a locked name reveals nothing about its password)."""
-        user_key = "user:" + username_key(username)[:200]
+    async def _checked_attempt(self, username: str, password: str, client: str) -> AccountRecord:
+        """The enabled account whose password this is, or `BadCredentials` / `TooManyAttempts`
+        (checked before the password, so a locked name reveals nothing about its password).
+        Every try counts against the name and the client until it succeeds."""
+        user_key = _user_key(username)
         keys = [user_key, "client:" + self._pseudonym(client)]
         async with self._attempt_gate:
             now = self._clock()
@@ -240,6 +254,41 @@ class AccountService:
             raise BadCredentials(username)
         await self.repo.cancel_attempt(attempt)
         await self.repo.clear_failures(user_key)
+        return record
+
+    async def authenticate(self, username: str, password: str, client: str) -> Account:
+        """The account, or `BadCredentials` / `TooManyAttempts`."""
+        record = await self._checked_attempt(username, password, client)
         if self.hasher.check_needs_rehash(record.password_hash):
             await self.repo.set_password_hash(record.username, await self.hash_password(password))
         return Account(username=record.username, role=Role(record.role))
+
+    async def change_password(
+        self, username: str, current: str, new: str, client: str, keep_session: str
+    ) -> AccountSummary:
+        """One's own password. The current one is checked as a sign-in is (a wrong one counts
+        toward the lockout: a stolen session cannot guess it here); the account's other
+        sessions end, `keep_session` (the id hash of the one asking) stays."""
+        check_password(new)  # before the check: a typo in the new one costs no try
+        try:
+            record = await self._checked_attempt(username, current, client)
+        except BadCredentials as exc:
+            raise WrongPassword(username) from exc
+        return await self._replace(record.username, new, keep_session)
+
+    async def reset_password(self, username: str, new: str) -> AccountSummary:
+        """Someone else's password (an operator, or `wall user passwd`): all the account's
+        sessions end, and the lock on its name is lifted: whoever forgot a password has
+        usually locked it by guessing."""
+        check_password(new)
+        summary = await self._replace(username, new, keep_session=None)
+        await self.repo.clear_failures(_user_key(username))
+        return summary
+
+    async def _replace(self, username: str, new: str, keep_session: str | None) -> AccountSummary:
+        password_hash = await self.hash_password(new)
+        try:
+            record = await self.repo.replace_password(username, password_hash, keep_session)
+        except AccountNotFound as exc:
+            raise UnknownAccount(username) from exc
+        return _summary(record)

@@ -6,7 +6,15 @@ import logging
 
 from fastapi import APIRouter, Request, Response
 
-from moderation.account_schemas import AccountIn, AccountList, AccountOut, LoginIn, SessionOut
+from moderation.account_schemas import (
+    AccountIn,
+    AccountList,
+    AccountOut,
+    LoginIn,
+    PasswordChangeIn,
+    PasswordResetIn,
+    SessionOut,
+)
 from moderation.accounts import AccountError, BadCredentials, TooManyAttempts
 from moderation.auth import (
     SESSION_COOKIE,
@@ -16,6 +24,7 @@ from moderation.auth import (
     clear_session_cookie,
     set_session_cookie,
 )
+from moderation.sessions import session_id_hash
 from wall.clients import client_address
 from wall.deps import ServicesDep
 from wall.errors import ApiError
@@ -66,6 +75,29 @@ async def me(session: CurrentSession, response: Response) -> SessionOut:
     return SessionOut.of(session)
 
 
+@router.post("/api/auth/password", status_code=204)
+async def change_own_password(
+    body: PasswordChangeIn, request: Request, session: CurrentSession, services: ServicesDep
+) -> Response:
+    """Any account, its own password: the account's other sessions end, this one stays."""
+    name = session.account.username
+    client = client_address(request, services.settings.server.trusted_proxies)
+    this_session = session_id_hash(request.cookies.get(SESSION_COOKIE, ""))
+    try:
+        await services.accounts.change_password(
+            name, body.current_password, body.new_password, client, keep_session=this_session
+        )
+    except TooManyAttempts as exc:
+        log.warning("password change by %s locked for %.0f s", name, exc.retry_after_s)
+        raise api_error(exc) from None
+    except AccountError as exc:
+        if exc.code == "wrong_password":
+            log.info("password change by %s refused: wrong current password", name)
+        raise api_error(exc) from None
+    log.info("%s changed their own password (their other sessions ended)", name)
+    return Response(status_code=204)
+
+
 @router.get("/api/accounts", response_model=AccountList)
 async def list_accounts(_: CurrentOperator, services: ServicesDep) -> AccountList:
     accounts = await services.accounts.list_accounts()
@@ -111,3 +143,21 @@ async def enable_account(
     username: str, operator: CurrentOperator, services: ServicesDep
 ) -> AccountOut:
     return await _set_disabled(username, False, operator.username, services)
+
+
+@router.post("/api/accounts/{username}/password", status_code=204)
+async def reset_password(
+    username: str, body: PasswordResetIn, operator: CurrentOperator, services: ServicesDep
+) -> Response:
+    """The office sets a forgotten password anew; the account's sessions all end. Not one's
+    own: that one asks for the current password (`/api/auth/password`)."""
+    if username_key(username) == username_key(operator.username):
+        raise ApiError(409, "self_reset")
+    try:
+        changed = await services.accounts.reset_password(username, body.new_password)
+    except AccountError as exc:
+        raise api_error(exc) from None
+    log.info(
+        "%s set a new password for %s (its sessions ended)", operator.username, changed.username
+    )
+    return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""Accounts made without a running server: `wall user add` and the demo's login.
+"""Accounts made without a running server: `wall user add`, `wall user passwd` and the
+demo's login.
 
 Both open the store on the configured data_dir directly; SQLite in WAL mode lets this run
 beside a live server.
@@ -42,6 +43,12 @@ async def offline_accounts(settings: Settings) -> AsyncIterator[AccountService]:
 async def add_account(settings: Settings, name: str, role: Role, password: str) -> AccountSummary:
     async with offline_accounts(settings) as accounts:
         return await accounts.create(name, role, password)
+
+
+async def reset_password(settings: Settings, name: str, password: str) -> AccountSummary:
+    """`wall user passwd`: ends the account's sessions and lifts the lock on its name."""
+    async with offline_accounts(settings) as accounts:
+        return await accounts.reset_password(name, password)
 
 
 def read_new_password(stream: TextIO) -> str:

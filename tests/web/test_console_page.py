@@ -340,7 +340,7 @@ def test_operator_adds_a_moderator_who_is_turned_away_politely_then_disabled(
             expect(nina.page.locator("#app")).to_be_hidden()
             expect(nina.page.locator("#moderation-link")).to_have_attribute("href", "/moderate")
 
-        disable = nina_row.locator("button")
+        disable = nina_row.locator('button[data-action="disable"]')
         disable.click()
         expect(disable).to_have_text(T["disable_confirm"])
         disable.click()

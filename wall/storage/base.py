@@ -151,6 +151,13 @@ class AccountRepository(Protocol):
 
     async def set_password_hash(self, username: str, password_hash: str) -> None: ...
 
+    async def replace_password(
+        self, username: str, password_hash: str, keep_session: str | None = None
+    ) -> AccountRecord:
+        """A new password ends the account's sessions, all but `keep_session` (the id hash of
+        the one that changed it), in the same transaction. Raises `AccountNotFound`."""
+        ...
+
     async def set_disabled(self, username: str, disabled: bool) -> AccountRecord:
         """Disabling also ends the account's sessions. Raises `AccountNotFound`."""
         ...

@@ -82,6 +82,26 @@ class SqliteAccountRepository:
 
         await self.db.write(update)
 
+    async def replace_password(
+        self, username: str, password_hash: str, keep_session: str | None = None
+    ) -> AccountRecord:
+        def update(conn: sqlite3.Connection) -> AccountRecord:
+            key = username_key(username)
+            changed = conn.execute(
+                "UPDATE accounts SET password_hash = ? WHERE key = ?", (password_hash, key)
+            )
+            if changed.rowcount == 0:
+                raise AccountNotFound(username)
+            conn.execute(
+                "DELETE FROM sessions WHERE account_key = ? AND id_hash IS NOT ?",
+                (key, keep_session),
+            )
+            record = _load_account(conn, username)
+            assert record is not None
+            return record
+
+        return await self.db.write(update)
+
     async def set_disabled(self, username: str, disabled: bool) -> AccountRecord:
         def update(conn: sqlite3.Connection) -> AccountRecord:
             key = username_key(username)

@@ -1,4 +1,5 @@
-// Operator console: source health, projectors, and the staff's accounts (list, add, disable).
+// Operator console: source health, projectors, and the staff's accounts (list, add, disable,
+// set a new password).
 // Every label comes from the page's texts by code; server strings (names, error details) are
 // shown as text, never as markup.
 "use strict";
@@ -143,11 +144,99 @@ window.Ops.Admin = (() => {
     await loadAccounts(true);
   }
 
+  // --- A new password for someone else: a form row under the account's row -------------------
+
+  function closeResetForms() {
+    for (const row of document.querySelectorAll("#accounts tr.password-row")) row.remove();
+    for (const button of document.querySelectorAll("#accounts [data-action='password']")) {
+      button.setAttribute("aria-expanded", "false");
+    }
+  }
+
+  async function resetPassword(account, input, error) {
+    const url = `/api/accounts/${encodeURIComponent(account.username)}/password`;
+    const result = await window.Mod.Session.post(url, { new_password: input.value });
+    if (result.status === 204) {
+      closeResetForms();
+      toast.show(fmt(T.reset_done, { name: account.username }), { kind: "ok" });
+    } else if (result.status !== 401) {
+      error.textContent = accountError(result);
+      error.hidden = false;
+      input.focus();
+    }
+  }
+
+  /** New password, then a second press to confirm (like "Désactiver"); says what follows. */
+  function resetRow(account) {
+    const form = el("form", "reset-form");
+    form.noValidate = true;
+    const label = el("label", "", fmt(T.reset_for, { name: account.username }));
+    const input = el("input");
+    Object.assign(input, { type: "text", autocomplete: "off", spellcheck: false, required: true });
+    input.setAttribute("autocapitalize", "none");
+    input.minLength = MIN_PASSWORD_CHARS;
+    label.append(input);
+    const save = el("button", "small-button danger");
+    Object.assign(save, { type: "button", disabled: true });
+    save.dataset.action = "reset-save";
+    const cancel = el("button", "small-button", T.cancel);
+    cancel.type = "button";
+    cancel.addEventListener("click", closeResetForms);
+    const error = el("p", "notice");
+    error.hidden = true;
+    error.setAttribute("role", "alert");
+    const confirm = new ConfirmButton(save, {
+      labels: () => ({ idle: T.reset_save, armed: T.reset_confirm }),
+      run: () => resetPassword(account, input, error),
+    });
+    confirm.draw();
+    // Too short cannot be saved (the server refuses it too): the note above says why.
+    input.addEventListener("input", () => {
+      save.disabled = input.value.length < MIN_PASSWORD_CHARS;
+      if (confirm.armed) confirm.disarm();
+      error.hidden = true;
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!save.disabled) confirm.press(); // Enter: the same two steps as the button
+    });
+    const actions = el("div", "reset-actions");
+    actions.append(save, cancel);
+    form.append(label, el("p", "muted small", T.reset_note), actions, error);
+    const row = el("tr", "password-row");
+    row.dataset.passwordFor = account.username;
+    const cell = el("td");
+    cell.colSpan = 5;
+    cell.append(form);
+    row.append(cell);
+    return row;
+  }
+
+  function toggleResetForm(account, button) {
+    const open = button.getAttribute("aria-expanded") === "true";
+    closeResetForms();
+    if (open) return;
+    const row = resetRow(account);
+    button.closest("tr").after(row);
+    button.setAttribute("aria-expanded", "true");
+    row.querySelector("input").focus();
+  }
+
+  function resetButton(account) {
+    const button = el("button", "small-button", T.reset_password);
+    button.type = "button";
+    button.dataset.action = "password";
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", () => toggleResetForm(account, button));
+    return button;
+  }
+
   function accountAction(account) {
     const cell = el("td", "action");
     if (account.username === session.username) return cell; // not one's own: ask someone else
     const button = el("button", "small-button");
     button.type = "button";
+    button.dataset.action = account.disabled ? "enable" : "disable";
     if (account.disabled) {
       button.textContent = T.enable;
       button.addEventListener("click", () => setDisabled(account, false));
@@ -158,7 +247,7 @@ window.Ops.Admin = (() => {
         run: () => setDisabled(account, true),
       }).draw();
     }
-    cell.append(button);
+    cell.append(resetButton(account), button);
     return cell;
   }
 
