@@ -46,6 +46,12 @@ class WallSection(_Section):
     public_url: str = "http://127.0.0.1:8000"
     hashtag: str = "#murparticipatif"
     display_token: str = Field("", description="empty: generated once and kept in data_dir")
+    retention_days: int = Field(
+        180, ge=1, le=3650, description="every photo is erased this long after it arrived"
+    )
+    rejected_retention_days: int = Field(
+        7, ge=1, le=3650, description="a rejected photo is erased this long after the decision"
+    )
 
 
 class ServerSection(_Section):

@@ -72,6 +72,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "delete_notice": "Après l'envoi, un lien « Supprimer ma photo » vous permet de la "
             "retirer à tout moment. Les informations cachées (lieu GPS, appareil) sont retirées "
             "des images diffusées.",
+            "retention_notice": "Chaque photo est effacée au plus tard {days} jours après son "
+            "envoi.",
             "send": "Envoyer la photo",
             "send_hint": "Choisissez une photo et cochez la case d'accord pour envoyer.",
             "preparing": "Préparation de la photo…",
@@ -140,6 +142,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "consent_heading": "Your consent",
         "delete_notice": "After sending, a “Delete my photo” link lets you take it down at any "
         "time. Hidden information (GPS location, camera) is removed from the images shown.",
+        "retention_notice": "Every photo is erased at the latest {days} days after it is sent.",
         "send": "Send the photo",
         "send_hint": "Choose a photo and tick the consent box to send.",
         "preparing": "Preparing the photo…",

@@ -60,6 +60,9 @@ def upload_page(request: Request) -> HTMLResponse:
         return {
             "consent": i18n.consent_text(lang, settings.wall.name, season),
             "consent_version": i18n.CONSENT_VERSION,
+            "retention": i18n.texts(lang)["retention_notice"].format(
+                days=settings.wall.retention_days
+            ),
             "max_bytes": settings.upload.max_bytes,
             "caption_max": MAX_CAPTION,
             "author_max": MAX_AUTHOR,

@@ -26,6 +26,7 @@ from wall.metrics import Metrics
 from wall.preview import PreviewBoard
 from wall.projectors.controller import ProjectorController
 from wall.ratelimit import RateLimiter
+from wall.retention import RetentionSweeper
 from wall.show import ShowController
 from wall.storage import open_embedded_store
 from wall.storage.base import Store
@@ -54,6 +55,7 @@ class Services:
     show: ShowController
     projectors: ProjectorController
     preview: PreviewBoard
+    retention: RetentionSweeper
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -97,6 +99,7 @@ class Services:
             show=show,
             projectors=projectors,
             preview=PreviewBoard(),
+            retention=RetentionSweeper(settings.wall, store.photos, lifecycle),
         )
 
     async def start(self) -> None:
@@ -108,8 +111,10 @@ class Services:
         self.display_feed.start()
 
     async def start_show(self) -> None:
-        """Only the server decides when the wall is lit (not `wall import`)."""
+        """Only the server decides when the wall is lit (not `wall import`) and erases
+        photos past their retention."""
         await self.show.start()
+        self.retention.start()
 
     def start_sources(self) -> None:
         """Only the server runs the pollers, cameras and folders (not `wall import`)."""
@@ -122,6 +127,7 @@ class Services:
     async def stop(self) -> None:
         await self.projectors.stop()
         await self.show.stop()
+        await self.retention.stop()
         await self.sources.stop()
         await self.display_feed.stop()
         await self.moderation_feed.stop()

@@ -65,10 +65,16 @@ class Moderator:
         return str(answer.json()["id"])
 
     def approve(self, photo_id: str) -> None:
+        self._decide_pending(photo_id, "approve")
+
+    def reject(self, photo_id: str) -> None:
+        self._decide_pending(photo_id, "reject")
+
+    def _decide_pending(self, photo_id: str, decision: str) -> None:
         with login(self.server, "mia", PASSWORD) as client:
             queue = client.get("/api/moderation/queue", params={"status": "pending"}).json()
             photo = next(p for p in queue["photos"] if p["id"] == photo_id)
-            self._decide(client, photo_id, "approve", photo["version"])
+            self._decide(client, photo_id, decision, photo["version"])
 
     def remove(self, photo_id: str) -> None:
         with login(self.server, "mia", PASSWORD) as client:

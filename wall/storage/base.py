@@ -84,6 +84,13 @@ class PhotoRepository(Protocol):
         newest_first: bool = False,
     ) -> PhotoPage: ...
 
+    async def expired(
+        self, arrived_before: datetime, rejected_before: datetime, limit: int
+    ) -> list[str]:
+        """Photos (not yet deleted) past their retention, oldest first: every photo that
+        arrived before `arrived_before`, and rejected ones decided before `rejected_before`."""
+        ...
+
     async def pending_count(self, contributor: str) -> int:
         """Photos of one contributor still waiting: a flood shows here first."""
         ...

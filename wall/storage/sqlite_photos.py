@@ -299,6 +299,20 @@ class SqlitePhotoRepository:
 
         return await self.db.read(query)
 
+    async def expired(
+        self, arrived_before: datetime, rejected_before: datetime, limit: int
+    ) -> list[str]:
+        def query(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT id FROM photos WHERE status != 'deleted'"
+                " AND (created_at < ? OR (status = 'rejected' AND updated_at < ?))"
+                " ORDER BY created_at LIMIT ?",
+                (arrived_before.isoformat(), rejected_before.isoformat(), limit),
+            )
+            return [photo_id for (photo_id,) in rows]
+
+        return await self.db.read(query)
+
     async def pending_count(self, contributor: str) -> int:
         def query(conn: sqlite3.Connection) -> int:
             row = conn.execute(
