@@ -31,6 +31,17 @@ class NearDuplicateIndex:
         self._hashes[len(self._ids)] = np.uint64(phash)
         self._ids.append(photo_id)
 
+    def forget(self, photo_id: str) -> None:
+        """An erased photo leaves no trace here either: its re-upload is not a "duplicate"."""
+        try:
+            index = self._ids.index(photo_id)
+        except ValueError:
+            return
+        last = len(self._ids) - 1
+        self._hashes[index] = self._hashes[last]  # the last one fills the hole
+        self._ids[index] = self._ids[last]
+        self._ids.pop()
+
     def nearest(self, phash: int) -> tuple[str, int] | None:
         """The closest photo and its Hamming distance, or None when the index is empty."""
         count = len(self._ids)

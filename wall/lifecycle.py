@@ -7,6 +7,7 @@ wall is one event that the display feed turns into `photo.removed` at once.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from wall.domain import Photo, PhotoStatus
 from wall.events import EventBus, PhotoChanged, PhotoDeleted
@@ -14,9 +15,13 @@ from wall.storage.base import Store
 
 
 class PhotoLifecycle:
-    def __init__(self, store: Store, bus: EventBus) -> None:
+    def __init__(
+        self, store: Store, bus: EventBus, forget: Callable[[str], None] = lambda _id: None
+    ) -> None:
+        """`forget`: drops what memory holds of an erased photo (its perceptual hash)."""
         self.store = store
         self.bus = bus
+        self._forget = forget
 
     async def transition(
         self,
@@ -42,5 +47,6 @@ class PhotoLifecycle:
             before, unused = await self.store.photos.delete(photo_id, actor, reason)
             # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
             await asyncio.to_thread(lambda: [self.store.media.delete(key) for key in unused])
+        self._forget(photo_id)
         self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
         return before

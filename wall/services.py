@@ -69,7 +69,7 @@ class Services:
         )
         moderation_translator = ModerationTranslator(store)
         instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
-        lifecycle = PhotoLifecycle(store, bus)
+        lifecycle = PhotoLifecycle(store, bus, ingest.policy.near_duplicates.forget)
 
         async def approve(photo_id: str, actor: str) -> None:
             await lifecycle.transition(photo_id, PhotoStatus.APPROVED, actor, "trusted source")

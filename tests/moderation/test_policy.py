@@ -44,6 +44,35 @@ def test_near_duplicate_index_finds_the_closest_hash() -> None:
     assert len(index) == 3003
 
 
+def test_a_forgotten_photo_is_no_longer_anyones_near_duplicate() -> None:
+    index = NearDuplicateIndex()
+    index.load([("a", 0b1111_0000), ("b", 0xFFFF_0000_FFFF_0000), ("c", 0xAAAA)])
+    index.forget("a")
+    index.forget("unknown")  # a photo that never had a hash: nothing to do
+    assert len(index) == 2
+    assert index.nearest(0b1111_0000) != ("a", 0)
+    assert index.nearest(0xFFFF_0000_FFFF_0000) == ("b", 0)
+    assert index.nearest(0xAAAA) == ("c", 0)  # the one moved into the hole still answers
+
+
+def test_a_deleted_photo_sent_again_is_not_a_duplicate(make_server) -> None:  # type: ignore[no-untyped-def]
+    """A contributor who deleted a photo and sends it again has erased the first one: its
+    hash must not linger in memory to flag the second."""
+    server: LiveServer = make_server()
+    original = Image.open(SAMPLES_DIR / "rocket.jpg")
+    with server.client() as client:
+        first = _post(client, _jpeg(original, 92)).json()
+        deleted = client.delete(
+            f"/api/photos/{first['id']}", params={"token": first["receipt_token"]}
+        )
+        assert deleted.status_code == 204
+        again = _post(client, _jpeg(original, 80))
+        assert again.status_code == 201
+    db = sqlite3.connect(server.data_dir / "wall.sqlite3")
+    flags = dict(db.execute("SELECT id, flags FROM photos").fetchall())
+    assert "near_duplicate" not in flags[again.json()["id"]]
+
+
 def _jpeg(image: Image.Image, quality: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality)
