@@ -23,6 +23,27 @@ class Metrics:
             "wall_ingest_in_flight", "Photos in or waiting for the pipeline", registry=self.registry
         )
         self.photos = Gauge("wall_photos", "Photos by status", ["status"], registry=self.registry)
+        # What an office's monitoring alerts on during a show: the wall dark when it should be
+        # lit, a display gone quiet, a projector unreachable.
+        self.show_lit = Gauge(
+            "wall_show_lit",
+            "1 while the wall is lit (a show, or no schedule)",
+            registry=self.registry,
+        )
+        self.displays = Gauge(
+            "wall_displays_connected", "Displays on /ws/display", registry=self.registry
+        )
+        self.preview_age = Gauge(
+            "wall_display_preview_age_seconds",
+            "Seconds since the display last sent its picture (-1: never)",
+            registry=self.registry,
+        )
+        self.projector_reachable = Gauge(
+            "wall_projector_reachable",
+            "1 when the projector answered its last check",
+            ["projector"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

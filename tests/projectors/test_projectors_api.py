@@ -69,6 +69,10 @@ def test_the_server_powers_the_projector_on_and_the_console_sees_it(
     assert state["name"] == "facade" and state["reachable"] and state["wanted_power"] == "on"
     assert state["lamp_hours"] == [1500] and state["errors"]["lamp"] == "ok"
     assert state["last_error"] == "" and state["last_seen"] is not None
+    with server.client() as monitoring:  # what an office's monitoring scrapes
+        metrics = monitoring.get("/metrics").text
+    assert 'wall_projector_reachable{projector="facade"} 1.0' in metrics
+    assert "wall_show_lit 1.0" in metrics and "wall_display_preview_age_seconds -1.0" in metrics
     assert server.alive()
 
 
@@ -93,6 +97,7 @@ def test_blanking_the_wall_mutes_the_projector_at_once(
         while not projector.muted:
             assert time.monotonic() - pressed < 5.0, "the projector was not muted"
             time.sleep(0.05)
+        assert "wall_show_lit 0.0" in operator.get("/metrics").text
         assert operator.post("/api/console/blank", json={"blanked": False}).status_code == 200
         while projector.muted:
             assert time.monotonic() - pressed < 10.0, "the projector stayed muted"
