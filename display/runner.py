@@ -161,7 +161,10 @@ class Runner:
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._handlers[type(command)](command)
+            try:
+                self._handlers[type(command)](command)
+            except Exception:  # the show never stops: one bad command is logged and skipped
+                log.exception("display command %s failed", type(command).__name__)
 
     # The loop
 
