@@ -24,14 +24,14 @@ from display.gpu import GpuPresenter
 from display.overlays import CornerBand
 from display.projection import Geometry, Projection
 from display.window import Output, open_output
-from tests.helpers.projection_rig import CTA, flat, pixels, play
+from tests.helpers.projection_rig import CTA, DOT, centroid, flat, one_output, pixels, play
+from tests.helpers.projection_rig import dots as rig_dots
 from tests.helpers.server import REPO_ROOT
 from tests.helpers.wall_display import read_frame
 
 SIZE = (320, 180)
 MILD = ((22.0, 14.0), (305.0, 3.0), (316.0, 171.0), (4.0, 160.0))
 STRONG = ((48.0, 0.0), (272.0, 9.0), (320.0, 180.0), (0.0, 171.0))  # top 30 % narrower
-DOT = 4  # px: a white square on black; its centre is the pattern point
 DOTS = ((40, 30), (150, 60), (250, 40), (60, 110), (200, 100), (120, 140), (275, 125))
 WHITE, GREY = (255, 255, 255), (128, 128, 128)
 DOOR = ((40.0, 40.0), (120.0, 30.0), (130.0, 150.0), (70.0, 120.0))  # not convex
@@ -62,31 +62,7 @@ def gpu_window(projection: Projection) -> Output:
     return output
 
 
-def one_output(corners: tuple, masks: tuple = (), brightness: float = 1.0) -> Projection:
-    geometry = Geometry(SIZE, brightness=brightness)
-    return Projection(geometry, Calibration((OutputCalibration(SIZE, corners, masks),)))
-
-
-def dots(canvas: pygame.Surface, frame: int) -> list[pygame.Rect] | None:
-    if frame:
-        return []
-    canvas.fill((0, 0, 0))
-    for x, y in DOTS:
-        canvas.fill(WHITE, (x, y, DOT, DOT))
-    return None
-
-
-def centroid(frame: np.ndarray, around: np.ndarray, reach: int = 8) -> tuple[float, float, float]:
-    """Brightness-weighted centre (continuous pixel coordinates) near `around`, and the mass."""
-    x0, y0 = int(around[0]) - reach, int(around[1]) - reach
-    patch = frame[y0 : y0 + 2 * reach, x0 : x0 + 2 * reach].astype(np.float64).sum(axis=2)
-    rows, cols = np.mgrid[0 : patch.shape[0], 0 : patch.shape[1]]
-    mass = patch.sum()
-    return (
-        x0 + float((patch * (cols + 0.5)).sum() / mass),
-        y0 + float((patch * (rows + 0.5)).sum() / mass),
-        mass / 255 / 3,
-    )
+dots = rig_dots(DOTS)
 
 
 def expected_places(corners: tuple, points: list[tuple[float, float]]) -> np.ndarray:

@@ -18,12 +18,13 @@ import numpy as np
 import pygame
 
 from display.cache import RenditionCache
+from display.calibration import Calibration, OutputCalibration
 from display.commands import Command, PhotoReady
 from display.contracts import ImageSource, Layout, Rotation
 from display.library import PhotoLibrary
 from display.overlays import CallToAction, CornerBand, idle_screen
 from display.playlist import Playlist
-from display.projection import Projection
+from display.projection import Geometry, Projection
 from display.rotation import FairRotation
 from display.runner import Runner
 from display.window import Output
@@ -67,6 +68,46 @@ def flat(colour: tuple[int, int, int]) -> Painter:
         return None
 
     return paint
+
+
+RIG_SIZE = (320, 180)
+DOT = 4  # px: a white square on black; its centre is the pattern point
+WHITE = (255, 255, 255)
+
+
+def one_output(
+    corners: tuple, masks: tuple = (), brightness: float = 1.0, size: tuple[int, int] = RIG_SIZE
+) -> Projection:
+    """One projector of `size` with these corners and masks."""
+    geometry = Geometry(size, brightness=brightness)
+    return Projection(geometry, Calibration((OutputCalibration(size, corners, masks),)))
+
+
+def dots(points: tuple[tuple[int, int], ...]) -> Painter:
+    """White `DOT`-pixel squares on black at `points` (their top-left corners), painted once."""
+
+    def paint(canvas: pygame.Surface, frame: int) -> list[pygame.Rect] | None:
+        if frame:
+            return []
+        canvas.fill((0, 0, 0))
+        for x, y in points:
+            canvas.fill(WHITE, (x, y, DOT, DOT))
+        return None
+
+    return paint
+
+
+def centroid(frame: np.ndarray, around: np.ndarray, reach: int = 8) -> tuple[float, float, float]:
+    """Brightness-weighted centre (continuous pixel coordinates) near `around`, and the mass."""
+    x0, y0 = int(around[0]) - reach, int(around[1]) - reach
+    patch = frame[y0 : y0 + 2 * reach, x0 : x0 + 2 * reach].astype(np.float64).sum(axis=2)
+    rows, cols = np.mgrid[0 : patch.shape[0], 0 : patch.shape[1]]
+    mass = patch.sum()
+    return (
+        x0 + float((patch * (cols + 0.5)).sum() / mass),
+        y0 + float((patch * (rows + 0.5)).sum() / mass),
+        mass / 255 / 3,
+    )
 
 
 def pixels(surface: pygame.Surface) -> np.ndarray:
