@@ -3,6 +3,8 @@
     python bench/render.py            # 600 measured frames per layout and size (~2 min)
     python bench/render.py --quick    # smoke run: 120 frames, 1080p only
     python bench/render.py --warp-only  # the projection pass alone, both sizes (~20 s)
+    python bench/render.py --memory     # resident memory at 4K, a fresh process per
+                                        # layout (bench/render_memory.py, ~17 min)
 
 Prints progress on stderr and ONE JSON object on stdout's last line. For each wall size
 (1920×1080, 3840×2160) it measures, in the same run:
@@ -69,7 +71,7 @@ from display.gpu import GpuPresenter, open_gpu  # noqa: E402
 from display.gpu_warp import PAD, GpuWarp  # noqa: E402
 from display.layouts.matching import CellMatcher  # noqa: E402
 from display.layouts.target import cell_colours, grid_for, load_target, to_lab  # noqa: E402
-from display.library import PhotoLibrary  # noqa: E402
+from display.library import PhotoLibrary, budget_for  # noqa: E402
 from display.overlays import CallToAction, CornerBand, idle_screen  # noqa: E402
 from display.playlist import Playlist, import_layout  # noqa: E402
 from display.projection import WARP_THREADS, Geometry, Projection  # noqa: E402
@@ -164,14 +166,21 @@ class Photos:
 class Wall:
     """What `display.app` wires for one wall size, minus the network: a loop fed by a queue."""
 
-    def __init__(self, root: Path, size: tuple[int, int]) -> None:
+    def __init__(self, root: Path, size: tuple[int, int], *, screen_masks: bool = False) -> None:
+        """`screen_masks`: the decoders build Surfaces in the screen's layout, as `display.app`
+        has them do (else the loop converts each picture itself, as it does without a screen)."""
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         pygame.display.init()
         pygame.font.init()
         self.size = size
         self.screen = pygame.display.set_mode(size)
-        self.library = PhotoLibrary(RenditionCache(cache_root(root), 1 << 40), _no_refetch)
+        self.library = PhotoLibrary(
+            RenditionCache(cache_root(root), 1 << 40),
+            _no_refetch,
+            budget_bytes=budget_for(size),
+            screen_masks=self.screen.get_masks() if screen_masks else None,
+        )
         self.rotation = FairRotation(10.0, DisplaySection().contributor_share, time.monotonic)
         self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         cta = CallToAction(
@@ -554,7 +563,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="120 frames, 1080p only")
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--warp-only", action="store_true", help="the projection pass alone")
+    parser.add_argument("--memory", action="store_true", help="see bench/render_memory.py")
     args = parser.parse_args(argv)
+    if args.memory:
+        from bench.render_memory import main as memory
+
+        return memory(["--quick"] if args.quick else [])
     frames = 120 if args.quick else args.frames
     sizes = SIZES[:1] if args.quick else SIZES
     load_before = os.getloadavg()

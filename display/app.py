@@ -94,7 +94,8 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     from display.commands import Command
     from display.feed import DisplayFeed, display_token
     from display.heartbeat import Heartbeat
-    from display.library import PhotoLibrary
+    from display.library import PhotoLibrary, budget_for
+    from display.memory import return_large_buffers
     from display.overlays import CallToAction, CornerBand, idle_screen
     from display.playlist import Playlist
     from display.preview import PreviewSender
@@ -104,6 +105,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     from display.window import FrameRecorder
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per download drowns the log
+    return_large_buffers()  # a freed 4K picture goes back to the system, not into a hole
     section = settings.display
     projection = projection_for_show(settings)  # calibration, blend, brightness
     size = projection.geometry.content_size  # what the layouts paint; the window may differ
@@ -124,7 +126,9 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     token = display_token(settings)
     feed = DisplayFeed(section.server_url, token, cache, folder, commands.put)
     preview = PreviewSender(section.server_url, token)
-    library = PhotoLibrary(cache, feed.refetch, screen_masks=screen.get_masks())
+    library = PhotoLibrary(
+        cache, feed.refetch, budget_bytes=budget_for(size), screen_masks=screen.get_masks()
+    )
     rotation = FairRotation(section.rotation_max_minutes, section.contributor_share, time.monotonic)
     recorder = FrameRecorder(options.out, options.every) if options.out else None
     playlist = Playlist(section.playlist, section, section.layout_seconds)

@@ -36,7 +36,17 @@ Prepared = np.ndarray | pygame.Surface  # BGRA pixels, or already a Surface (see
 DECODE_WORKERS = 2
 # Surfaces kept ready: the whole display process must stay under 600 MB with 2,000 photos
 # (a 1080p surface is 8 MB, a 96-px tile 37 KB); the rest is Python, pygame and the queue.
+# The most any wall gets (see `budget_for`).
 SURFACE_BUDGET_BYTES = 256 * 1024 * 1024
+# The layouts hold what they show (the mosaic's tiles, the spotlight's photos) and hardly ever
+# ask again for a picture they let go: in 4K runs of 1 to 3 minutes, none of the mosaic's 275
+# pictures, the spotlight's 24, the photomosaic's 880 tiles or the default playlist's 1,005
+# was decoded twice, at 256 MB as at four walls' worth, while 256 MB of them (a 4K spotlight
+# photo is 25 MB) was the largest share of the 4K show's resident size (bench/RESULTS.md,
+# "Display memory"). Four walls' worth holds what is on screen, coming in and fading out.
+PICTURE_WALLS = 4
+# A small wall (an LED panel) still keeps a photomosaic's 2,000 tiles and some history.
+MIN_BUDGET_BYTES = 64 * 1024 * 1024
 # Finished buffers waiting for the render thread; bounded so workers cannot run ahead.
 RESULT_QUEUE_LIMIT = 8
 # Per frame: convert until this much time went by (at least one), at most this many.
@@ -220,21 +230,28 @@ class PhotoLibrary:
     def _work(self) -> None:
         while (request := self._next_request()) is not None:
             key, generation = request
-            pixels: Prepared | None = None
+            # No local keeps the picture once handed over: an idle worker used to hold its
+            # last picture's BGRA buffer (25 MB at 4K) and the Surface made from it, so that
+            # the LRU letting that Surface go freed nothing.
+            self._hand_over(key, generation, self._prepare(key))
+
+    def _prepare(self, key: Key) -> Prepared | None:
+        try:
+            decoded = self._decode(key)
+            if decoded is not None and self._masks is not None:
+                return _screen_surface(decoded, self._masks)
+            return decoded
+        except Exception:  # a surprise in one photo must not end a decoder
+            log.exception("decoding photo %s failed", key[0])
+            return None
+
+    def _hand_over(self, key: Key, generation: int, pixels: Prepared | None) -> None:
+        while not self._stopping:
             try:
-                decoded = self._decode(key)
-                if decoded is not None and self._masks is not None:
-                    pixels = _screen_surface(decoded, self._masks)
-                else:
-                    pixels = decoded
-            except Exception:  # a surprise in one photo must not end a decoder
-                log.exception("decoding photo %s failed", key[0])
-            while not self._stopping:
-                try:
-                    self._results.put((key, generation, pixels), timeout=0.5)
-                    break
-                except queue.Full:
-                    continue
+                self._results.put((key, generation, pixels), timeout=0.5)
+                return
+            except queue.Full:
+                continue
 
     def _decode(self, key: Key) -> np.ndarray | None:
         """From the smallest cached rendition that is enough; a corrupt file is re-fetched.
@@ -264,6 +281,13 @@ class PhotoLibrary:
                 except DecodeError:
                     pass
         return None
+
+
+def budget_for(size: tuple[int, int]) -> int:
+    """The LRU's bytes for a wall whose layouts paint `size`: 64 MB up to 1080p, 127 MB at
+    4K, at most SURFACE_BUDGET_BYTES."""
+    wall_bytes = size[0] * size[1] * 4
+    return max(MIN_BUDGET_BYTES, min(SURFACE_BUDGET_BYTES, PICTURE_WALLS * wall_bytes))
 
 
 def _candidate_kinds(photo: WallPhoto | None, size: tuple[int, int], fit: Fit) -> list[str]:
