@@ -17,7 +17,16 @@ from display.calibration import Calibration, OutputCalibration, full_frame, unca
 from display.overlays import CornerBand
 from display.projection import Geometry, Projection, blend_ramp
 from display.window import Output, open_output
-from tests.helpers.projection_rig import CTA, DOT, centroid, flat, one_output, pixels, play
+from tests.helpers.projection_rig import (
+    CTA,
+    DOT,
+    centroid,
+    check_blend_ramp,
+    flat,
+    one_output,
+    pixels,
+    play,
+)
 from tests.helpers.projection_rig import dots as rig_dots
 from tests.helpers.server import REPO_ROOT
 from tests.helpers.wall_display import read_frame
@@ -90,22 +99,7 @@ def test_masks_are_exactly_black(sdl: None, tmp_path: Path) -> None:
 
 def test_the_blend_ramp_follows_the_gamma(sdl: None, tmp_path: Path) -> None:
     del sdl
-    overlap = 64
-    for gamma in (2.2, 1.8):
-        for colour in (WHITE, GREY):
-            geometry = Geometry(SIZE, outputs=2, blend_px=overlap, blend_gamma=gamma)
-            projection = Projection(geometry, uncalibrated(SIZE, 2))
-            frames, _ = play(window(geometry), projection, flat(colour), tmp_path, 2)
-            row = frames[-1][10, :, 0].astype(np.float64)  # above the call to action
-            left = row[SIZE[0] - overlap : SIZE[0]]  # output 1's end of the overlap
-            right = row[SIZE[0] : SIZE[0] + overlap]  # output 2's start: the same content
-            share = (np.arange(overlap) + 0.5) / overlap
-            assert np.abs(left - colour[0] * (1 - share) ** (1 / gamma)).max() <= 1.0
-            assert np.abs(right - colour[0] * share ** (1 / gamma)).max() <= 1.0
-            light = (left / colour[0]) ** gamma + (right / colour[0]) ** gamma
-            assert np.abs(light - 1).max() < 0.03, "together: the light of one projector"
-            assert (row[: SIZE[0] - overlap] == colour[0]).all()
-            assert (row[SIZE[0] + overlap :] == colour[0]).all()
+    check_blend_ramp(lambda projection: window(projection.geometry), tmp_path, 1.0, 0.03)
     falling, rising = blend_ramp(8, 2.2)
     assert np.allclose(falling**2.2 + rising**2.2, 1.0)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pygame
 
 from display.cache import RenditionCache
-from display.calibration import Calibration, OutputCalibration
+from display.calibration import Calibration, OutputCalibration, uncalibrated
 from display.commands import Command, PhotoReady
 from display.contracts import ImageSource, Layout, Rotation
 from display.library import PhotoLibrary
@@ -157,3 +157,30 @@ def play(
     finally:
         library.stop()
     return shown, runner
+
+
+def check_blend_ramp(
+    open_window: Callable[[Projection], Output],
+    tmp_path: Path,
+    level_tolerance: float,
+    light_tolerance: float,
+) -> None:
+    """Two outputs of `RIG_SIZE` overlapping by 64 px, flat white and grey, gamma 2.2 and 1.8:
+    each side of the overlap follows its ramp^(1/gamma) within `level_tolerance` levels, the
+    two together give the light of one projector, and outside the overlap nothing changes."""
+    overlap, width = 64, RIG_SIZE[0]
+    for gamma in (2.2, 1.8):
+        for colour in (WHITE, (128, 128, 128)):
+            geometry = Geometry(RIG_SIZE, outputs=2, blend_px=overlap, blend_gamma=gamma)
+            projection = Projection(geometry, uncalibrated(RIG_SIZE, 2))
+            frames, _ = play(open_window(projection), projection, flat(colour), tmp_path, 2)
+            row = frames[-1][10, :, 0].astype(np.float64)  # above the call to action
+            left = row[width - overlap : width]  # output 1's end of the overlap
+            right = row[width : width + overlap]  # output 2's start: the same content
+            share = (np.arange(overlap) + 0.5) / overlap
+            assert np.abs(left - colour[0] * (1 - share) ** (1 / gamma)).max() <= level_tolerance
+            assert np.abs(right - colour[0] * share ** (1 / gamma)).max() <= level_tolerance
+            light = (left / colour[0]) ** gamma + (right / colour[0]) ** gamma
+            assert np.abs(light - 1).max() < light_tolerance, "together: one projector's light"
+            assert (row[: width - overlap] == colour[0]).all()
+            assert (row[width + overlap :] == colour[0]).all()
