@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from PIL import Image, UnidentifiedImageError
 
@@ -17,6 +19,10 @@ PREVIEW_MAX_BYTES = 1024 * 1024
 PREVIEW_MAX_SIDE = 2048
 # The display sends one a second; after this long without one the console warns.
 PREVIEW_STALE_S = 5.0
+# The display reports a photo when it comes on screen, not while it stays there: a photo
+# reported this recently is "on the wall now" for its contributor (a spotlight slide lasts
+# 8 s, a mosaic cell a little longer), as long as the display is still sending.
+ON_WALL_NOW_S = 30.0
 
 
 class InvalidPreview(ValueError):
@@ -47,15 +53,41 @@ def check_jpeg(data: bytes) -> tuple[int, int]:
 
 
 class PreviewBoard:
-    """One slot: each new picture replaces the last."""
+    """One slot: each new picture replaces the last. Also remembers when each photo was last
+    reported on screen, for a short while: the receipt page's "on the wall now"."""
 
     def __init__(self) -> None:
         self._latest: Preview | None = None
+        self._came_on: dict[str, tuple[float, float]] = {}  # id: (time.time(), monotonic)
 
     def put(self, data: bytes) -> Preview:
         width, height = check_jpeg(data)
         self._latest = Preview(data, width, height, time.time(), time.monotonic())
         return self._latest
+
+    def note_shown(self, photo_ids: Iterable[str]) -> None:
+        """The photos the display just put on screen; older notes are forgotten (bounded)."""
+        now, mono = time.time(), time.monotonic()
+        self._came_on = {
+            photo_id: seen
+            for photo_id, seen in self._came_on.items()
+            if mono - seen[1] <= ON_WALL_NOW_S
+        }
+        for photo_id in photo_ids:
+            self._came_on[photo_id] = (now, mono)
+
+    def on_wall_now(self, photo_id: str) -> bool:
+        """Reported on screen moments ago by a display that is still sending its picture."""
+        seen = self._came_on.get(photo_id)
+        age = self.age_s()
+        if seen is None or age is None or age > PREVIEW_STALE_S:
+            return False
+        return time.monotonic() - seen[1] <= ON_WALL_NOW_S
+
+    def came_on_at(self, photo_id: str) -> datetime | None:
+        """When the display last reported this photo coming on screen (if recently)."""
+        seen = self._came_on.get(photo_id)
+        return None if seen is None else datetime.fromtimestamp(seen[0], UTC)
 
     @property
     def latest(self) -> Preview | None:

@@ -30,20 +30,40 @@ class UploadAccepted(BaseModel):
 
 
 class PhotoStatusOut(BaseModel):
+    """The receipt: the contract's five fields, then what the contributor's page shows."""
+
     id: str
     status: str
     caption: str
     author: str
     created_at: datetime
+    reason: str | None = None  # why it was rejected ("duplicate"), when policy says
+    # The thumbnail, seen with the receipt token (`?token=`); None once the files are wiped.
+    thumb_url: str | None = None
+    on_wall_now: bool = False  # the display reported it on screen moments ago
+    shown_at: datetime | None = None  # when it last came on the wall, in the wall's timezone
+    timezone: str = ""  # the wall's, to write `shown_at` as the clock on the square reads
 
     @classmethod
-    def of(cls, photo: Photo) -> PhotoStatusOut:
+    def of(
+        cls,
+        photo: Photo,
+        on_wall_now: bool = False,
+        shown_at: datetime | None = None,
+        timezone: str = "",
+    ) -> PhotoStatusOut:
+        thumb = RenditionKind.THUMB
         return cls(
             id=photo.id,
             status=photo.status.value,
             caption=photo.caption,
             author=photo.author,
             created_at=photo.created_at,
+            reason=photo.reason or None,
+            thumb_url=media_url(photo, thumb) if thumb in photo.renditions else None,
+            on_wall_now=on_wall_now,
+            shown_at=shown_at,
+            timezone=timezone,
         )
 
 

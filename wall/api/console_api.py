@@ -106,6 +106,7 @@ async def receive_preview(request: Request, services: ServicesDep) -> Response:
         services.preview.put(data)
     except InvalidPreview:
         raise ApiError(422, "invalid_preview") from None
+    services.preview.note_shown(shown)
     if shown:
         await services.store.shown.record_shown(shown, datetime.now(UTC))
     return Response(status_code=204)

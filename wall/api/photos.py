@@ -7,7 +7,9 @@ import logging
 import secrets
 import time
 import unicodedata
+from datetime import datetime
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -198,10 +200,35 @@ async def _photo_for_receipt(services: ServicesDep, photo_id: str, token: str) -
     return photo
 
 
+async def _last_came_on(services: ServicesDep, photo: Photo) -> datetime | None:
+    """The latest of the display's recent report (to the second) and the night's record
+    (to the quarter hour's first report), in the wall's timezone."""
+    if photo.status is not PhotoStatus.APPROVED and photo.status is not PhotoStatus.REMOVED:
+        return None
+    moments = [
+        moment
+        for moment in (
+            services.preview.came_on_at(photo.id),
+            await services.store.shown.last_shown(photo.id),
+        )
+        if moment is not None
+    ]
+    if not moments:
+        return None
+    return max(moments).astimezone(ZoneInfo(services.settings.schedule.timezone))
+
+
 @router.get("/api/photos/{photo_id}", response_model=PhotoStatusOut)
 async def photo_status(photo_id: str, services: ServicesDep, token: str = "") -> PhotoStatusOut:
+    """The receipt page polls this: the status, and whether and when it was on the wall."""
     photo = await _photo_for_receipt(services, photo_id, token)
-    return PhotoStatusOut.of(photo)
+    on_wall = photo.status is PhotoStatus.APPROVED and services.preview.on_wall_now(photo.id)
+    return PhotoStatusOut.of(
+        photo,
+        on_wall_now=on_wall,
+        shown_at=await _last_came_on(services, photo),
+        timezone=services.settings.schedule.timezone,
+    )
 
 
 @router.delete("/api/photos/{photo_id}", status_code=204)

@@ -241,6 +241,11 @@ class ShownRepository(Protocol):
         quarter hour; unknown and deleted photos are ignored (a display's cache may lag)."""
         ...
 
+    async def last_shown(self, photo_id: str) -> datetime | None:
+        """When this photo last came on the wall (to the quarter hour's first report), for
+        its contributor's receipt; None if it never did."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class QuarterCount:

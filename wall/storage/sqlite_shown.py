@@ -49,3 +49,13 @@ class SqliteShownRepository:
         await self.db.write(insert)
         if slot == self._slot:  # a report from another quarter may have come in meanwhile
             self._recorded.update(fresh)
+
+    async def last_shown(self, photo_id: str) -> datetime | None:
+        def query(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT MAX(shown_at) FROM shown WHERE photo_id = ?", (photo_id,)
+            ).fetchone()
+            return row[0] if row else None
+
+        found = await self.db.read(query)
+        return datetime.fromisoformat(found) if found else None
