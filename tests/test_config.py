@@ -109,3 +109,36 @@ def test_cli_serve_with_a_bad_config_exits_2_with_the_message(
     assert "[upload] max_bytes" in captured.err
     assert "Traceback" not in captured.err
     assert captured.out == ""
+
+
+CONTRACT_SCHEDULE = """
+[schedule]
+season_start = "06-15"
+season_end = "09-15"
+start = "sunset+15m"
+end = "23:30"
+latitude = 45.159
+longitude = 1.533
+timezone = "Europe/Paris"
+"""
+
+
+def test_a_schedule_written_with_the_contracts_keys_is_in_force(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path / "wall.toml", CONTRACT_SCHEDULE))
+    assert settings.schedule.enabled is True
+    assert settings.schedule.season_start == "06-15"
+
+
+def test_enabled_false_switches_a_written_schedule_off(tmp_path: Path) -> None:
+    text = CONTRACT_SCHEDULE.replace("[schedule]\n", "[schedule]\nenabled = false\n")
+    assert load_settings(_write(tmp_path / "wall.toml", text)).schedule.enabled is False
+
+
+def test_without_a_schedule_the_wall_has_none(tmp_path: Path) -> None:
+    assert load_settings().schedule.enabled is False
+    assert load_settings(_write(tmp_path / "w.toml", "[schedule]\n")).schedule.enabled is False
+
+
+def test_a_schedule_from_the_environment_is_in_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WALL_SCHEDULE__START", "21:30")
+    assert load_settings().schedule.enabled is True

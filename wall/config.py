@@ -166,7 +166,9 @@ class ScheduleSection(_Section):
     """The season the consent text names and the nightly show times (see wall/schedule.py)."""
 
     enabled: bool = Field(
-        False, description="true: lit only during shows; false: lit whenever the display runs"
+        False,
+        description="a written [schedule] is in force (lit only during shows); false switches "
+        "it off (lit whenever the display runs); no [schedule] at all: off",
     )
     season_start: str = Field("06-01", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
     season_end: str = Field("09-30", pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
@@ -179,6 +181,15 @@ class ScheduleSection(_Section):
     special_nights: list[str] = Field(
         default_factory=list, description='"YYYY-MM-DD START END": that night\'s times'
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written_means_in_force(cls, data: Any) -> Any:
+        """A season written with the contract's keys is meant to run: only an explicit
+        `enabled = false` switches it off (an empty or absent table leaves it off)."""
+        if isinstance(data, dict) and data and "enabled" not in data:
+            return {**data, "enabled": True}
+        return data
 
 
 class MastodonSource(_Section):

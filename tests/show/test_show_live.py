@@ -34,9 +34,9 @@ def hours_from_now(hours: float) -> str:
 
 
 def schedule(start_h: float, end_h: float) -> dict[str, Any]:
-    """A season all year round with tonight's show `start_h`..`end_h` hours from now (UTC)."""
+    """A season all year round with tonight's show `start_h`..`end_h` hours from now (UTC),
+    written with the contract's keys only: a written schedule is in force."""
     return {
-        "enabled": True,
         "season_start": "01-01",
         "season_end": "12-31",
         "start": hours_from_now(start_h),
