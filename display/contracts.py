@@ -14,7 +14,9 @@ import pygame
 
 from wall.schemas import WallPhoto
 
-Fit = Literal["cover", "contain"]
+# cover: cropped to fill the slot; contain: whole, black bars; fill: whole, over a blurred,
+# darkened cover of itself (no bars: a panorama in a square tile).
+Fit = Literal["cover", "contain", "fill"]
 
 
 @dataclass(frozen=True, slots=True)

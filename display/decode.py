@@ -25,6 +25,12 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # A slot up to 10 % larger than the rendition is still sharp enough: take the smaller file.
 UPSCALE_TOLERANCE = 1.1
 MAX_SIDE = 16_384
+# "fill": the backdrop behind a whole photo is the photo itself, cover-cropped, blurred on a
+# copy this many times smaller (a few hundred pixels: the blur costs well under a
+# millisecond) and darkened so the sharp photo stands out from its own colours.
+FILL_REDUCTION = 12
+FILL_BLUR_SIGMA = 3.0  # in pixels of the small copy: no detail is left to compete
+FILL_DARKEN = 0.45
 JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"
 # Start-of-frame markers (baseline, progressive, ...): they carry the pixel size.
 SOF_MARKERS = frozenset(
@@ -91,7 +97,8 @@ def _scale(source: tuple[int, int], size: tuple[int, int], fit: Fit) -> float:
 def decode_scaled(path: Path, size: tuple[int, int], fit: Fit) -> np.ndarray:
     """BGRA pixels (height × width × 4) of exactly `size`.
 
-    Cover crops to fill the slot; contain letterboxes the whole photo in black.
+    Cover crops to fill the slot; contain letterboxes the whole photo in black; fill puts the
+    whole photo over a blurred, darkened cover of itself (no bars).
     """
     width, height = size
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
@@ -109,7 +116,7 @@ def decode_scaled(path: Path, size: tuple[int, int], fit: Fit) -> np.ndarray:
         raise DecodeError(f"{path.name}: undecodable")
     if fit == "cover":
         return cv2.cvtColor(_resize(_centre_crop(bgr, width / height), size), cv2.COLOR_BGR2BGRA)
-    return _letterbox(bgr, size)
+    return _letterbox(bgr, size, _backdrop(bgr, size) if fit == "fill" else None)
 
 
 def _reduction(scale: float) -> int:
@@ -136,12 +143,28 @@ def _resize(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(bgr, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
 
 
-def _letterbox(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _backdrop(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The slot covered by the photo itself, blurred and darkened, as BGRA."""
+    small = (max(1, size[0] // FILL_REDUCTION), max(1, size[1] // FILL_REDUCTION))
+    blurred = cv2.GaussianBlur(
+        _resize(_centre_crop(bgr, size[0] / size[1]), small), (0, 0), FILL_BLUR_SIGMA
+    )
+    dark = cv2.convertScaleAbs(blurred, alpha=FILL_DARKEN)
+    return cv2.cvtColor(cv2.resize(dark, size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2BGRA)
+
+
+def _letterbox(
+    bgr: np.ndarray, size: tuple[int, int], backdrop: np.ndarray | None = None
+) -> np.ndarray:
+    """The whole photo centred in the slot, over `backdrop` (else black bars)."""
     src_h, src_w = bgr.shape[:2]
     scale = min(size[0] / src_w, size[1] / src_h)
     inner = (max(1, min(size[0], round(src_w * scale))), max(1, min(size[1], round(src_h * scale))))
-    out = np.zeros((size[1], size[0], 4), np.uint8)
-    out[..., 3] = 255
+    if backdrop is not None:
+        out = backdrop
+    else:
+        out = np.zeros((size[1], size[0], 4), np.uint8)
+        out[..., 3] = 255
     left, top = (size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2
     out[top : top + inner[1], left : left + inner[0]] = cv2.cvtColor(
         _resize(bgr, inner), cv2.COLOR_BGR2BGRA

@@ -42,6 +42,8 @@ class Block:
     height: int
     cols: int
     rows: int
+    col: int = 0  # the top-left unit cell: which blocks share an edge (see `neighbours`)
+    row: int = 0
 
     @property
     def large(self) -> bool:
@@ -114,4 +116,18 @@ def _to_pixels(
     x1 = round((c + w) * width / cols) - inset
     y0 = round(r * height / rows) + inset
     y1 = round((r + h) * height / rows) - inset
-    return Block(x0, y0, max(1, x1 - x0), max(1, y1 - y0), w, h)
+    return Block(x0, y0, max(1, x1 - x0), max(1, y1 - y0), w, h, c, r)
+
+
+def neighbours(blocks: list[Block]) -> list[list[int]]:
+    """For each block, the indices of the blocks sharing an edge with it (touching corners
+    do not count): the mosaic never shows one photo twice side by side."""
+    return [[j for j, other in enumerate(blocks) if _touch(block, other)] for block in blocks]
+
+
+def _touch(a: Block, b: Block) -> bool:
+    across = a.col + a.cols == b.col or b.col + b.cols == a.col
+    rows_overlap = a.row < b.row + b.rows and b.row < a.row + a.rows
+    down = a.row + a.rows == b.row or b.row + b.rows == a.row
+    cols_overlap = a.col < b.col + b.cols and b.col < a.col + a.cols
+    return (across and rows_overlap) or (down and cols_overlap)

@@ -1,5 +1,10 @@
 """The `mosaic` layout: a bento grid of photos; one tile changes at a time, fresh photos first.
 
+A photo never appears in two tiles that share an edge: with fewer photos than tiles one may
+repeat, apart; a tile no photo can take without touching itself stays empty. A photo whose
+shape is far from its tile's is shown whole over a blurred, darkened copy of itself (the
+"fill" the decoders prepare), never as a strip between black bars.
+
 The canvas is persistent: a frame repaints only the tiles that change (a crossfade limited to
 the tile's rectangle, a fresh photo's border pulse) and returns their rectangles. A full-frame
 alpha blend costs about 17 ms at 4K, a tile's a tenth of that. All timing comes from `now`.
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 import pygame
 
 from display.contracts import Fit, ImageSource, Rotation, Shown
-from display.layouts.bento import bento
+from display.layouts.bento import bento, neighbours
 from wall.config import DisplaySection
 from wall.schemas import WallPhoto
 
@@ -33,10 +38,11 @@ INCOMING_TIMEOUT_S = 8.0
 # Share of the wall that may crossfade in one frame. At 4K an alpha blit of a quarter of the
 # wall costs about 4 ms; tiles beyond it (the first fill of an empty wall) cut in directly.
 FADE_AREA_BUDGET = 0.25
-# A photo whose aspect differs from its tile's by more than this factor is shown whole
-# ("contain"): a 10:1 panorama cropped to a square would be a meaningless sliver, while a
-# 3:2 photo cropped into a 1:2 tile still shows its middle (black bars would look broken).
-EXTREME_ASPECT_RATIO = 4.0
+# A photo whose aspect differs from its tile's by more than this factor is shown whole over a
+# blurred, darkened cover of itself ("fill"): a panorama cropped to a square would be a
+# meaningless sliver and a portrait in a wide tile a headless band; a 4:3 photo in a 2:1 tile
+# (factor 1.5) loses only a strip above and below, so it still fills the tile.
+FILL_ASPECT_RATIO = 1.7
 TILE_CHOICES = 4  # the oldest tiles among which a photo picks the one closest to its shape
 VACANCIES_PER_FRAME = 1  # an empty wall fills in a cascade of about half a second
 RECORD_EVERY_S = 5.0  # rotation hears about what is on screen at least this often
@@ -66,6 +72,7 @@ class _Tile:
     changed_at: float = -math.inf
     dirty: bool = True
     strips: tuple[pygame.Surface, pygame.Surface] | None = field(default=None, repr=False)
+    beside: list[_Tile] = field(default_factory=list, repr=False)  # tiles sharing an edge
 
     def busy(self, now: float) -> bool:
         return (
@@ -97,10 +104,12 @@ class Mosaic:
     def start(self, size: tuple[int, int], now: float) -> None:
         if size != self._size:
             self._size = size
+            blocks = bento(*size)
             self._tiles = [
-                _Tile(pygame.Rect(block.x, block.y, block.width, block.height))
-                for block in bento(*size)
+                _Tile(pygame.Rect(block.x, block.y, block.width, block.height)) for block in blocks
             ]
+            for tile, near in zip(self._tiles, neighbours(blocks), strict=True):
+                tile.beside = [self._tiles[index] for index in near]
         self._repaint_all = True
         self._next_change = self._next_fresh = now
         self._next_record = now + RECORD_EVERY_S
@@ -193,21 +202,34 @@ class Mosaic:
         Fresh photos take the largest, the others the one closest to their shape."""
         vacant = [t for t in self._tiles if t.photo is None and t.incoming is None]
         while vacant and self._fresh:
-            tile = max(vacant, key=lambda t: t.rect.width * t.rect.height)
+            apart = [t for t in vacant if self._fresh[0].id not in _beside_ids(t)]
+            if not apart:
+                break
+            tile = max(apart, key=lambda t: t.rect.width * t.rect.height)
             vacant.remove(tile)
             self._assign(tile, self._fresh.popleft(), now, fresh=True)
         for _ in range(min(VACANCIES_PER_FRAME, len(vacant))):
-            # Fewer photos than tiles: repeat one rather than leave a hole.
-            photo = rotation.next_photo(self._on_wall()) or rotation.next_photo(set())
-            if photo is None:
+            photo = rotation.next_photo(self._on_wall())
+            if photo is not None:
+                tile = _closest_shape(vacant, photo)
+                vacant.remove(tile)
+                self._assign(tile, photo, now, fresh=False)
+                continue
+            # Fewer photos than tiles: repeat one, never beside itself; a tile that every
+            # photo would touch stays empty.
+            for tile in vacant:
+                photo = self._repeat_for(tile, rotation)
+                if photo is not None:
+                    vacant.remove(tile)
+                    self._assign(tile, photo, now, fresh=False)
+                    break
+            else:
                 return
-            tile = _closest_shape(vacant, photo)
-            vacant.remove(tile)
-            self._assign(tile, photo, now, fresh=False)
 
     def _enter_fresh(self, now: float) -> None:
         """A fresh photo does not wait for the next change: it takes the largest free tile."""
-        free = [t for t in self._tiles if not t.busy(now)]
+        photo_id = self._fresh[0].id
+        free = [t for t in self._tiles if not t.busy(now) and photo_id not in _beside_ids(t)]
         if not free:
             return
         largest = max(t.rect.width * t.rect.height for t in free)
@@ -221,11 +243,22 @@ class Mosaic:
         free = [t for t in self._tiles if not t.busy(now) and t.photo is not None]
         if not free:
             return
-        photo = rotation.next_photo(self._on_wall()) or rotation.next_photo(set())
-        if photo is None:
-            return
         oldest = sorted(free, key=lambda t: t.changed_at)[:TILE_CHOICES]
-        self._assign(_closest_shape(oldest, photo), photo, now, fresh=False)
+        photo = rotation.next_photo(self._on_wall())
+        if photo is not None:
+            self._assign(_closest_shape(oldest, photo), photo, now, fresh=False)
+            return
+        # Every photo is on the wall: the oldest tile takes one that is not beside it.
+        photo = self._repeat_for(oldest[0], rotation)
+        if photo is not None:
+            self._assign(oldest[0], photo, now, fresh=False)
+
+    def _repeat_for(self, tile: _Tile, rotation: Rotation) -> WallPhoto | None:
+        """A photo already on the wall for `tile`: none of its neighbours' and not its own."""
+        exclude = _beside_ids(tile) | {p.id for p in self._fresh}
+        if tile.photo is not None:
+            exclude.add(tile.photo.id)
+        return rotation.next_photo(exclude)
 
     def _assign(self, tile: _Tile, photo: WallPhoto, now: float, *, fresh: bool) -> None:
         tile.incoming, tile.incoming_fresh, tile.incoming_since = photo, fresh, now
@@ -249,8 +282,7 @@ class Mosaic:
         if photo.width <= 0 or photo.height <= 0:
             return "cover"
         mismatch = (photo.width / photo.height) / tile.shape()
-        extreme = max(mismatch, 1 / mismatch) > EXTREME_ASPECT_RATIO
-        return "contain" if extreme else "cover"
+        return "fill" if max(mismatch, 1 / mismatch) > FILL_ASPECT_RATIO else "cover"
 
     # -- pixels ------------------------------------------------------------------------
 
@@ -304,6 +336,13 @@ class Mosaic:
         across.set_alpha(alpha)
         down.set_alpha(alpha)
         canvas.blits([(across, bands[0]), (across, bands[1]), (down, bands[2]), (down, bands[3])])
+
+
+def _beside_ids(tile: _Tile) -> set[str]:
+    """The photos shown or coming in the tiles that share an edge with `tile`."""
+    ids = {t.photo.id for t in tile.beside if t.photo is not None}
+    ids.update(t.incoming.id for t in tile.beside if t.incoming is not None)
+    return ids
 
 
 def _closest_shape(tiles: list[_Tile], photo: WallPhoto) -> _Tile:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pygame
 import pytest
 
 from display.contracts import Shown
@@ -167,15 +168,63 @@ def test_fresh_photo_enters_large_within_seconds_and_leaves_at_once(
     assert share_of(rig.pixels(), MAGENTA, COLOUR_TOLERANCE) < 0.001
 
 
-def test_extreme_panorama_is_shown_whole(make_rig: Callable[[tuple[int, int]], LayoutRig]) -> None:
+def side_by_side(first: pygame.Rect, second: pygame.Rect) -> bool:
+    """Whether two tiles share an edge: only a gutter between them, along a common side."""
+    gap_x = max(first.left, second.left) - min(first.right, second.right)
+    gap_y = max(first.top, second.top) - min(first.bottom, second.bottom)
+    return (0 <= gap_x <= 8 and gap_y < 0) or (0 <= gap_y <= 8 and gap_x < 0)
+
+
+def test_no_photo_ever_sits_beside_itself(
+    make_rig: Callable[[tuple[int, int]], LayoutRig],
+) -> None:
+    """Fewer photos than tiles: photos repeat, never in two tiles that share an edge."""
+    rig = make_rig(HD)
+    layout = start_mosaic(rig, photos=8)
+    tiles = layout._tiles
+    assert len(tiles) > 2 * 8  # repeats are needed to fill this wall
+    pairs = [(a, b) for a in tiles for b in tiles if a is not b and side_by_side(a.rect, b.rect)]
+    assert len(pairs) > len(tiles)
+    frames, repeats = 0, 0
+    end = rig.now + 90.0  # about 30 tile changes, each a re-layout of one tile
+    while rig.now < end:
+        rig.step(layout, rig.now + 1 / 20)
+        frames += 1
+        shown = [tile.photo.id if tile.photo else None for tile in tiles]
+        repeats = max(repeats, len(shown) - len(set(shown)))
+        for first, second in pairs:
+            if first.photo is not None and second.photo is not None:
+                assert first.photo.id != second.photo.id, f"{first.photo.id} beside itself"
+        time.sleep(0.002)
+    assert repeats > 0  # the wall did repeat photos, apart
+    assert unpainted(rig.pixels()).mean() < 0.15  # and stayed filled
+
+
+def bars(pixels: np.ndarray) -> int:
+    """Rows and columns of a tile that are dark from edge to edge (a letterbox's bars)."""
+    dark = pixels.max(axis=2) < 40
+    return int(dark.all(axis=1).sum() + dark.all(axis=0).sum())
+
+
+def test_panorama_and_portrait_fill_their_tiles_whole(
+    make_rig: Callable[[tuple[int, int]], LayoutRig],
+) -> None:
     rig = make_rig(HD)
     layout = start_mosaic(rig, photos=40)  # more photos than tiles: no repeats
     rig.add("panorama", textured(MAGENTA, (2000, 200), seed=7), fresh=True)
-    rig.run(layout, 3.0)
-    shown = share_of(rig.pixels(), MAGENTA, COLOUR_TOLERANCE) * HD[0] * HD[1]
-    # Letterboxed in its tile (a cover crop would show a tenth of it, filling the tile).
-    width = max(block.width for block in bento(*HD))
-    assert 0.6 * width * width / 10 < shown < 1.5 * width * width / 10
+    rig.add("portrait", textured((40, 200, 240), (600, 1200), seed=8), fresh=True)
+    rig.run(layout, 4.0)
+    pixels = rig.pixels()
+    for photo_id in ("panorama", "portrait"):
+        tile = next(t for t in layout._tiles if t.photo and t.photo.id == photo_id)
+        rect = tile.rect
+        inside = pixels[rect.top : rect.bottom, rect.left : rect.right]
+        assert bars(inside) == 0, f"black bars around the {photo_id}"
+    # The panorama is whole (a cover crop would show a tenth of it, filling the tile), over
+    # a darkened copy of itself that does not read as the photo.
+    panorama = next(t for t in layout._tiles if t.photo and t.photo.id == "panorama").rect
+    shown = share_of(pixels, MAGENTA, COLOUR_TOLERANCE) * HD[0] * HD[1]
+    assert 0.6 * panorama.width**2 / 10 < shown < 1.5 * panorama.width**2 / 10
 
 
 # -- photomosaic -------------------------------------------------------------------------
