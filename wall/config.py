@@ -204,6 +204,9 @@ class MastodonSource(_Section):
 class WebcamSource(_Section):
     """A public webcam: RTSP, MJPEG over HTTP, an HTTP JPEG snapshot, a video file or a device."""
 
+    access_token: str = Field(
+        "", description="for instances that refuse anonymous hashtag timelines (read scope)"
+    )
     name: str = Field(min_length=1, max_length=40)
     url: str = Field(min_length=1)
     interval_s: float = Field(60.0, ge=0.2, le=86_400)

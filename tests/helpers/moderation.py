@@ -4,7 +4,7 @@ happen, visitor uploads and API checks, and a finger's drag."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -145,6 +145,32 @@ def drag(page: Page, target: Locator, dx: float, release: bool = True) -> None:
         page.mouse.move(x + dx * step / 10, y + step)  # a thumb is never perfectly level
     if release:
         page.mouse.up()
+
+
+def touch_swipe(
+    page: Page, target: Locator, dx: float, before_lift: Callable[[], None] | None = None
+) -> None:
+    """A real finger's horizontal swipe across `target`: touch events sent through the
+    DevTools protocol reach the page as pointer events of type "touch" (Playwright's
+    `touchscreen` only taps), with the implicit pointer capture a finger brings.
+    `before_lift` runs while the finger still rests at the end of its move."""
+    box = target.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.4
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, points: list[dict[str, float]]) -> None:
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", [{"x": x, "y": y}])
+    for step in range(1, 11):
+        touch("touchMove", [{"x": x + dx * step / 10, "y": y + step}])
+        page.wait_for_timeout(16)  # one move per frame, as a screen samples a finger
+    page.wait_for_timeout(120)  # the finger stops before it lifts: no fling follows
+    if before_lift is not None:
+        before_lift()
+    touch("touchEnd", [])
+    cdp.detach()
 
 
 def assert_thumb_reachable(page: Page) -> None:

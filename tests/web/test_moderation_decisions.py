@@ -22,6 +22,7 @@ from tests.helpers.moderation import (
     moderator_on,
     status_of,
     tablet_context,
+    touch_swipe,
     upload,
 )
 from tests.helpers.server import LiveServer
@@ -127,6 +128,40 @@ def test_swipe_right_approves_swipe_left_asks_why_short_swipe_does_nothing(
         page.locator(".reason", has_text="Hors sujet").tap()  # one tap for the reason
         omar.expect_empty()
         assert status_of(server, second) == "rejected"
+        assert decided(server, "rejected")[second.id]["reason"] == "off_topic"
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+def test_a_finger_swipe_approves_and_rejects(
+    browser: Browser, server: LiveServer, device: str
+) -> None:
+    """Touch input, not a mouse: the finger's implicit pointer capture must not end the drag."""
+    first = upload(server, "grass.jpg")
+    second = upload(server, "brick.jpg")
+    contexts = {"phone": phone_context, "tablet": tablet_context}
+    with contexts[device](browser, server.url) as context, moderator_on(context) as omar:
+        page = omar.page
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        omar.expect_card(first.id)
+        card = page.locator("#card")
+
+        def says_approve() -> None:
+            expect(card).to_have_class(re.compile("will-approve"))
+
+        touch_swipe(page, card, 220, before_lift=says_approve)
+        omar.expect_card(second.id)
+        expect(omar.toast()).to_contain_text("Approuvée")
+        expect(omar.wall_item(first.id)).to_be_visible()
+        assert status_of(server, first) == "approved"
+
+        touch_swipe(page, card, 40)  # too short: nothing happens
+        omar.expect_card(second.id)
+        expect(card).not_to_have_class(re.compile("dragging"))
+
+        touch_swipe(page, card, -220)
+        expect(page.locator("#reasons")).to_be_visible()
+        page.locator(".reason", has_text="Hors sujet").tap()
+        omar.expect_empty()
         assert decided(server, "rejected")[second.id]["reason"] == "off_topic"
 
 

@@ -90,8 +90,11 @@ window.Mod.attachSwipe = (() => {
     });
 
     card.addEventListener("pointercancel", reset);
-    card.addEventListener("lostpointercapture", () => {
-      if (drag && drag.active) reset();
+    // A finger's pointer is captured implicitly by the element it landed on (the photo
+    // frame); taking the capture for the card makes that element lose it, and its
+    // event bubbles here. Only the card's own loss ends the drag.
+    card.addEventListener("lostpointercapture", (event) => {
+      if (event.target === card && drag && drag.active) reset();
     });
   };
 })();
