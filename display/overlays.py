@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pygame
 import segno
 
+from display.fonts import render_line
+
 # Below this a line of text is a smudge on an LED panel: leave it out.
 MIN_TEXT_PX = 12
 # Under this size glyph edges are crisper without antialiasing (LED panels, tiny walls).
@@ -62,15 +64,15 @@ def qr_modules(target: str) -> int:
 
 
 def text_line(text: str, px: int, colour: tuple[int, int, int] = WHITE) -> pygame.Surface | None:
-    """One line in pygame's own font, or None when it would be too small to read."""
+    """One line in the wall's fonts (every script, emoji: `display.fonts`), or None when it
+    would be too small to read."""
     if px < MIN_TEXT_PX or not text:
         return None
-    font = pygame.font.Font(None, _font_size_for(px))
-    return font.render(text, px >= ANTIALIAS_FROM_PX, colour)
+    return render_line(text, _font_size_for(px), px >= ANTIALIAS_FROM_PX, colour)
 
 
 def _font_size_for(px: int) -> int:
-    # pygame's default font draws glyphs at about 0.7 of the size asked; ask for cap height.
+    # Sans fonts draw capitals at about 0.7 of the size asked: ask for the cap height.
     return max(1, round(px / 0.7))
 
 
