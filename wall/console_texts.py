@@ -102,6 +102,13 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "open_moderation": "Ouvrir la modération",
         "sources_title": "Sources",
         "sources_none": "Aucune source configurée : seulement les envois des visiteurs.",
+        "source_error_token_needed": "Cette instance ne montre ses mots-dièse qu'aux comptes"
+        " connectés : ajoutez un access_token (jeton de lecture, Préférences > Développement)"
+        " à cette source dans wall.toml.",
+        "source_error_token_refused": "L'instance refuse l'access_token de cette source :"
+        " vérifiez-le ou créez-en un nouveau.",
+        "source_error_feeds_disabled": "Cette instance a fermé ses fils de mots-dièse :"
+        " choisissez une autre instance.",
         "col_name": "Nom",
         "col_kind": "Type",
         "col_state": "État",
@@ -244,6 +251,13 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "open_moderation": "Open moderation",
         "sources_title": "Sources",
         "sources_none": "No source configured: visitor uploads only.",
+        "source_error_token_needed": "This instance shows hashtags to signed-in accounts only:"
+        " add an access_token (a read token, Preferences > Development) to this source in"
+        " wall.toml.",
+        "source_error_token_refused": "The instance refuses this source's access_token: check it"
+        " or make a new one.",
+        "source_error_feeds_disabled": "This instance has closed its hashtag timelines: choose"
+        " another instance.",
         "col_name": "Name",
         "col_kind": "Kind",
         "col_state": "State",

@@ -10,6 +10,11 @@ Faults of one post's media (404, redirect loop, HTML, a huge body) skip that att
 are recorded in the source's health; faults of the instance (5xx, timeouts, 429, malformed
 JSON) retry the poll later with backoff; a refusal of the timeline itself (unknown instance,
 tag timeline closed to anonymous readers) is raised to the supervisor, which logs it.
+
+More and more instances close hashtag timelines to anonymous readers (Mastodon 4.4's
+`timelines_access` in `/api/v2/instance`). A source then takes an `access_token`, sent to the
+instance's API only (never to media hosts), and a refusal says in the source's health which
+of the two the staff must fix: a token to add, or a token the instance refused.
 """
 
 from __future__ import annotations
@@ -61,7 +66,14 @@ class Transient(Exception):
 
 
 class TimelineRefused(Exception):
-    """The instance refuses the timeline (401/403/404...): a configuration to fix, not a blip."""
+    """The instance refuses the timeline (401/403/404...): a configuration to fix, not a blip.
+
+    `code` names the fix for the console: `token_needed`, `token_refused`, `feeds_disabled`,
+    or `refused` when the instance says nothing more."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,13 +222,15 @@ class MastodonPoller:
         self.tag = config.tag.lstrip("#")
         self.interval_s = config.interval_s
         self.max_bytes = max_bytes
+        self._token = config.access_token
         self._not_before = 0.0  # monotonic time before which the rate limit forbids a request
 
     async def run(self, context: SourceContext) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "mur-participatif"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
         api = httpx.AsyncClient(
-            base_url=self.instance,
-            timeout=httpx.Timeout(API_TIMEOUT_S),
-            headers={"Accept": "application/json", "User-Agent": "mur-participatif"},
+            base_url=self.instance, timeout=httpx.Timeout(API_TIMEOUT_S), headers=headers
         )
         async with api, media_client() as media:
             failures = 0
@@ -299,7 +313,10 @@ class MastodonPoller:
         if status >= 500:
             raise Transient(f"timeline answered {status}")
         if status != 200:
-            raise TimelineRefused(f"{self.instance} refuses the #{self.tag} timeline: {status}")
+            refusal = await self._refusal(api, status)
+            health.extra["error_code"] = refusal.code
+            raise refusal
+        health.extra.pop("error_code", None)
         try:
             body = response.json()
         except ValueError:
@@ -348,6 +365,43 @@ class MastodonPoller:
                 reasons.append(failed.reason)
         _skipped(health, ref, "; ".join(reasons) or "no media url")
         return None
+
+    async def _refusal(self, api: httpx.AsyncClient, status: int) -> TimelineRefused:
+        """Why the timeline is closed, from the instance's own `timelines_access` setting."""
+        where = f"{self.host} refuses the #{self.tag} timeline ({status})"
+        if status in (401, 403) and self._token:
+            return TimelineRefused(
+                f"{where}: the access_token was refused; check it or make a new one",
+                "token_refused",
+            )
+        access = await hashtag_feeds_access(api)
+        if "disabled" in access:
+            return TimelineRefused(
+                f"{where}: it has turned hashtag timelines off", "feeds_disabled"
+            )
+        if status in (401, 403) or "authenticated" in access:
+            return TimelineRefused(
+                f"{where}: it only shows hashtag timelines to signed-in accounts; add an"
+                " access_token to this [[sources.mastodon]] table",
+                "token_needed",
+            )
+        return TimelineRefused(where)
+
+
+async def hashtag_feeds_access(api: httpx.AsyncClient) -> set[str]:
+    """`configuration.timelines_access.hashtag_feeds` values ("public", "authenticated",
+    "disabled"); empty for an instance that does not say (older Mastodon, Pixelfed)."""
+    try:
+        response = await api.get("/api/v2/instance")
+        body = response.json() if response.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return set()
+    feeds: Any = body
+    for key in ("configuration", "timelines_access", "hashtag_feeds"):
+        feeds = feeds.get(key) if isinstance(feeds, dict) else None
+    if not isinstance(feeds, dict):
+        return set()
+    return {value for value in feeds.values() if isinstance(value, str)}
 
 
 def _skipped(health: SourceHealth, ref: str, reason: str) -> None:

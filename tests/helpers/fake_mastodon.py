@@ -51,6 +51,9 @@ class Behaviour:
     rate_remaining_zero_once: float | None = None  # seconds until the reset
     media_delay_s: float = 0.0  # per media request: makes a poll last, for the restart test
     page_size: int = 40  # Mastodon caps `limit` at 40; smaller here to exercise paging
+    # Mastodon 4.4+: "public" | "authenticated" | "disabled" for the instance's hashtag feeds
+    hashtag_feeds: str = "public"
+    access_token: str = ""  # the one token the instance accepts
 
 
 @dataclass
@@ -61,6 +64,7 @@ class FakeMastodon:
     behaviour: Behaviour = field(default_factory=Behaviour)
     timeline_log: list[tuple[float, dict[str, str], int]] = field(default_factory=list)
     media_log: list[str] = field(default_factory=list)
+    media_auth_log: list[str] = field(default_factory=list)  # Authorization headers seen on media
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(10**15)
@@ -148,7 +152,10 @@ def _handler(fake: FakeMastodon) -> type[BaseHTTPRequestHandler]:
             try:
                 if parts.path.startswith("/api/v1/timelines/tag/"):
                     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-                    self._timeline(query)
+                    if self._signed_in_enough(query):
+                        self._timeline(query)
+                elif parts.path == "/api/v2/instance":
+                    self._instance()
                 elif parts.path.startswith("/media/"):
                     self._media(parts.path.removeprefix("/media/"))
                 elif parts.path.startswith("/bad/"):
@@ -157,6 +164,37 @@ def _handler(fake: FakeMastodon) -> type[BaseHTTPRequestHandler]:
                     self._send(404, b"not found", "text/plain")
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the poller stopped reading (a capped body): what the test wants
+
+        def _signed_in_enough(self, query: dict[str, str]) -> bool:
+            """Mastodon's answers to a closed hashtag feed: 401 without a token or with a
+            token it does not know (`{"error": ...}`), 422 when the feeds are disabled."""
+            behaviour = fake.behaviour
+            auth = self.headers.get("Authorization", "")
+            valid = bool(behaviour.access_token) and auth == f"Bearer {behaviour.access_token}"
+            if auth and not valid:
+                status = 401
+            elif behaviour.hashtag_feeds == "disabled":
+                status = 422
+            elif behaviour.hashtag_feeds == "authenticated" and not valid:
+                status = 401
+            else:
+                return True
+            fake.timeline_log.append((time.monotonic(), query, status))
+            self._send(status, b'{"error":"This method requires an authenticated user"}')
+            return False
+
+        def _instance(self) -> None:
+            feeds = fake.behaviour.hashtag_feeds
+            body = {
+                "domain": fake.host,
+                "configuration": {
+                    "timelines_access": {
+                        "live_feeds": {"local": "public", "remote": "public"},
+                        "hashtag_feeds": {"local": feeds, "remote": feeds},
+                    }
+                },
+            }
+            self._send(200, json.dumps(body).encode())
 
         def _timeline(self, query: dict[str, str]) -> None:
             behaviour = fake.behaviour
@@ -185,6 +223,7 @@ def _handler(fake: FakeMastodon) -> type[BaseHTTPRequestHandler]:
 
         def _media(self, name: str) -> None:
             fake.media_log.append(name)
+            fake.media_auth_log.append(self.headers.get("Authorization", ""))
             time.sleep(fake.behaviour.media_delay_s)
             data = fake.media.get(name)
             if data is None:

@@ -190,3 +190,51 @@ def test_caption_link_and_rate_limit_parsing() -> None:
     reset = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2023-11-14T22:13:30Z"}
     assert 9 < rate_limit_wait(reset, now) < 11
     assert retry_after({"retry-after": "7"}, now) == 7
+
+
+def _serve_one(
+    make_server: Callable[..., LiveServer], fake: FakeMastodon, token: str
+) -> LiveServer:
+    source = {**_source(fake, "closed"), "access_token": token}
+    server = make_server(sources={"mastodon": [source]}, ingest={"workers": 2})
+    add_account(server, "op", "operator", PASSWORD)
+    return server
+
+
+def test_a_timeline_closed_to_anonymous_readers_asks_for_a_token_then_works_with_one(
+    make_server: Callable[..., LiveServer], fakes: Callable[[], FakeMastodon]
+) -> None:
+    fake = fakes()
+    fake.behaviour.hashtag_feeds = "authenticated"  # mastodon.social's setting since 4.4
+    fake.behaviour.access_token = "good-token"
+    fake.add_post([fake.add_media("p.jpg", sample_photos(1)[0])], text="Concert")
+
+    anonymous = _serve_one(make_server, fake, "")
+    with login(anonymous, "op", PASSWORD) as client:
+        health = _wait(
+            "the refusal explained",
+            lambda: (h := _health(client)["closed"])["extra"].get("error_code") and h,
+        )
+        assert health["extra"]["error_code"] == "token_needed"
+        assert health["state"] == "retrying" and "access_token" in health["last_error"]
+        assert _pending(client) == []
+    anonymous.stop()
+
+    wrong = _serve_one(make_server, fake, "stale-token")
+    with login(wrong, "op", PASSWORD) as client:
+        health = _wait(
+            "the bad token named",
+            lambda: (h := _health(client)["closed"])["extra"].get("error_code") and h,
+        )
+        assert health["extra"]["error_code"] == "token_refused"
+        assert "stale-token" not in str(health)  # a secret never reaches the console
+    wrong.stop()
+
+    signed_in = _serve_one(make_server, fake, "good-token")
+    with login(signed_in, "op", PASSWORD) as client:
+        photos = _wait("the post imported", lambda: _pending(client))
+        assert [p["caption"] for p in photos] == ["Concert #town"]
+        health = _health(client)["closed"]
+        assert health["state"] == "ok" and "error_code" not in health["extra"]
+    assert fake.media_auth_log and not any(fake.media_auth_log)  # the token stays with the API
+    assert "good-token" not in signed_in.log()

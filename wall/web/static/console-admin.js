@@ -56,7 +56,10 @@ window.Ops.Admin = (() => {
     ];
     cells[2].append(badge);
     cells[3].append(when(source.last_success));
-    cells[4].append(lastError(source.last_error, source.last_error_at));
+    // A refusal the staff can fix (a token to add) is said in their words; other errors are
+    // the source's own details.
+    const fix = T[`source_error_${(source.extra || {}).error_code}`];
+    cells[4].append(lastError(fix || source.last_error, source.last_error_at));
     row.append(...cells);
     return row;
   }
