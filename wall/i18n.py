@@ -69,9 +69,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "author_label": "Votre nom ou pseudo (facultatif)",
             "author_placeholder": "Affiché avec la photo",
             "consent_heading": "Votre accord",
-            "delete_notice": "Après l'envoi, un lien « Supprimer ma photo » vous permet de la "
-            "retirer à tout moment. Les informations cachées (lieu GPS, appareil) sont retirées "
-            "des images diffusées.",
+            "delete_notice": "Après l'envoi, un lien « Suivre ma photo » vous permet de la "
+            "suivre et de la supprimer à tout moment. Les informations cachées (lieu GPS, "
+            "appareil) sont retirées des images diffusées.",
             "retention_notice": "Chaque photo est effacée au plus tard {days} jours après son "
             "envoi.",
             "send": "Envoyer la photo",
@@ -95,7 +95,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "déjà été envoyée).",
             "receipt_keep": "Gardez ce lien : c'est le seul moyen de suivre ou de supprimer votre "
             "photo.",
-            "delete_my_photo": "Supprimer ma photo",
+            # The upload page's link to the receipt page (key kept: upload.html names it).
+            "delete_my_photo": "Suivre ma photo",
+            "delete_this_photo": "Supprimer ma photo",
             "send_another": "Envoyer une autre photo",
             "my_photos": "Vos photos envoyées",
             "sent_at": "Envoyée le {date}",
@@ -106,9 +108,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "caption_heading": "Légende",
             "author_heading": "Nom",
             "status_pending": "En attente de modération",
-            "status_approved": "Acceptée : elle passe sur le mur",
-            "status_rejected": "Refusée",
-            "status_removed": "Retirée du mur",
+            "status_approved": "Acceptée : elle attend son tour sur le mur",
+            "status_on_wall": "Sur le mur en ce moment !",
+            "status_shown_at": "Montrée sur le mur à {time}",
+            "status_shown_on": "Montrée sur le mur le {day} à {time}",
+            "status_rejected": "Refusée par la modération : elle ne sera pas projetée",
+            "status_removed": "Retirée du mur par l'équipe",
+            "thumb_alt": "Votre photo",
+            "live_note": "Cette page se met à jour toute seule.",
             "status_deleted": "Supprimée",
             "reason_duplicate": "doublon",
             "delete_confirm": "Supprimer définitivement cette photo ? Elle ne sera plus "
@@ -140,8 +147,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "author_label": "Your name or nickname (optional)",
         "author_placeholder": "Shown with the photo",
         "consent_heading": "Your consent",
-        "delete_notice": "After sending, a “Delete my photo” link lets you take it down at any "
-        "time. Hidden information (GPS location, camera) is removed from the images shown.",
+        "delete_notice": "After sending, a “Follow my photo” link lets you follow it and delete "
+        "it at any time. Hidden information (GPS location, camera) is removed from the images "
+        "shown.",
         "retention_notice": "Every photo is erased at the latest {days} days after it is sent.",
         "send": "Send the photo",
         "send_hint": "Choose a photo and tick the consent box to send.",
@@ -161,7 +169,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "receipt_rejected": "Your photo was rejected.",
         "receipt_rejected_duplicate": "Your photo was rejected: duplicate (it was already sent).",
         "receipt_keep": "Keep this link: it is the only way to follow or delete your photo.",
-        "delete_my_photo": "Delete my photo",
+        # The upload page's link to the receipt page (key kept: upload.html names it).
+        "delete_my_photo": "Follow my photo",
+        "delete_this_photo": "Delete my photo",
         "send_another": "Send another photo",
         "my_photos": "Photos you sent",
         "sent_at": "Sent on {date}",
@@ -172,9 +182,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "caption_heading": "Caption",
         "author_heading": "Name",
         "status_pending": "Waiting for moderation",
-        "status_approved": "Approved: it is on the wall",
-        "status_rejected": "Rejected",
-        "status_removed": "Taken off the wall",
+        "status_approved": "Approved: waiting for its turn on the wall",
+        "status_on_wall": "On the wall right now!",
+        "status_shown_at": "Shown on the wall at {time}",
+        "status_shown_on": "Shown on the wall on {day} at {time}",
+        "status_rejected": "Rejected by the moderators: it will not be shown",
+        "status_removed": "Taken off the wall by the team",
+        "thumb_alt": "Your photo",
+        "live_note": "This page updates by itself.",
         "status_deleted": "Deleted",
         "reason_duplicate": "duplicate",
         "delete_confirm": "Delete this photo for good? It will no longer be projected and its "
