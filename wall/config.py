@@ -70,7 +70,12 @@ class UploadSection(_Section):
 
     max_bytes: int = Field(25 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     max_pixels: int = Field(50_000_000, ge=10_000, le=400_000_000)
-    rate_limit_per_minute: int = Field(10, ge=1, le=100_000)
+    rate_limit_per_minute: int = Field(
+        10, ge=1, le=100_000, description="uploads per visitor's device (its upload-page token)"
+    )
+    rate_limit_per_address_per_minute: int = Field(
+        120, ge=1, le=1_000_000, description="all uploads from one address: a busy venue's Wi-Fi"
+    )
     max_pending_per_contributor: int = Field(
         20, ge=1, le=1_000_000, description="more waiting photos from one visitor: 429"
     )

@@ -35,6 +35,11 @@ class InstanceSecrets:
         """A stable key per client that is not its IP address (nothing to leak if stolen)."""
         return hmac.new(self.key, client.encode(), hashlib.sha256).hexdigest()[:20]
 
+    def sign(self, purpose: str, value: str) -> bytes:
+        """A MAC of `value` for one purpose: a value signed for one use is no good for another,
+        and nobody without this installation's key can make one."""
+        return hmac.new(self.key, f"{purpose}\0{value}".encode(), hashlib.sha256).digest()
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse
 from wall import i18n
 from wall.api.photos import MAX_AUTHOR, MAX_CAPTION
 from wall.config import Settings
+from wall.services import Services
+from wall.visitors import identify, keep_device
 from wall.webpage import PageKit, page_language
 
 PAGES = PageKit(Path(__file__).parent / "web")
@@ -68,7 +70,16 @@ def upload_page(request: Request) -> HTMLResponse:
             "author_max": MAX_AUTHOR,
         }
 
-    return _render(request, "upload.html", context)
+    response = _render(request, "upload.html", context)
+    _keep_device(request, response)
+    return response
+
+
+def _keep_device(request: Request, response: HTMLResponse) -> None:
+    """The phone's device token, set here so that its first upload already carries it."""
+    services: Services = request.app.state.services
+    visitor = identify(request, services.devices, services.settings)
+    keep_device(response, visitor, services.settings.wall.public_url)
 
 
 @router.get("/r/{photo_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 MAX_TRACKED_CLIENTS = 100_000  # oldest buckets are forgotten first: memory stays bounded
 
@@ -17,11 +17,20 @@ class RateLimiter:
         self._clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
+    def _tokens(self, client: str, now: float) -> float:
+        tokens, last = self._buckets.get(client, (self.capacity, now))
+        return min(self.capacity, tokens + (now - last) * self.rate)
+
+    def wait(self, client: str) -> float:
+        """The seconds `client` must wait before its next request; 0 now. Spends nothing."""
+        tokens = self._tokens(client, self._clock())
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def acquire(self, client: str) -> float:
         """0 when allowed (and a token is spent), else the seconds to wait."""
         now = self._clock()
-        tokens, last = self._buckets.pop(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        tokens = self._tokens(client, now)
+        self._buckets.pop(client, None)
         if tokens >= 1.0:
             self._buckets[client] = (tokens - 1.0, now)
             wait = 0.0
@@ -35,3 +44,15 @@ class RateLimiter:
     @staticmethod
     def retry_after(wait: float) -> str:
         return str(max(1, math.ceil(wait)))
+
+
+def acquire_all(charges: Sequence[tuple[RateLimiter, str]]) -> float:
+    """Spend one token in each (limiter, client) only if all of them allow it, else nothing:
+    a phone refused by its own limit must not use up its Wi-Fi's shared ceiling.
+    Returns 0 when allowed, else the longest wait."""
+    wait = max((limiter.wait(client) for limiter, client in charges), default=0.0)
+    if wait > 0:
+        return wait
+    for limiter, client in charges:
+        limiter.acquire(client)
+    return 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from ingest.faces import FaceDetector
 from ingest.service import IngestService, pipeline_spec
@@ -16,7 +17,7 @@ from moderation.policy import Policy
 from moderation.sessions import SessionManager
 from moderation.undo import UndoLedger
 from wall.config import Settings
-from wall.display_feed import translate_for_display
+from wall.display_feed import source_credits, translate_for_display
 from wall.domain import PhotoStatus
 from wall.events import EventBus
 from wall.instance import InstanceSecrets
@@ -25,11 +26,12 @@ from wall.live import LiveFeed
 from wall.metrics import Metrics
 from wall.preview import PreviewBoard
 from wall.projectors.controller import ProjectorController
-from wall.ratelimit import RateLimiter
 from wall.retention import RetentionSweeper
 from wall.show import ShowController
 from wall.storage import open_embedded_store
 from wall.storage.base import Store
+from wall.uploadprogress import UploadProgress
+from wall.visitors import DeviceTokens, UploadGate
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,9 @@ class Services:
     pool: WorkerPool
     ingest: IngestService
     lifecycle: PhotoLifecycle
-    upload_limiter: RateLimiter
+    upload_gate: UploadGate
+    devices: DeviceTokens
+    upload_progress: UploadProgress
     metrics: Metrics
     undo: UndoLedger
     moderation_translator: ModerationTranslator
@@ -87,12 +91,16 @@ class Services:
             pool=pool,
             ingest=ingest,
             lifecycle=lifecycle,
-            upload_limiter=RateLimiter(settings.upload.rate_limit_per_minute),
+            upload_gate=UploadGate(settings.upload),
+            devices=DeviceTokens(instance_secrets),
+            upload_progress=UploadProgress(),
             metrics=Metrics(),
             undo=UndoLedger(),
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
-            display_feed=LiveFeed("display", bus, translate_for_display),
+            display_feed=LiveFeed(
+                "display", bus, partial(translate_for_display, credits=source_credits(settings))
+            ),
             sources=SourceSupervisor(ingest, store.sources, approve),
             accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),

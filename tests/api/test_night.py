@@ -8,7 +8,7 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -90,14 +90,26 @@ def wall(make_server: Callable[..., LiveServer], tmp_path: Path) -> Wall:
     return Wall(server, zone, folder)
 
 
-def upload(server: LiveServer, data: bytes, visitor: str, author: str = "") -> dict[str, Any]:
-    """As a visitor behind the trusted proxy at address `visitor`: one contributor each."""
-    with server.client(headers={"X-Forwarded-For": visitor}) as client:
-        answer = client.post(
-            "/api/photos",
-            files={"file": ("p.jpg", data, "image/jpeg")},
-            data={"consent": "true", "author": author},
-        )
+@contextmanager
+def phones(server: LiveServer, addresses: dict[str, str]) -> Iterator[dict[str, httpx.Client]]:
+    """Visitors' phones behind the trusted proxy, by name: each loads the upload page first,
+    which gives it its device token; several may share one address (a venue's Wi-Fi)."""
+    with ExitStack() as stack:
+        found = {}
+        for name, address in addresses.items():
+            client = stack.enter_context(server.client(headers={"X-Forwarded-For": address}))
+            assert client.get("/").status_code == 200
+            found[name] = client
+        yield found
+
+
+def upload(phone: httpx.Client, data: bytes, author: str = "") -> dict[str, Any]:
+    """One photo from a visitor's phone: one contributor per phone, whatever its address."""
+    answer = phone.post(
+        "/api/photos",
+        files={"file": ("p.jpg", data, "image/jpeg")},
+        data={"consent": "true", "author": author},
+    )
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
 
@@ -183,15 +195,18 @@ def test_the_nights_figures_and_sheet_follow_what_happened(wall: Wall) -> None:
     server, zone = wall.server, wall.zone
     started = datetime.now(UTC)
     night = expected_night(zone, started)
-    photo = {
-        "red": upload(server, distinctive_jpeg(RED, seed=1), "10.0.0.1", "Ana"),
-        "green": upload(server, distinctive_jpeg(GREEN, seed=2), "10.0.0.1"),
-        "blue": upload(server, distinctive_jpeg(BLUE, seed=3), "10.0.0.2", "Bruno"),
-        "yellow": upload(server, distinctive_jpeg(YELLOW, seed=4), "10.0.0.3"),
-        "magenta": upload(server, distinctive_jpeg(MAGENTA, seed=5), "10.0.0.2"),
-    }
-    # The same bytes again: refused on arrival by policy, an automatic rejection.
-    copy = upload(server, distinctive_jpeg(RED, seed=1), "10.0.0.3")
+    # Ana and Bruno share the venue's Wi-Fi: two phones, one address, two contributors.
+    addresses = {"ana": "10.0.0.1", "bruno": "10.0.0.1", "chloe": "10.0.0.3"}
+    with phones(server, addresses) as phone:
+        photo = {
+            "red": upload(phone["ana"], distinctive_jpeg(RED, seed=1), "Ana"),
+            "green": upload(phone["ana"], distinctive_jpeg(GREEN, seed=2)),
+            "blue": upload(phone["bruno"], distinctive_jpeg(BLUE, seed=3), "Bruno"),
+            "yellow": upload(phone["chloe"], distinctive_jpeg(YELLOW, seed=4)),
+            "magenta": upload(phone["bruno"], distinctive_jpeg(MAGENTA, seed=5)),
+        }
+        # The same bytes again: refused on arrival by policy, an automatic rejection.
+        copy = upload(phone["chloe"], distinctive_jpeg(RED, seed=1))
     assert copy["status"] == "rejected"
     (wall.folder / "cyan.jpg").write_bytes(distinctive_jpeg(CYAN, seed=6))
     ids = {name: p["id"] for name, p in photo.items()}
@@ -248,7 +263,7 @@ def test_the_nights_figures_and_sheet_follow_what_happened(wall: Wall) -> None:
         assert gone.status_code == 204
         after = figures(operator, night)
         assert (after["deleted"], after["shown"], after["received"]) == (1, 2, 7)
-        assert after["contributors"] == 3  # 10.0.0.1 still sent red
+        assert after["contributors"] == 3  # Ana's phone still sent red
         tall = Image.open(io.BytesIO(sheet(operator, night, "jpeg")), formats=["JPEG"])
         assert colours_on(tall, palette) == on_wall - {"green"}
         (page,) = pdf_pages(sheet(operator, night, "pdf"))

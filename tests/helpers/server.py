@@ -73,7 +73,11 @@ class LiveServer:
         self.port = free_port()
         config: dict[str, Any] = {
             "wall": {"data_dir": str(self.data_dir), "display_token": "test-display-token"},
-            "upload": {"rate_limit_per_minute": 100_000, "max_pending_per_contributor": 100_000},
+            "upload": {
+                "rate_limit_per_minute": 100_000,
+                "rate_limit_per_address_per_minute": 100_000,
+                "max_pending_per_contributor": 100_000,
+            },
         }
         for name, values in sections.items():
             if _is_table_list(values):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from python_multipart.exceptions import MultipartParseError
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
@@ -21,7 +22,6 @@ from ingest.errors import Refused, too_large
 from ingest.service import Submission
 from ingest.workers import PoolBusy
 from wall.bodylimit import BodyTooLarge
-from wall.clients import client_address
 from wall.deps import ServicesDep
 from wall.domain import Consent, Photo, PhotoStatus, utcnow
 from wall.errors import ApiError, request_language
@@ -29,6 +29,7 @@ from wall.i18n import CONSENT_VERSION, normalise_language
 from wall.instance import token_hash, token_matches
 from wall.schemas import PhotoStatusOut, UploadAccepted
 from wall.storage.base import PhotoNotFound
+from wall.visitors import DEVICE_COOKIE, UploadGate, Visitor, identify, keep_device
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -44,6 +45,11 @@ FLOOD_RETRY_AFTER_S = "300"  # until moderators catch up with this visitor's pho
 UPLOAD_SOURCE = "upload"
 SHORT_FIELD = 32  # consent_version, lang
 MAX_IDEMPOTENCY_KEY = 128
+
+
+class UploadProgressOut(BaseModel):
+    received: int  # body bytes the server has read so far
+    total: int  # the Content-Length announced; 0 when unknown
 
 
 def clean_text(raw: str, limit: int, field: str) -> str:
@@ -88,6 +94,10 @@ def idempotency_key(request: Request, contributor: str) -> str:
         return ""
     if len(raw) > MAX_IDEMPOTENCY_KEY or not raw.isprintable():
         raise ApiError(400, "invalid_field", field="Idempotency-Key")
+    return _bound_key(contributor, raw)
+
+
+def _bound_key(contributor: str, raw: str) -> str:
     return hashlib.sha256(f"{contributor}\0{raw}".encode()).hexdigest()
 
 
@@ -140,33 +150,49 @@ async def _ingest_form(
     return _accepted(photo, token)
 
 
+async def _admit(services: ServicesDep, visitor: Visitor) -> None:
+    """429 over the device's allowance, the address's ceiling, or its photos waiting."""
+    settings = services.settings
+    wait = services.upload_gate.admit(visitor)
+    if wait:
+        services.metrics.uploads.labels("rate_limited").inc()
+        raise ApiError(429, "rate_limited", {"Retry-After": UploadGate.retry_after(wait)})
+    if (
+        await services.store.photos.pending_count(visitor.contributor)
+        >= settings.upload.max_pending_per_contributor
+    ):
+        services.metrics.uploads.labels("flood").inc()
+        raise ApiError(429, "rate_limited", {"Retry-After": FLOOD_RETRY_AFTER_S})
+
+
+def _counted(request: Request, services: ServicesDep, idempotency: str) -> Request:
+    """The request, its body counted as it arrives when the page can ask how far it got."""
+    if not idempotency:
+        return request
+    try:
+        total = max(0, int(request.headers.get("content-length", "0")))
+    except ValueError:
+        total = 0
+    receive = services.upload_progress.counting(idempotency, total, request.receive)
+    return Request(request.scope, receive)
+
+
 @router.post("/api/photos", status_code=201, response_model=UploadAccepted)
 async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
     settings = services.settings
     metrics = services.metrics
-    address = client_address(request, settings.server.trusted_proxies)
-    wait = services.upload_limiter.acquire(address)
-    if wait:
-        metrics.uploads.labels("rate_limited").inc()
-        raise ApiError(
-            429, "rate_limited", {"Retry-After": services.upload_limiter.retry_after(wait)}
-        )
-    contributor = services.secrets.pseudonym(address)
-    if (
-        await services.store.photos.pending_count(contributor)
-        >= settings.upload.max_pending_per_contributor
-    ):
-        metrics.uploads.labels("flood").inc()
-        raise ApiError(429, "rate_limited", {"Retry-After": FLOOD_RETRY_AFTER_S})
-    idempotency = idempotency_key(request, contributor)
+    visitor = identify(request, services.devices, settings)
+    await _admit(services, visitor)
+    idempotency = idempotency_key(request, visitor.contributor)
+    body = _counted(request, services, idempotency)
     started = time.perf_counter()
     metrics.ingest_in_flight.inc()
     try:
-        async with request.form(
+        async with body.form(
             max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
         ) as form:
             response = await _ingest_form(
-                services, form, contributor, request_language(request), idempotency
+                services, form, visitor.contributor, request_language(request), idempotency
             )
     except BodyTooLarge:
         metrics.uploads.labels("too_large").inc()
@@ -188,7 +214,21 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
         metrics.ingest_in_flight.dec()
     metrics.uploads.labels("accepted").inc()
     metrics.ingest_seconds.observe(time.perf_counter() - started)
+    keep_device(response, visitor, settings.wall.public_url)
     return response
+
+
+@router.get("/api/uploads/{key}", response_model=UploadProgressOut)
+async def upload_progress(request: Request, key: str, services: ServicesDep) -> UploadProgressOut:
+    """How many bytes of this device's upload in flight the server has received."""
+    tokens = services.devices
+    device_id = tokens.device_id(request.cookies.get(DEVICE_COOKIE))
+    if device_id is None or not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ApiError(404, "not_found")
+    entry = services.upload_progress.get(_bound_key(tokens.contributor(device_id), key))
+    if entry is None:
+        raise ApiError(404, "not_found")
+    return UploadProgressOut(received=entry.received, total=entry.total)
 
 
 async def _photo_for_receipt(services: ServicesDep, photo_id: str, token: str) -> Photo:
