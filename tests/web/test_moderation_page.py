@@ -143,6 +143,52 @@ def test_an_ended_session_brings_back_the_sign_in_form(
         nina.expect_card(photo.id)
 
 
+# --- Reading the card on a phone ---------------------------------------------------------------
+
+LONG_CAPTION = (  # the longest a visitor may write (280 characters)
+    "Le feu d'artifice du 14 juillet vu depuis le pont Cardinal, avec toute la famille réunie "
+    "sur la rive gauche de la Corrèze, les enfants sur les épaules, la fanfare qui jouait "
+    "encore derrière nous et les lampions accrochés aux platanes de la place : une soirée "
+    "magnifique ! FIN"
+)
+# The centre of the caption's last line and of the author's line, and what a finger would
+# touch there: null when the point is off screen, else whether it hits that text itself.
+UNCOVERED_JS = """() => {
+  const hits = (el, rect) => {
+    const x = rect.left + rect.width / 2, y = rect.top + rect.height / 2;
+    if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) return null;
+    const found = document.elementFromPoint(x, y);
+    return Boolean(found) && el.contains(found);
+  };
+  const caption = document.getElementById("card-caption");
+  const range = document.createRange();
+  range.selectNodeContents(caption);
+  const lines = [...range.getClientRects()];
+  const author = document.getElementById("card-author");
+  return [hits(caption, lines[lines.length - 1]), hits(author, author.getBoundingClientRect())];
+}"""
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+def test_a_long_caption_and_its_author_are_not_hidden_by_the_decision_bar(
+    browser: Browser, server: LiveServer, device: str
+) -> None:
+    photo = upload(server, "hubble.jpg", caption=LONG_CAPTION, author="Léa Dupont-Marchand")
+    contexts = {"phone": phone_context, "tablet": tablet_context}
+    with contexts[device](browser, server.url) as context, moderator_on(context) as omar:
+        page = omar.page
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        omar.expect_card(photo.id)
+        expect(page.locator("#card-caption")).to_have_text(LONG_CAPTION)
+        # As the card arrives, without scrolling: the end of the caption and the author are
+        # readable, above the Approve/Reject bar.
+        assert page.evaluate(UNCOVERED_JS) == [True, True]
+        page.mouse.wheel(0, 200)  # a thumb nudges the page: still readable, not under the bar
+        page.wait_for_timeout(300)
+        assert page.evaluate(UNCOVERED_JS) == [True, True]
+        assert_thumb_reachable(page)
+
+
 # --- Two moderators at once, and a weak network -------------------------------------------------
 
 
