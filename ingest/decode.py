@@ -18,7 +18,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from ingest.errors import Refused, too_many_pixels, undecodable, unsupported
 from ingest.pixels import packed
@@ -61,7 +61,7 @@ def fit(width: int, height: int, long_edge: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _open(data: bytes, fmt: Format, max_pixels: int) -> Image.Image:
+def _open(data: bytes, fmt: Format, max_pixels: int) -> ImageFile.ImageFile:
     try:
         image = Image.open(io.BytesIO(data), formats=[fmt.value])
     except Image.DecompressionBombError as exc:
@@ -164,8 +164,8 @@ def decode(data: bytes, max_pixels: int, long_edge: int, *, bgr: bool = False) -
         image.decodermaxblock = max(image.decodermaxblock, len(data))
         image.seek(0)
         image.load()
-        image = _as_rgb(_colour_managed(_shrunk(image, long_edge)))
-        pixels = packed(image, "BGR" if bgr else "RGB")
+        rgb = _as_rgb(_colour_managed(_shrunk(image, long_edge)))
+        pixels = packed(rgb, "BGR" if bgr else "RGB")
         if orientation in _UPRIGHT:
             pixels = _UPRIGHT[orientation](pixels)
             if orientation >= 5:

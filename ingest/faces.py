@@ -99,4 +99,9 @@ def _decode(
     scores = heatmap[rows, cols]
     boxes = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
     keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), SCORE_THRESHOLD, NMS_THRESHOLD)
-    return [Face(*(float(v) for v in boxes[i]), float(scores[i])) for i in np.array(keep).ravel()]
+    return [_face(boxes[i], float(scores[i])) for i in np.array(keep).ravel()]
+
+
+def _face(box: np.ndarray, score: float) -> Face:
+    x, y, width, height = (float(v) for v in box)
+    return Face(x, y, width, height, score)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -305,7 +306,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _describe(error: dict[str, Any], origin: str) -> str:
+def _describe(error: Mapping[str, Any], origin: str) -> str:
     loc = [str(part) for part in error["loc"]]
     if len(loc) >= 3 and loc[1].isdigit():  # a top-level table list: the Nth [[projectors]]
         where = f"[[{loc[0]}]] #{int(loc[1]) + 1}: {'.'.join(loc[2:])}"

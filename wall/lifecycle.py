@@ -46,7 +46,11 @@ class PhotoLifecycle:
         async with self.store.media_refs:
             before, unused = await self.store.photos.delete(photo_id, actor, reason)
             # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
-            await asyncio.to_thread(lambda: [self.store.media.delete(key) for key in unused])
+            await asyncio.to_thread(self._wipe, unused)
         self._forget(photo_id)
         self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
         return before
+
+    def _wipe(self, keys: list[str]) -> None:
+        for key in keys:
+            self.store.media.delete(key)

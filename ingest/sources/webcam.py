@@ -146,7 +146,10 @@ class Webcam:
             if not arrived.done():
                 arrived.set_result(frame)
 
-        reader.request(lambda frame: loop.call_soon_threadsafe(settle, frame))
+        def deliver(frame: Frame) -> None:  # on the reader's thread
+            loop.call_soon_threadsafe(settle, frame)
+
+        reader.request(deliver)
         try:
             while True:
                 stats = reader.stats()

@@ -7,6 +7,7 @@ rows go through `PhotoRepository`, bytes through `MediaStore`; nothing else leak
 from __future__ import annotations
 
 import asyncio
+import builtins
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ class PhotoRepository(Protocol):
         """Tombstones the photo; returns it as it was and the media keys no longer used."""
         ...
 
+    # `list` names this method inside the class: annotations below it say `builtins.list`.
     async def list(
         self,
         status: PhotoStatus | None,
@@ -86,7 +88,7 @@ class PhotoRepository(Protocol):
 
     async def expired(
         self, arrived_before: datetime, rejected_before: datetime, limit: int
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Photos (not yet deleted) past their retention, oldest first: every photo that
         arrived before `arrived_before`, and rejected ones decided before `rejected_before`."""
         ...
@@ -95,11 +97,11 @@ class PhotoRepository(Protocol):
         """Photos of one contributor still waiting: a flood shows here first."""
         ...
 
-    async def perceptual_hashes(self) -> list[tuple[str, int]]:
+    async def perceptual_hashes(self) -> builtins.list[tuple[str, int]]:
         """(id, pHash) of every photo not deleted: the near-duplicate index is built from it."""
         ...
 
-    async def audit_log(self, limit: int, offset: int = 0) -> list[AuditEntry]: ...
+    async def audit_log(self, limit: int, offset: int = 0) -> builtins.list[AuditEntry]: ...
 
     async def media_keys_in_use(self) -> set[str]: ...
 

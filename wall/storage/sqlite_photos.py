@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 from datetime import datetime
@@ -301,7 +302,7 @@ class SqlitePhotoRepository:
 
     async def expired(
         self, arrived_before: datetime, rejected_before: datetime, limit: int
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         def query(conn: sqlite3.Connection) -> list[str]:
             rows = conn.execute(
                 "SELECT id FROM photos WHERE status != 'deleted'"
@@ -323,7 +324,7 @@ class SqlitePhotoRepository:
 
         return await self.db.read(query)
 
-    async def perceptual_hashes(self) -> list[tuple[str, int]]:
+    async def perceptual_hashes(self) -> builtins.list[tuple[str, int]]:
         def query(conn: sqlite3.Connection) -> list[tuple[str, int]]:
             rows = conn.execute(
                 "SELECT id, phash FROM photos WHERE status != 'deleted' AND sha256 != ''"
@@ -332,7 +333,7 @@ class SqlitePhotoRepository:
 
         return await self.db.read(query)
 
-    async def audit_log(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+    async def audit_log(self, limit: int, offset: int = 0) -> builtins.list[AuditEntry]:
         def query(conn: sqlite3.Connection) -> list[AuditEntry]:
             rows = conn.execute(
                 "SELECT * FROM audit ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
