@@ -129,6 +129,17 @@ def decided(server: LiveServer, status: str) -> dict[str, dict[str, Any]]:
     return {photo["id"]: photo for photo in answer.json()["photos"]}
 
 
+def approve_now(server: LiveServer, photo: Upload) -> None:
+    """Another moderator approves `photo` through the API: it is on the wall."""
+    with login(server, OMAR, OMAR_PASSWORD) as omar:
+        version = decided(server, "pending")[photo.id]["version"]
+        answer = omar.post(
+            f"/api/moderation/photos/{photo.id}/decision",
+            json={"decision": "approve", "version": version},
+        )
+    assert answer.status_code == 200, answer.text
+
+
 def normalised(text: str) -> str:
     """French typesetting uses non-breaking spaces; tests compare words."""
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()

@@ -17,6 +17,7 @@ from tests.helpers.moderation import (
     OMAR,
     OMAR_PASSWORD,
     add_moderators,
+    approve_now,
     decided,
     drag,
     moderator_on,
@@ -185,6 +186,41 @@ def test_the_remove_button_disarms_after_three_seconds(
         remove.tap()  # a first tap again, not a confirmation
         expect(remove).to_have_text("Confirmer ?")
         assert status_of(server, photo) == "approved"
+
+
+def test_the_wall_strip_tells_a_screen_reader_which_photo_each_button_removes(
+    browser: Browser, server: LiveServer
+) -> None:
+    sunset = upload(server, "rocket.jpg", caption="Coucher de soleil", author="Léa")
+    untitled = upload(server, "hubble.jpg", author="Marc")
+    for photo in (sunset, untitled):
+        approve_now(server, photo)
+    with phone_context(browser, server.url) as context, moderator_on(context) as omar:
+        page = omar.page
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        strip = page.locator("#wall-strip")
+        expect(strip.get_by_role("img")).to_have_count(2)
+        expect(
+            strip.get_by_role("img", name=re.compile("Coucher de soleil.*par Léa"))
+        ).to_be_visible()
+        expect(strip.get_by_role("img", name=re.compile("Sans légende.*par Marc"))).to_be_visible()
+
+        sunset_button = strip.get_by_role("button", name=re.compile("Retirer du mur.*Coucher"))
+        marc_button = strip.get_by_role("button", name=re.compile("Retirer du mur.*par Marc"))
+        expect(sunset_button).to_have_text("Retirer")
+        expect(marc_button).to_have_text("Retirer")
+        sunset_button.tap()
+        confirm = strip.get_by_role("button", name=re.compile("Confirmer le retrait.*Coucher"))
+        expect(confirm).to_have_text("Confirmer ?")
+        confirm.tap()
+        expect(omar.wall_item(sunset.id)).to_have_count(0)
+        assert status_of(server, sunset) == "removed"
+        assert status_of(server, untitled) == "approved"
+
+        page.click("text=English")
+        expect(
+            page.locator("#wall-strip").get_by_role("button", name=re.compile("Take off.*Marc"))
+        ).to_have_text("Remove")
 
 
 def test_filters_ask_the_server_and_say_when_nothing_matches(

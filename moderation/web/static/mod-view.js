@@ -79,9 +79,26 @@ window.Mod.View = (() => {
     $("card-time").dateTime = typeof photo.created_at === "string" ? photo.created_at : "";
   }
 
+  /**
+   * A photo told in words, for a screen reader: its caption, author and time of arrival.
+   * A strip of thumbnails must not read as "image, Retirer" over and over.
+   */
+  function describe(photo) {
+    const caption = typeof photo.caption === "string" ? photo.caption.trim() : "";
+    const author = typeof photo.author === "string" ? photo.author.trim() : "";
+    const at = Date.parse(photo.created_at);
+    return [
+      caption ? fmt(T.quoted, { text: caption }) : T.no_caption,
+      author ? fmt(T.by, { name: author }) : "",
+      Number.isNaN(at) ? "" : clock.format(at),
+    ]
+      .filter(Boolean)
+      .join(", ");
+  }
+
   function thumb(photo) {
     const img = el("img");
-    img.alt = ""; // a reminder of a photo described elsewhere (the card, the toast)
+    img.alt = describe(photo);
     img.loading = "lazy";
     img.draggable = false;
     img.src = safeUrl(photo.urls && photo.urls.thumb);
@@ -119,10 +136,16 @@ window.Mod.View = (() => {
   const REMOVE_CONFIRM_MS = 3000;
   const armed = { id: null, timer: 0 };
 
+  /** The button shows one word; its accessible name also says which photo it takes off. */
   function paintRemove(li) {
     const button = li.querySelector("button.remove");
     const isArmed = li.dataset.photoId === armed.id;
+    const photo = li.querySelector("img").alt;
     button.textContent = isArmed ? T.remove_confirm : T.remove;
+    button.setAttribute(
+      "aria-label",
+      fmt(isArmed ? T.remove_confirm_label : T.remove_label, { photo }),
+    );
     button.classList.toggle("armed", isArmed);
   }
 
