@@ -54,6 +54,9 @@ def run_display(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
 
     pygame.display.init()
     pygame.font.init()
+    from display import fonts
+
+    fonts.configure(settings.display.fonts)  # the wall's own typeface first, if it has one
     try:
         if options.calibrate:
             from display.calibrate import run_calibration

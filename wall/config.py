@@ -132,6 +132,10 @@ class DisplaySection(_Section):
     contributor_share: float = Field(0.25, gt=0, le=1, description="max share of the screen")
     cta_fr: str = "Envoyez vos photos ! Scannez le code"
     cta_en: str = "Send us your photos! Scan the code"
+    language: Literal["fr", "en"] = Field("fr", description="of the credits under the photos")
+    fonts: list[str] = Field(
+        default_factory=list, description="font files or families tried before the shipped ones"
+    )
     qr_target: str = Field("", description="empty: [wall] public_url")
     target_image: str = Field("", description="photomosaic picture; empty: the shipped default")
     cache_dir: str = Field("", description="empty: <data_dir>/display-cache")

@@ -3,12 +3,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from wall.config import Settings
 from wall.domain import PhotoStatus, ShowState
 from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync, ShowChanged
-from wall.schemas import WallPhoto
+from wall.schemas import SourceCredit, WallPhoto
+
+
+def source_credits(settings: Settings) -> dict[str, SourceCredit]:
+    """The configured network and webcam sources by the name their photos carry, so the
+    wall credits "#murbrive sur Mastodon" or a webcam's place, never an internal name."""
+    credits: dict[str, SourceCredit] = {}
+    for source in settings.sources.mastodon:
+        host = urlsplit(source.instance).hostname or source.instance
+        kind = "pixelfed" if "pixelfed" in host else "mastodon"
+        credits[source.name or host] = SourceCredit(kind=kind, label="#" + source.tag.lstrip("#"))
+    for webcam in settings.sources.webcam:
+        credits[webcam.name] = SourceCredit(kind="webcam", label=webcam.name)
+    return credits
 
 
 def _approved(photo_payload: WallPhoto) -> dict[str, Any]:
@@ -40,12 +55,15 @@ def show_message(state: ShowState) -> dict[str, Any]:
     return {"type": "show.start" if state.lit else "show.stop", "show": state.as_json()}
 
 
-async def translate_for_display(event: Event) -> list[dict[str, Any]]:
+async def translate_for_display(
+    event: Event, credits: Mapping[str, SourceCredit] | None = None
+) -> list[dict[str, Any]]:
+    """`credits`: `source_credits` of the server's settings (bound when the feed is made)."""
     if isinstance(event, PhotoCreated) and event.photo.is_public:
-        return [_approved(WallPhoto.of(event.photo))]
+        return [_approved(WallPhoto.of(event.photo, credits))]
     if isinstance(event, PhotoChanged):
         if event.photo.is_public and event.before is not PhotoStatus.APPROVED:
-            return [_approved(WallPhoto.of(event.photo))]
+            return [_approved(WallPhoto.of(event.photo, credits))]
         if event.left_wall:
             return [_removed(event.photo.id)]
     if isinstance(event, PhotoDeleted) and event.was_public:

@@ -5,6 +5,7 @@ Kept apart from the domain dataclasses so the contract cannot drift when the mod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -67,6 +68,13 @@ class PhotoStatusOut(BaseModel):
         )
 
 
+class SourceCredit(BaseModel):
+    """What the wall says of a configured source: its kind and its public name."""
+
+    kind: str = ""
+    label: str = ""
+
+
 class WallPhoto(BaseModel):
     """A photo as the display sees it: enough to show and credit it, nothing private."""
 
@@ -81,15 +89,23 @@ class WallPhoto(BaseModel):
     height: int
     mean_lab: tuple[float, float, float]
     urls: dict[str, str]
+    # How the public knows the source, for the credit: "mastodon" or "pixelfed" with the
+    # hashtag followed, "webcam" with its place; empty for the upload page and imports.
+    source_kind: str = ""
+    source_label: str = ""
 
     @classmethod
-    def of(cls, photo: Photo) -> WallPhoto:
+    def of(cls, photo: Photo, credits: Mapping[str, SourceCredit] | None = None) -> WallPhoto:
+        """`credits`: the configured sources by name (`wall.display_feed.source_credits`)."""
         display = photo.renditions.get(RenditionKind.DISPLAY)
+        credit = (credits or {}).get(photo.source, SourceCredit())
         return cls(
             id=photo.id,
             caption=photo.caption,
             author=photo.author,
             source=photo.source,
+            source_kind=credit.kind,
+            source_label=credit.label,
             contributor=photo.contributor or f"{photo.source}:{photo.id}",
             created_at=photo.created_at,
             approved_at=photo.updated_at,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pygame
 
 from display.contracts import ImageSource, Rotation, Shown
+from display.credits import credit_line
 from display.overlays import ACCENT, fit_line
 from wall.config import DisplaySection
 from wall.schemas import WallPhoto
@@ -35,8 +36,6 @@ BACKGROUND = (8, 8, 12)
 CAPTION_PANEL = (14, 14, 20)
 CAPTION_SHARE = 0.034  # caption text height, of the wall's height
 CREDIT_SHARE = 0.026
-# Visitors who left no name stay anonymous: "via upload" would credit nobody.
-ANONYMOUS_SOURCES = ("upload", "import")
 
 
 @dataclass
@@ -68,7 +67,8 @@ class Spotlight:
 
     name = "spotlight"
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "fr") -> None:
+        self._language = language  # of the credits: `[display] language`
         self._size = (0, 0)
         self._current: _Slide | None = None
         self._previous: _Slide | None = None
@@ -159,7 +159,9 @@ class Spotlight:
         room = int(width * 0.6)
         lines = [
             fit_line(_shorten(photo.caption.strip(), 90), round(height * CAPTION_SHARE), room),
-            fit_line(_credit(photo), round(height * CREDIT_SHARE), room, ACCENT),
+            fit_line(
+                credit_line(photo, self._language), round(height * CREDIT_SHARE), room, ACCENT
+            ),
         ]
         shown = [line for line in lines if line is not None]
         if not shown:
@@ -215,13 +217,6 @@ class Spotlight:
         return slide.caption.get_rect(bottomleft=(margin, self._size[1] - margin))
 
 
-def _credit(photo: WallPhoto) -> str:
-    """The author's name; for photos from a network or a webcam, where it came from."""
-    if photo.author.strip():
-        return f"— {photo.author.strip()}"
-    return "" if photo.source in ANONYMOUS_SOURCES else f"via {photo.source}"
-
-
 def _pan(photo_id: str, slack: tuple[int, int]) -> tuple[tuple[float, float], tuple[float, float]]:
     """From one corner of the slack to the opposite: the direction varies by photo, stably."""
     corners = [(0.0, 0.0), (slack[0], 0.0), (slack[0], slack[1]), (0.0, slack[1])]
@@ -233,5 +228,5 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def create(settings: DisplaySection) -> Spotlight:  # noqa: ARG001 (the runner's factory signature)
-    return Spotlight()
+def create(settings: DisplaySection) -> Spotlight:
+    return Spotlight(settings.language)

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
-from wall.display_feed import config_message, show_message
+from wall.display_feed import config_message, show_message, source_credits
 from wall.domain import PhotoStatus
 from wall.schemas import WallPhoto
 from wall.services import Services
@@ -41,7 +41,8 @@ async def display_socket(websocket: WebSocket) -> None:
 
     async def snapshot() -> list[dict[str, Any]]:
         page = await services.store.photos.list(PhotoStatus.APPROVED, limit=SNAPSHOT_LIMIT)
-        photos = [WallPhoto.of(p).model_dump(mode="json") for p in page.photos]
+        credits = source_credits(services.settings)
+        photos = [WallPhoto.of(p, credits).model_dump(mode="json") for p in page.photos]
         return [
             {"type": "snapshot", "photos": photos},
             show_message(services.show.state),
