@@ -51,6 +51,15 @@ MONO_EMOJI: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Noto Emoji", ("NotoEmoji-Regular.ttf",)),
     ("Symbola", ("Symbola_hint.ttf", "Symbola.ttf")),
 )
+# The Debian packages holding the chain (installed by .ci/run, the README's install section and
+# the Dockerfile); fonts-noto-cjk is a finer CJK than Droid Sans Fallback, at 56 MB.
+FONT_PACKAGES = (
+    "fonts-dejavu-core",
+    "fonts-noto-core",
+    "fonts-droid-fallback",
+    "fonts-noto-color-emoji",
+    "fonts-symbola",
+)
 COLOUR_EMOJI_PX = 109  # the one size of Noto Color Emoji's bitmaps
 # A colour emoji's bitmap is scaled to this much of the em, and sits this much of its
 # height above the baseline: as tall as a capital with a descender, like a text emoji.
@@ -279,7 +288,11 @@ def build_chain(preferred: Sequence[str] = ()) -> FontChain:
     if missing:
         log.info("fonts not found, skipped: %s", ", ".join(missing))
     if not fonts:
-        log.warning("no font found: pygame's own font only, other scripts will show boxes")
+        log.warning(
+            "no font found: pygame's own font only, other scripts will show boxes "
+            "(apt-get install %s)",
+            " ".join(FONT_PACKAGES),
+        )
     return FontChain(fonts)
 
 

@@ -127,3 +127,26 @@ def test_without_any_font_the_wall_still_writes(
         line = text_line("Léa 🎉 花火", PX)
     assert line is not None and cropped(ink(line)).shape[1] > PX
     assert "no font found" in caplog.text
+
+
+def test_the_fonts_are_installed_wherever_the_wall_runs() -> None:
+    """CI, the mini-PC install and the container all get the chain's packages."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    install = readme[readme.index("## Install a wall on a mini-PC") :]
+    places = {
+        ".ci/run": (root / ".ci" / "run").read_text(encoding="utf-8"),
+        "README install": install,
+        "Dockerfile": (root / "deploy" / "docker" / "Dockerfile").read_text(encoding="utf-8"),
+    }
+    for place, text in places.items():
+        missing = [package for package in fonts.FONT_PACKAGES if package not in text]
+        assert not missing, f"{place} does not install {missing}"
+
+
+def test_a_configured_font_is_drawn_first() -> None:
+    """`[display] fonts`: the wall's own typeface before the shipped chain."""
+    noto = shape_key("a")
+    fonts.configure(["DejaVu Sans"])
+    assert shape_key("a") != noto
+    assert "DejaVu" in fonts.chain().fonts[0].path
