@@ -1,116 +1,216 @@
-"""Which photo goes in which photomosaic cell: incremental colour matching, no re-match.
+"""Which photo goes in which photomosaic cell: every cell holds a photo, repeats kept apart.
 
-A new photo computes its colour distance to every cell in one numpy operation and takes the
-few cells where it beats the current occupant clearly enough; a photo it displaces moves to
-its best empty cells (one more such operation each). About 0.05 ms per operation on 3,600
-cells, where re-matching every photo against every cell would cost tens of
-milliseconds per arrival (35 ms for 3,600 cells × 10,000 colours, measured).
+A photo's share of the cells follows the count: with 15 photos each fills about a fifteenth of
+the picture, with 2,000 (more than the cells) each appears at most once and they take turns.
+Cells are (re)assigned in batches: the colour distance of each to every photo in one numpy
+product, then, among the closest, the first photo that is not already in one of its eight
+neighbouring cells and is still under its share. A photo that holds more than its share is
+also a little more expensive, so the less used take their turn; the layout's colour
+correction bridges the remaining distance to the cell. About a millisecond per batch of 48
+cells against 2,000 photos; a fresh photo claims its cells in one pass over the grid.
 Plain numpy, no pygame: unit-tested alone.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 
 import numpy as np
 
 EMPTY = -1
-# A newcomer displaces a placed photo only if its squared distance is under this share of
-# the occupant's (about 16 % closer in ΔE): similar photos do not flip cells back and forth.
-DISPLACE_FACTOR = 0.7
-# A flat region of the target has many cells of one colour: without a little noise in the
-# distances a photo would take a run of neighbouring cells (ties break by index). About
-# 2 ΔE: enough to scatter ties, too little to matter for the match.
-JITTER_DELTA_E = 2.0
+# A photo may hold this many times its even share of the cells (at least one cell): the
+# well-matched ones take more, none takes the whole sky.
+SHARE_SLACK = 1.5
+# ΔE added to a photo's distance per even share of cells it already holds: with few photos
+# each is used about as often as the others, with many the unseen come before the shown.
+USAGE_WEIGHT_DE = 12.0
+# With few photos (each due several cells), one whose colour is far from the whole picture
+# would never win a cell: under this share of its due it is this much closer (the colour
+# correction bridges the rest). Every photo of the 15 is seen, many times.
+FLOOR_SHARE = 0.4
+FLOOR_BONUS_DE = 40.0
+CANDIDATES = 24  # the closest photos considered for a cell
+# Noise on the distances (ΔE): a flat region does not take a run of one photo, and a cell
+# that changes does not always go back to the same second-best.
+JITTER_DE = 3.0
+# A fresh photo's cells are picked among this many times as many of its best cells, none
+# beside another.
+CLAIM_POOL = 4
+_STEPS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
 
 
-class CellMatcher:
-    """Per-cell occupant and the distance a newcomer must beat; photos are small integers."""
+class CellAssigner:
+    """Per-cell occupant (photos are small integers) and each photo's count of cells."""
 
-    def __init__(self, cell_lab: np.ndarray, cap: int, seed: int = 0) -> None:
-        """Every cell is open to every photo while empty: the picture fills with whatever
-        arrives, and closer matches displace the poor ones as the photos come."""
+    def __init__(self, cell_lab: np.ndarray, cols: int, seed: int = 0) -> None:
         self._lab = np.ascontiguousarray(cell_lab, dtype=np.float32).reshape(-1, 3)
-        # |cell - photo|² = |cell|² - 2 cell·photo + |photo|²: one matrix-vector product
-        # per photo instead of a (cells × 3) difference array.
+        # |cell - photo|² = |cell|² - 2 cell·photo + |photo|²: one matrix product per batch.
         self._norm = np.einsum("ij,ij->i", self._lab, self._lab)
-        self._cap = max(1, cap)
         count = len(self._lab)
-        # Twice the cells, read from a different offset per photo: fresh noise, no allocation.
-        noise = np.random.default_rng(seed).random(2 * count, dtype=np.float32)
-        self._noise = noise * np.float32(JITTER_DELTA_E**2)
-        self.occupant = np.full(count, EMPTY, dtype=np.int32)
-        self.distance = np.zeros(count, dtype=np.float32)  # squared ΔE of the occupant
-        self._bar = np.full(count, np.inf, dtype=np.float32)  # what a newcomer must beat
-        self._labs: dict[int, np.ndarray] = {}
-        self._empty = count
+        self._near = _neighbour_table(count, cols)
+        # One more slot than cells: the neighbour table points off-grid neighbours at it.
+        self._occupant = np.full(count + 1, EMPTY, dtype=np.int32)
+        self.occupant = self._occupant[:count]
+        self.distance = np.zeros(count, dtype=np.float32)  # ΔE of the occupant to its cell
+        self._photo_lab = np.zeros((64, 3), dtype=np.float32)
+        self._live = np.zeros(64, dtype=bool)
+        self.usage = np.zeros(64, dtype=np.int64)  # cells held, per photo
+        self._photos = 0
+        self._rng = np.random.default_rng(seed)
 
     @property
     def cells(self) -> int:
         return len(self._lab)
 
     @property
-    def empty(self) -> int:
-        return self._empty
+    def photos(self) -> int:
+        return self._photos
 
-    def place(self, photo: int, lab: tuple[float, float, float]) -> np.ndarray:
-        """Cells whose occupant changed: the photo's (at most `cap`, the closest in colour,
-        empty or held by a clearly worse match), and the empty cells where the photos it
-        displaced moved to, so a better match never shrinks the covered picture."""
-        colour = np.asarray(lab, dtype=np.float32)
-        self._labs[photo] = colour
-        offset = (photo * 7919) % self.cells  # a prime stride: neighbours get unlike noise
-        squared = self._norm - 2 * (self._lab @ colour) + float(colour @ colour)
-        squared += self._noise[offset : offset + self.cells]
-        won = np.flatnonzero(squared < self._bar)
-        if won.size > self._cap:
-            won = won[np.argpartition(squared[won], self._cap - 1)[: self._cap]]
-        losers = self.occupant[won]
-        self._assign(won, photo, squared[won])
-        losers = losers[losers != EMPTY]
-        if not losers.size or not self._empty:
-            return won
-        # Counter, not np.unique: that would import numpy.ma (15 ms) on a frame.
-        return np.concatenate([won, self._rehome(Counter(losers.tolist()))])
+    @property
+    def share(self) -> float:
+        """Cells per photo if all were used evenly."""
+        return self.cells / max(1, self._photos)
+
+    @property
+    def limit(self) -> int:
+        """The most cells one photo may hold."""
+        return max(1, math.ceil(self.share * SHARE_SLACK))
+
+    def add(self, photo: int, lab: tuple[float, float, float]) -> None:
+        """The photo joins the pool; it takes cells as they are (re)assigned or claimed."""
+        if photo >= len(self._live):
+            grow = max(photo + 1, 2 * len(self._live))
+            self._photo_lab = np.resize(self._photo_lab, (grow, 3))
+            self._live = np.concatenate([self._live, np.zeros(grow - len(self._live), bool)])
+            self.usage = np.concatenate([self.usage, np.zeros(grow - len(self.usage), np.int64)])
+        self._photo_lab[photo] = lab
+        if not self._live[photo]:
+            self._live[photo] = True
+            self._photos += 1
 
     def remove(self, photo: int) -> np.ndarray:
-        """The photo's cells, now empty again."""
-        self._labs.pop(photo, None)
+        """The photo's cells, now empty."""
         freed = np.flatnonzero(self.occupant == photo)
         self.occupant[freed] = EMPTY
-        self.distance[freed] = 0.0
-        self._bar[freed] = np.inf
-        self._empty += freed.size
+        if photo < len(self._live) and self._live[photo]:
+            self._live[photo] = False
+            self._photos -= 1
+            self.usage[photo] = 0
         return freed
 
-    def cells_of(self, photo: int) -> np.ndarray:
-        return np.flatnonzero(self.occupant == photo)
+    def assign(self, cells: np.ndarray, *, change: bool = False) -> np.ndarray:
+        """Gives each of `cells` its best photo (another one than now when `change`);
+        returns the cells whose occupant changed."""
+        live = np.flatnonzero(self._live)
+        if not live.size or not cells.size:
+            return cells[:0]
+        ranked, cost, distances = self._ranked(cells, live)
+        changed = []
+        for row, cell in enumerate(cells.tolist()):
+            columns = ranked[row]
+            pick = self._pick(cell, live[columns], change, strict=True)
+            if pick is None:  # the closest are all used up: any photo still under its share
+                columns = np.argsort(cost[row])
+                pick = self._pick(cell, live[columns], change, strict=False)
+            if pick is None:
+                continue
+            column = columns[np.flatnonzero(live[columns] == pick)[0]]
+            self._put(cell, pick, float(distances[row, column]))
+            changed.append(cell)
+        return np.asarray(changed, dtype=np.int64)
 
-    def _assign(self, cells: np.ndarray, photo: int, squared: np.ndarray) -> None:
-        self._empty -= int(np.count_nonzero(self.occupant[cells] == EMPTY))
-        self.occupant[cells] = photo
-        self.distance[cells] = squared
-        self._bar[cells] = squared * DISPLACE_FACTOR
-
-    def _rehome(self, lost: Counter[int]) -> np.ndarray:
-        """Displaced photos take their best empty cells, as many as each lost, while any are
-        left: the distances of all of them to the empty cells in one product."""
-        empty = np.flatnonzero(self.occupant == EMPTY)
-        photos = list(lost)
-        colours = np.stack([self._labs[photo] for photo in photos])
-        squared = (
-            self._norm[empty, None]
-            - 2 * (self._lab[empty] @ colours.T)
-            + np.einsum("ij,ij->i", colours, colours)[None, :]
-            + self._noise[: empty.size, None]
-        )
-        moved = []
-        for column, photo in enumerate(photos):
-            count = min(lost[photo], int(np.count_nonzero(np.isfinite(squared[:, column]))))
-            if count <= 0:
+    def claim(self, photo: int, count: int) -> np.ndarray:
+        """A fresh photo takes its `count` best cells, none beside another: it is seen at
+        once, at its own share, wherever it matches the picture best."""
+        colour = self._photo_lab[photo]
+        squared = self._norm - 2 * (self._lab @ colour) + float(colour @ colour)
+        pool = min(self.cells, CLAIM_POOL * count)
+        best = np.argpartition(squared, pool - 1)[:pool]
+        best = best[np.argsort(squared[best])]
+        taken: list[int] = []
+        for cell in best.tolist():
+            if len(taken) >= count:
                 break
-            best = np.argpartition(squared[:, column], count - 1)[:count]
-            self._assign(empty[best], photo, squared[best, column])
-            squared[best, :] = np.inf  # taken: not for the next displaced photo
-            moved.append(empty[best])
-        return np.concatenate(moved) if moved else empty[:0]
+            if photo in self._occupant[self._near[cell]]:
+                continue
+            self._put(cell, photo, math.sqrt(max(0.0, float(squared[cell]))))
+            taken.append(cell)
+        return np.asarray(taken, dtype=np.int64)
+
+    def best_cell(self, photo: int) -> int:
+        """The cell whose colour is closest to the photo's: where a fresh photo lands."""
+        colour = self._photo_lab[photo]
+        return int(np.argmin(self._norm - 2 * (self._lab @ colour)))
+
+    def _ranked(
+        self, cells: np.ndarray, live: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell, the CANDIDATES cheapest photos (columns of `live`), cheapest first; the
+        cost and the ΔE of every live photo to each cell."""
+        colours = self._photo_lab[live]
+        squared = (
+            self._norm[cells, None]
+            - 2 * (self._lab[cells] @ colours.T)
+            + np.einsum("ij,ij->i", colours, colours)[None, :]
+        )
+        distances = np.sqrt(np.maximum(squared, 0.0))
+        usage = self.usage[live]
+        cost = distances + (USAGE_WEIGHT_DE / self.share) * usage[None, :]
+        if self.share >= 2:
+            cost -= np.where(usage < FLOOR_SHARE * self.share, FLOOR_BONUS_DE, 0.0)[None, :]
+        cost += self._rng.random(cost.shape, dtype=np.float32) * JITTER_DE
+        keep = min(CANDIDATES, live.size)
+        if keep < live.size:
+            ranked = np.argpartition(cost, keep - 1, axis=1)[:, :keep]
+        else:
+            ranked = np.broadcast_to(np.arange(live.size), cost.shape)
+        order = np.argsort(np.take_along_axis(cost, ranked, axis=1), axis=1)
+        return np.take_along_axis(ranked, order, axis=1), cost, distances
+
+    def _pick(self, cell: int, candidates: np.ndarray, change: bool, *, strict: bool) -> int | None:
+        """The first candidate apart from its neighbours and under its share; unless
+        `strict`, else the first apart from its neighbours, else the first (fewer photos
+        than neighbours)."""
+        current = int(self.occupant[cell])
+        near = set(self._occupant[self._near[cell]].tolist())
+        limit = self.limit
+        apart = None
+        for photo in candidates.tolist():
+            if photo == current and change:
+                continue
+            if photo in near:
+                continue
+            if photo == current or self.usage[photo] < limit:
+                return photo
+            if apart is None:
+                apart = photo
+        if strict:
+            return None
+        if apart is not None:
+            return apart
+        others = [p for p in candidates.tolist() if p != current or not change]
+        return others[0] if others else None
+
+    def _put(self, cell: int, photo: int, distance: float) -> None:
+        current = int(self.occupant[cell])
+        if current == photo:
+            self.distance[cell] = distance
+            return
+        if current != EMPTY:
+            self.usage[current] -= 1
+        self.occupant[cell] = photo
+        self.usage[photo] += 1
+        self.distance[cell] = distance
+
+
+def _neighbour_table(count: int, cols: int) -> np.ndarray:
+    """(cells, 8) indices of each cell's neighbours; `count` (a spare slot) off the grid."""
+    rows = count // cols
+    index = np.arange(count)
+    row, col = index // cols, index % cols
+    table = np.full((count, len(_STEPS)), count, dtype=np.int64)
+    for k, (dr, dc) in enumerate(_STEPS):
+        r, c = row + dr, col + dc
+        inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+        table[inside, k] = (r * cols + c)[inside]
+    return table

@@ -1,55 +1,88 @@
 """The `photomosaic` layout: the target picture drawn with the approved photos as its tiles.
 
-Every cell starts as the target's own colour, dimmed, so the picture reads from the first
-frame; photos take cells over as they arrive, each matched by colour (see `matching`) and
-tinted toward its cell. The composed picture is kept in a Surface of its own: a frame paints
-only the cells that changed (a full redraw of 3,600 cells costs 15 ms), and coming back to
-this layout is one full-frame blit.
+With no photo yet, every cell is the target's own colour, dimmed, so the picture reads from
+the first frame. As soon as there are photos, every cell holds one (see `matching`): with 15
+photos each fills about a fifteenth of the cells, with 2,000 nearly every tile is another
+photo. Each tile is colour-corrected toward its cell (a per-channel gain or lift that moves
+the tile's mean colour most of the way to the cell's), so the picture reads at any count
+while each tile still shows its photo. A fresh photo flies in: shown large in the middle of
+the wall, then shrinking into the cell that suits it best, where it takes its share of cells
+with a flash. A few cells change every fraction of a second, so the wall is never still.
+
+The composed picture is kept in a Surface of its own: a frame paints only the cells that
+changed (a full redraw of 3,600 cells costs 15 ms), and coming back to this layout is one
+full-frame blit.
 """
 
 from __future__ import annotations
 
-import math
-from itertools import islice
+from collections import deque
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pygame
 
 from display.contracts import ImageSource, Rotation, Shown
-from display.layouts.matching import EMPTY, CellMatcher
+from display.layouts.matching import EMPTY, CellAssigner
 from display.layouts.target import Grid, cell_colours, grid_for, load_target, to_lab
 from wall.config import DisplaySection
 from wall.schemas import WallPhoto
 
-DIM = 0.55  # an empty cell: the target's colour, darker, so the photos stand out as they come
+DIM = 0.55  # an empty cell: the target's colour, darker (only before the first photos)
 # A faint line between empty cells hints at tiles waiting to be filled: the cell's colour
 # multiplied by 0.8 on its last row and column.
 LINE_SHADE = (204, 204, 204)
 MULTIPLY = pygame.BLEND_RGB_MULT
 MIN_CELL_FOR_LINES = 12  # below this the line would eat a tenth of the cell
-# Tinting a tile toward its cell's colour: a close match keeps most of its own colours, a
-# distant one (early on, few photos to choose from) takes most of the cell's, so the picture
-# reads from the start and the photos show more of themselves as better matches arrive.
-TINT_RANGE = (0.2, 0.7)
-TINT_FULL_DELTA_E = 50.0  # the distance (CIE76 ΔE) at which the tint reaches its maximum
-# Cells per photo: the wall fills after about this many photos (a typical evening's count);
-# a photo never takes the whole sky, and each one is seen.
-PHOTOS_TO_FILL = 400
-MIN_CELLS_PER_PHOTO = 2
+# Colour correction: how far a tile's mean colour moves toward its cell's. A close match keeps
+# most of its own colours, a distant one (few photos to choose from) takes most of the
+# cell's, so the picture reads with 15 photos as with 2,000.
+CORRECTION_RANGE = (0.35, 0.75)
+CORRECTION_FULL_DELTA_E = 45.0  # the distance (CIE76 ΔE) at which it reaches its maximum
 # Work per frame, each well under a millisecond, so a burst (the first start with 2,000
 # photos, a resync) fills the picture over a second or two instead of stalling a frame.
-PLACE_PER_FRAME = 16  # about 0.05 ms each
-TILE_REQUESTS_PER_FRAME = 24
-CELLS_PER_FRAME = 96  # about 10 µs each at 48 px, the tint included
+PLACE_PER_FRAME = 256  # joining the pool is a few µs
+ASSIGN_PER_FRAME = 48  # about 1 ms against 2,000 photos (bench/render.py)
+TILE_REQUESTS_PER_FRAME = 128
+CELLS_PER_FRAME = 96  # about 15 µs each at 30 px, the correction included
 LIVENESS_CHECKS_PER_FRAME = 256  # 2,000 photos checked every 8 frames: far inside the 2 s
 RESCAN_S = 2.0  # photos that reached rotation unannounced (a resync): 0.3 ms for 2,000
 # A tile the source has not prepared in this long (a file being fetched again) frees its
 # cells for others; an unreadable photo leaves rotation, and this layout with it.
 TILE_TIMEOUT_S = 30.0
+# The wall keeps changing: every CHANGE_EVERY_S this share of the cells takes another photo
+# (at 1080p, 6 cells five times a second: a gentle twinkle, a few % of the picture in 5 s).
+CHANGE_EVERY_S = 0.2
+CHANGE_SHARE = 1 / 400
+# A fresh photo: shown large (this share of the wall's height) for FLY_HOLD_S, then shrinks
+# into its cell in FLY_SHRINK_S; a burst of arrivals holds shorter so none waits long.
+FLY_HEIGHT_SHARE = 0.6
+FLY_WIDTH_SHARE = 0.8
+FLY_HOLD_S = 2.0
+FLY_HOLD_BURST_S = 0.6
+FLY_SHRINK_S = 1.0
+FLY_WAIT_S = 3.0  # its large picture not ready by then: it takes its cells without flying
+FLY_BORDER = (255, 244, 214)  # warm white, as the mosaic's highlight
+FLY_BORDER_FRACTION = 0.012  # of the wall's height
 FLASH_S = 1.2  # a fresh photo's cells flash white, then settle
 FLASH_ALPHA = 200
 RECORD_EVERY_S = 5.0  # rotation hears about the photos on screen at least this often
 BACKGROUND = (0, 0, 0)
+
+
+@dataclass(eq=False)
+class _Flight:
+    """A fresh photo on its way from a large view to its cell."""
+
+    number: int
+    cell: int
+    asked: float
+    size: tuple[int, int]
+    hold: float
+    start: float | None = None  # when its picture was ready and it appeared
+    picture: pygame.Surface | None = None
+    rect: pygame.Rect | None = None  # where it was drawn last
 
 
 class Photomosaic:
@@ -57,16 +90,21 @@ class Photomosaic:
 
     name = "photomosaic"
 
-    def __init__(self, target: np.ndarray, size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, target: np.ndarray, size: tuple[int, int] | None = None, seed: int = 0
+    ) -> None:
         """With the wall's `size`, the grid and the picture are built now, outside the frame
         loop if the runner creates layouts ahead (about 30 ms at 4K, most of it allocating
         the 33 MB picture); else on the first `start`."""
         self._target = target
+        self._seed = seed
         self._size = (0, 0)
         self._grid = Grid(1, 0, 0, (0, 0))
         self._repaint_all = True
         self._picture: pygame.Surface | None = None
         self._next_scan = 0.0
+        self._next_change = 0.0
+        self._recorded_at: dict[int, float] = {}
         if size is not None:
             self._build(size)
             self._picture = self._paint_base(None)
@@ -85,22 +123,38 @@ class Photomosaic:
         self._base = np.round(colours * DIM).astype(np.uint8)
         self._cell_rgb = [tuple(rgb) for rgb in colours.tolist()]
         self._base_rgb = [tuple(rgb) for rgb in self._base.tolist()]
-        cap = max(MIN_CELLS_PER_PHOTO, round(grid.count / PHOTOS_TO_FILL))
-        self._matcher = CellMatcher(to_lab(colours), cap)
+        self._assigner = CellAssigner(to_lab(colours), grid.cols, self._seed)
+        self._rng = np.random.default_rng(self._seed)
         self._drawn = np.full(grid.count, EMPTY, dtype=np.int32)
         self._ids: list[str] = []  # photo number → id
         self._index: dict[str, int] = {}  # id → photo number
+        self._photo_rgb: list[tuple[float, float, float]] = []  # photo number → mean RGB
+        self._aspect: list[float] = []  # photo number → width / height
         self._backlog: dict[str, WallPhoto] = {}  # known to rotation, not placed yet
-        self._waiting: dict[int, float] = {}  # photo → since when its tile is awaited
+        self._unfilled: deque[int] = deque(self._rng.permutation(grid.count).tolist())
+        self._pending: dict[int, float] = {}  # cell → since when its new tile is awaited
         self._fresh: set[int] = set()
-        self._ready: list[tuple[int, pygame.Surface, np.ndarray]] = []
+        self._arrivals: deque[int] = deque()  # fresh photos waiting for their flight
+        self._flight: _Flight | None = None
+        self._clear: list[pygame.Rect] = []  # where a finished flight was drawn
+        self._ready: list[tuple[int, pygame.Surface, int]] = []  # cell, tile, photo
         self._freed: list[np.ndarray] = []
         self._flashes: list[tuple[np.ndarray, float]] = []
-        self._recorded_at: dict[int, float] = {}
+        self._recorded_at = {}
         self._scan: list[tuple[str, int]] = []
         self._counts = np.zeros(0, dtype=np.int64)  # painted cells per photo, per scan
         self._picture = None
         self._tint: pygame.Surface | None = None
+
+    @property
+    def assigner(self) -> CellAssigner:
+        """Which photo holds which cell (for tests and the bench)."""
+        return self._assigner
+
+    @property
+    def drawn(self) -> np.ndarray:
+        """Per cell, the photo number painted there (EMPTY: the dimmed target)."""
+        return self._drawn
 
     # -- logic -------------------------------------------------------------------------
 
@@ -117,34 +171,44 @@ class Photomosaic:
             if rotation.is_live(photo.id):
                 self._place(photo, now, fresh=False)
         self._check_liveness(now, rotation)
+        if not self._backlog:  # the whole pool known first: the first cells are not all
+            self._fill(now)  # taken by the first photos to arrive
+            self._change(now)
+        self._fly(now, source, rotation)
         self._request_tiles(now, source)
 
     def _place(self, photo: WallPhoto, now: float, *, fresh: bool) -> None:
-        """Takes the photo's best cells: one numpy pass over the cells, no re-match."""
+        """The photo joins the pool (a fresh one waits for its flight to take cells)."""
         if photo.id in self._index:
             return
         number = len(self._ids)
         self._ids.append(photo.id)
         self._index[photo.id] = number
+        self._photo_rgb.append(_lab_to_rgb(photo.mean_lab))
+        self._aspect.append(photo.width / photo.height if photo.width and photo.height else 1.0)
         self._recorded_at[number] = now
-        changed = self._matcher.place(number, photo.mean_lab)
-        for moved in set(self._matcher.occupant[changed].tolist()):
-            self._waiting.setdefault(moved, now)  # the newcomer, and those it displaced
-        if fresh and changed.size:
-            self._fresh.add(number)
+        self._assigner.add(number, photo.mean_lab)
+        if fresh:
+            self._arrivals.append(number)
 
     def _forget(self, number: int) -> None:
-        """The photo leaves: its painted cells return to the target's colour this frame."""
-        self._matcher.remove(number)
+        """The photo leaves: its painted cells return to the target's colour this frame and
+        are given to other photos over the next frames."""
+        freed = self._assigner.remove(number)
         painted = np.flatnonzero(self._drawn == number)
         if painted.size:
             self._freed.append(painted)
-        self._waiting.pop(number, None)
+        self._unfilled.extend(freed.tolist())
         self._fresh.discard(number)
         self._recorded_at.pop(number, None)
+        if self._flight is not None and self._flight.number == number:
+            self._land(None)
 
     def _check_liveness(self, now: float, rotation: Rotation) -> None:
         """A slice of the placed photos per frame; tells rotation what it shows as it goes."""
+        flight = self._flight
+        if flight is not None and not rotation.is_live(self._ids[flight.number]):
+            self._land(None)  # removed while flying: it leaves at once
         if not self._scan:
             self._scan = list(self._index.items())
             self._counts = np.bincount(self._drawn[self._drawn >= 0], minlength=len(self._ids))
@@ -163,29 +227,102 @@ class Photomosaic:
                 self._recorded_at[number] = now
         del self._scan[-LIVENESS_CHECKS_PER_FRAME:]
 
+    def _fill(self, now: float) -> None:
+        """Empty cells (a new wall, a removed photo's) take photos, a batch per frame."""
+        if not self._unfilled or not self._assigner.photos:
+            return
+        batch = []
+        while self._unfilled and len(batch) < ASSIGN_PER_FRAME:
+            cell = self._unfilled.popleft()
+            if self._assigner.occupant[cell] == EMPTY:
+                batch.append(cell)
+        self._await(self._assigner.assign(np.asarray(batch, dtype=np.int64)), now)
+
+    def _change(self, now: float) -> None:
+        """A few cells take another photo, those whose photo holds the most cells first (a
+        photo's share shrinks as others arrive)."""
+        if now < self._next_change or self._assigner.photos < 2 or self._unfilled:
+            return
+        self._next_change = now + CHANGE_EVERY_S
+        count = max(1, round(self._assigner.cells * CHANGE_SHARE))
+        cells = self._assigner.cells
+        sample = self._rng.choice(cells, min(3 * count, cells), replace=False)
+        held = self._assigner.usage[np.maximum(self._assigner.occupant[sample], 0)]
+        chosen = sample[np.argsort(-held, kind="stable")[:count]]
+        self._await(self._assigner.assign(chosen, change=True), now)
+
+    def _await(self, cells: np.ndarray, now: float) -> None:
+        for cell in cells.tolist():
+            self._pending.setdefault(cell, now)
+
     def _request_tiles(self, now: float, source: ImageSource) -> None:
-        """Asks for a few photos' tiles; the ready ones go to `draw`, within its cell budget."""
-        budget = CELLS_PER_FRAME
+        """Asks for the tiles of a slice of the waiting cells; the ready ones go to `draw`,
+        within its cell budget, the others to the back of the queue."""
         size = (self._grid.cell, self._grid.cell)
-        for number in list(islice(self._waiting, TILE_REQUESTS_PER_FRAME)):
-            since = self._waiting.pop(number)
-            cells = np.flatnonzero((self._matcher.occupant == number) & (self._drawn != number))
-            if not cells.size:
-                continue
-            tile = source.get(self._ids[number], size, "cover")
-            if tile is None:
-                if now - since > TILE_TIMEOUT_S:
-                    self._forget(number)  # still indexed: not placed again on a rescan
-                else:
-                    self._waiting[number] = since  # to the back of the queue
-                continue
-            if cells.size > budget:
-                self._waiting[number] = since
-                cells = cells[:budget]
-            self._ready.append((number, tile, cells))
-            budget -= cells.size
-            if budget <= 0:
+        tiles: dict[int, pygame.Surface | None] = {}
+        for _ in range(min(TILE_REQUESTS_PER_FRAME, len(self._pending))):
+            if len(self._ready) >= CELLS_PER_FRAME:
                 break
+            cell = next(iter(self._pending))
+            since = self._pending.pop(cell)
+            number = int(self._assigner.occupant[cell])
+            if number == EMPTY or self._drawn[cell] == number:
+                continue
+            if number not in tiles:
+                tiles[number] = source.get(self._ids[number], size, "cover")
+            tile = tiles[number]
+            if tile is not None:
+                self._ready.append((cell, tile, number))
+            elif now - since > TILE_TIMEOUT_S:
+                self._index.pop(self._ids[number], None)  # not placed again on a rescan
+                self._forget(number)
+            else:
+                self._pending[cell] = since
+
+    def _fly(self, now: float, source: ImageSource, rotation: Rotation) -> None:
+        """The next fresh photo takes off when the last one landed; lands when it is time."""
+        flight = self._flight
+        if flight is None:
+            while self._arrivals and flight is None:
+                number = self._arrivals.popleft()
+                photo_id = self._ids[number]
+                if rotation.is_live(photo_id) and self._index.get(photo_id) == number:
+                    flight = self._take_off(number, now)
+            self._flight = flight
+            if flight is None:
+                return
+        if flight.picture is None:
+            flight.picture = source.get(self._ids[flight.number], flight.size, "cover")
+            if flight.picture is not None:
+                flight.start = now
+            elif now - flight.asked > FLY_WAIT_S:
+                self._land(now)
+                return
+        if flight.start is not None and now - flight.start >= flight.hold + FLY_SHRINK_S:
+            self._land(now)
+
+    def _take_off(self, number: int, now: float) -> _Flight:
+        width, height = self._size
+        tall = round(height * FLY_HEIGHT_SHARE)
+        wide = min(round(tall * self._aspect[number]), round(width * FLY_WIDTH_SHARE))
+        tall = min(tall, round(wide / self._aspect[number]))
+        hold = FLY_HOLD_S if len(self._arrivals) < 2 else FLY_HOLD_BURST_S
+        cell = self._assigner.best_cell(number)
+        return _Flight(number, cell, now, (max(1, wide), max(1, tall)), hold)
+
+    def _land(self, now: float | None) -> None:
+        """The flight ends: the photo takes its share of cells (None: it left the wall)."""
+        flight, self._flight = self._flight, None
+        if flight is None:
+            return
+        if flight.rect is not None:
+            self._clear.append(flight.rect)
+        if now is None:
+            return
+        share = min(self._assigner.limit, max(1, round(self._assigner.share)))
+        cells = self._assigner.claim(flight.number, share)
+        self._fresh.add(flight.number)
+        self._await(cells, now)
 
     # -- pixels ------------------------------------------------------------------------
 
@@ -194,22 +331,13 @@ class Photomosaic:
         if picture is None or picture.get_size() != canvas.get_size():
             picture = self._picture = self._paint_base(canvas)
             self._repaint_all = True
+            self._drawn[:] = EMPTY  # a new picture: every tile is painted again
+            self._await(np.flatnonzero(self._assigner.occupant >= 0), now)
         elif picture.get_masks() != canvas.get_masks():  # built before the screen opened
             picture = self._picture = picture.convert(canvas)
         bounds = canvas.get_rect()
-        changed: list[pygame.Rect] = []
-        for cells in self._freed:
-            for index in cells.tolist():
-                changed.append(self._paint_empty(picture, index))
-            self._drawn[cells] = EMPTY
-        self._freed.clear()
-        for number, tile, cells in self._ready:
-            changed.extend(self._paint_tile(picture, tile, index) for index in cells.tolist())
-            self._drawn[cells] = number
-            if number in self._fresh:
-                self._fresh.discard(number)
-                self._flashes.append((cells, now))
-        self._ready.clear()
+        changed = self._paint_cells(picture, now) + self._clear
+        self._clear = []
         if self._repaint_all:
             self._repaint_all = False
             canvas.blit(picture, (0, 0))
@@ -219,6 +347,32 @@ class Photomosaic:
             for rect in changed:
                 canvas.blit(picture, rect, rect)
         changed.extend(self._paint_flashes(canvas, picture, now))
+        changed.extend(self._paint_flight(canvas, picture, now, changed))
+        return changed
+
+    def _paint_cells(self, picture: pygame.Surface, now: float) -> list[pygame.Rect]:
+        """Freed cells back to the dimmed target, ready tiles painted, into the picture."""
+        changed: list[pygame.Rect] = []
+        for cells in self._freed:
+            changed.extend(self._paint_empty(picture, index) for index in cells.tolist())
+            self._drawn[cells] = EMPTY
+        self._freed.clear()
+        flashing: dict[int, list[int]] = {}
+        for cell, tile, number in self._ready:
+            if self._assigner.occupant[cell] != number:
+                continue  # reassigned (or its photo removed) since the tile was asked for
+            changed.append(self._paint_tile(picture, tile, cell, number))
+            self._drawn[cell] = number
+            if number in self._fresh:
+                flashing.setdefault(number, []).append(cell)
+        self._ready.clear()
+        for number, cells in flashing.items():
+            self._flashes.append((np.asarray(cells), now))
+            if not any(
+                self._assigner.occupant[c] == number and self._drawn[c] != number
+                for c in self._pending
+            ):
+                self._fresh.discard(number)
         return changed
 
     def _cell_rect(self, index: int) -> pygame.Rect:
@@ -259,18 +413,25 @@ class Photomosaic:
             picture.fill(LINE_SHADE, (rect.right - 1, rect.y, 1, rect.height - 1), MULTIPLY)
         return rect
 
-    def _paint_tile(self, picture: pygame.Surface, tile: pygame.Surface, index: int) -> pygame.Rect:
-        """The photo, then its cell's colour over it with an alpha that grows with distance."""
-        rect = self._cell_rect(index)
+    def _paint_tile(
+        self, picture: pygame.Surface, tile: pygame.Surface, cell: int, number: int
+    ) -> pygame.Rect:
+        """The photo, its mean colour moved toward its cell's: channels that must go down
+        are multiplied (contrast kept), channels that must go up are lifted."""
+        rect = self._cell_rect(cell)
         picture.blit(tile, rect)
-        tint = self._tint
-        if tint is None or tint.get_size() != rect.size:
-            tint = self._tint = pygame.Surface(rect.size, 0, picture)
-        low, high = TINT_RANGE
-        delta_e = math.sqrt(float(self._matcher.distance[index]))
-        tint.fill(self._cell_rgb[index])
-        tint.set_alpha(round(255 * (low + (high - low) * min(1.0, delta_e / TINT_FULL_DELTA_E))))
-        picture.blit(tint, rect)
+        low, high = CORRECTION_RANGE
+        distance = float(self._assigner.distance[cell])
+        strength = low + (high - low) * min(1.0, distance / CORRECTION_FULL_DELTA_E)
+        gain, lift = [], []
+        for mean, want in zip(self._photo_rgb[number], self._cell_rgb[cell], strict=True):
+            goal = mean + strength * (want - mean)
+            gain.append(255 if goal >= mean else round(255 * goal / max(mean, 1.0)))
+            lift.append(round(goal - mean) if goal > mean else 0)
+        if min(gain) < 255:
+            picture.fill(gain, rect, pygame.BLEND_RGB_MULT)
+        if max(lift) > 0:
+            picture.fill(lift, rect, pygame.BLEND_RGB_ADD)
         return rect
 
     def _paint_flashes(
@@ -296,6 +457,61 @@ class Photomosaic:
                 changed.append(rect.clip(bounds))
         self._flashes = [(c, s) for c, s in self._flashes if (now - s) < FLASH_S]
         return changed
+
+    def _paint_flight(
+        self,
+        canvas: pygame.Surface,
+        picture: pygame.Surface,
+        now: float,
+        changed: list[pygame.Rect],
+    ) -> list[pygame.Rect]:
+        """The flying photo over the picture: redrawn when it moves or the cells under it
+        were repainted this frame."""
+        flight = self._flight
+        if flight is None or flight.picture is None or flight.start is None:
+            return []
+        rect = self._flight_rect(flight, now)
+        border = max(1, round(self._size[1] * FLY_BORDER_FRACTION * rect.height / flight.size[1]))
+        framed = rect.inflate(2 * border, 2 * border)
+        if framed == flight.rect and framed.collidelist(changed) < 0:
+            return []
+        bounds = canvas.get_rect()
+        out = []
+        if flight.rect is not None:
+            old = flight.rect.clip(bounds)
+            canvas.blit(picture, old, old)
+            out.append(old)
+        canvas.fill(FLY_BORDER, framed)
+        shown = flight.picture
+        if rect.size != shown.get_size():
+            shown = pygame.transform.scale(shown, rect.size)
+        canvas.blit(shown, rect)
+        flight.rect = framed
+        out.append(framed.clip(bounds))
+        return out
+
+    def _flight_rect(self, flight: _Flight, now: float) -> pygame.Rect:
+        """Large in the middle during the hold, then eased down to its cell."""
+        assert flight.start is not None
+        large = pygame.Rect((0, 0), flight.size)
+        large.center = (self._size[0] // 2, self._size[1] // 2)
+        progress = (now - flight.start - flight.hold) / FLY_SHRINK_S
+        if progress <= 0:
+            return large
+        eased = min(1.0, progress) ** 2 * (3 - 2 * min(1.0, progress))
+        cell = self._cell_rect(flight.cell)
+        width = max(1, round(large.width + eased * (cell.width - large.width)))
+        height = max(1, round(large.height + eased * (cell.height - large.height)))
+        x = large.centerx + eased * (cell.centerx - large.centerx)
+        y = large.centery + eased * (cell.centery - large.centery)
+        return pygame.Rect(round(x - width / 2), round(y - height / 2), width, height)
+
+
+def _lab_to_rgb(lab: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The photo's mean colour in RGB 0-255 (ingest measured it in L*a*b*, see `to_lab`)."""
+    pixel = np.asarray(lab, dtype=np.float32).reshape(1, 1, 3)
+    rgb = np.clip(cv2.cvtColor(pixel, cv2.COLOR_Lab2RGB).reshape(3) * 255.0, 0, 255)
+    return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
 
 
 def create(settings: DisplaySection) -> Photomosaic:
