@@ -14,7 +14,9 @@ from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 
 # Codes the queue API attaches to photos (`flags`) and accepts as `?flag=` filters.
 FLAGS: Final = ("blurry", "dark", "tiny", "faces", "face_heavy", "near_duplicate", "blocklist")
-# Sources offered as filter chips; any other source still shows, by its own name.
+# Source codes with a label of their own; any other source (a webcam's or a folder's name,
+# a Mastodon instance's host) shows by its own name. The filter chips list only the sources
+# this wall has (moderation.pages.configured_sources), and those of waiting photos.
 SOURCES: Final = ("upload", "mastodon", "pixelfed", "webcam", "import")
 # Reject reasons in keyboard order (R then 1-6); the last one asks for free text.
 REJECT_REASONS: Final = (

@@ -4,6 +4,7 @@ happen, visitor uploads and API checks, and a finger's drag."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -138,6 +139,18 @@ def approve_now(server: LiveServer, photo: Upload) -> None:
             json={"decision": "approve", "version": version},
         )
     assert answer.status_code == 200, answer.text
+
+
+def wait_for_pending(server: LiveServer, source: str, timeout_s: float = 15.0) -> str:
+    """The id of the first photo from `source` waiting for moderation, once it has arrived
+    (a watched folder polls, waits for the file to be stable, then runs the pipeline)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [p["id"] for p in decided(server, "pending").values() if p["source"] == source]
+        if found:
+            return found[0]
+        time.sleep(0.3)
+    raise AssertionError(f"no photo from {source} waiting after {timeout_s} s")
 
 
 def normalised(text: str) -> str:

@@ -4,11 +4,14 @@ double tap, the wall strip's two-tap "Retirer", and the filters, in headless Chr
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Route, expect
 
+from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import login
 from tests.helpers.browser import phone_context
 from tests.helpers.moderation import (
@@ -25,6 +28,7 @@ from tests.helpers.moderation import (
     tablet_context,
     touch_swipe,
     upload,
+    wait_for_pending,
 )
 from tests.helpers.server import LiveServer
 
@@ -240,11 +244,10 @@ def test_filters_ask_the_server_and_say_when_nothing_matches(
         nina.expect_card(photo.id)
         expect(page.locator("#card-flags .badge")).to_contain_text(["Petite"])
 
-        page.locator(".chip[data-filter=source]", has_text="Mastodon").click()
-        expect(page.locator("#empty-text")).to_have_text("Aucune photo en attente pour ce filtre.")
-        assert any("source=mastodon" in url for url in queries)
-        page.click("#clear-filters")
+        page.locator(".chip[data-filter=source]", has_text="Téléphone").click()
         nina.expect_card(photo.id)
+        assert any("source=upload" in url for url in queries)
+        page.locator(".chip[data-filter=source]", has_text="Toutes").click()
 
         page.locator(".chip[data-filter=flag]", has_text="Petite").click()
         nina.expect_card(photo.id)
@@ -256,3 +259,40 @@ def test_filters_ask_the_server_and_say_when_nothing_matches(
         expect(page.locator("#next-strip > li")).to_have_count(1)
         assert page.locator(f'#next-strip > li[data-photo-id="{later.id}"]').count() == 1
         expect(page.locator(".chip[aria-pressed=true]")).to_have_count(2)  # both "Toutes"
+
+
+def test_source_chips_are_the_sources_this_wall_has(browser: Browser, tmp_path: Path) -> None:
+    """No chip for a network or a camera the wall does not use; one for a source whose photos
+    still wait (here a folder since taken out of the config)."""
+    root, archives, reportage = tmp_path / "wall", tmp_path / "archives", tmp_path / "reportage"
+    for folder in (root, archives, reportage):
+        folder.mkdir()
+    before = LiveServer(root, sources={"folder": [{"path": str(archives), "source": "archives"}]})
+    try:
+        add_moderators(before.start())
+        shutil.copy(SAMPLES_DIR / "chelsea.jpg", archives / "chelsea.jpg")
+        old = wait_for_pending(before, "archives")
+    finally:
+        before.stop()
+    server = LiveServer(root, sources={"folder": [{"path": str(reportage), "source": "reportage"}]})
+    try:
+        server.start()
+        photo = upload(server, "coffee.jpg")
+        with tablet_context(browser, server.url) as context, moderator_on(context) as nina:
+            page = nina.page
+            nina.sign_in(NINA, NINA_PASSWORD)
+            chips = page.locator(".chip[data-filter=source]")
+            expect(chips).to_have_text(["Toutes", "Téléphone", "reportage", "archives"])
+
+            chips.filter(has_text="archives").click()
+            nina.expect_card(old)
+            expect(page.locator("#card-source")).to_have_text("archives")
+            chips.filter(has_text="reportage").click()
+            expect(page.locator("#empty-text")).to_have_text(
+                "Aucune photo en attente pour ce filtre."
+            )
+            page.click("#clear-filters")
+            nina.expect_card(old)  # the oldest first, the phone's photo next
+            expect(page.locator(f'#next-strip > li[data-photo-id="{photo.id}"]')).to_have_count(1)
+    finally:
+        server.stop()

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, WebSocketRoute, expect
 
 from moderation import texts
+from moderation.pages import configured_sources
 from tests.helpers.accounts import login
 from tests.helpers.browser import phone_context
 from tests.helpers.moderation import (
@@ -37,6 +38,7 @@ from tests.helpers.moderation import (
     upload,
 )
 from tests.helpers.server import LiveServer
+from wall.config import Settings
 
 
 @pytest.fixture
@@ -56,6 +58,23 @@ def test_both_languages_name_every_flag_source_and_reason() -> None:
     assert texts.TEXTS["fr"]["flag_near_duplicate"] == "Presque doublon"
     assert texts.TEXTS["fr"]["reason_identifiable_person"] == "Personne identifiable sans accord"
     assert texts.texts("de") == texts.TEXTS["fr"]
+
+
+def test_source_filters_are_named_as_the_configured_sources_name_their_photos() -> None:
+    settings = Settings(
+        sources={
+            "mastodon": [
+                {"instance": "https://mastodon.social", "tag": "murbrive"},
+                {"instance": "https://pixelfed.social", "tag": "murbrive", "name": "pixel"},
+            ],
+            "webcam": [{"name": "parvis", "url": "rtsp://camera.local/stream"}],
+            "folder": [{"path": "/srv/cards"}, {"path": "/srv/drive"}],  # both "folder"
+        }
+    )
+    assert configured_sources(settings) == [
+        "upload", "mastodon.social", "pixel", "parvis", "folder"
+    ]  # fmt: skip
+    assert configured_sources(Settings()) == ["upload"]
 
 
 def test_page_is_french_by_default_switches_language_and_carries_no_inline_script(

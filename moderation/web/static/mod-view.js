@@ -44,6 +44,26 @@ window.Mod.View = (() => {
     );
   }
 
+  /**
+   * A chip for each source a waiting photo came from that the page does not list yet (a
+   * `wall import`, a source since removed from the config): its photos can be filtered too.
+   */
+  function sourceChips(photos) {
+    const box = $("source-chips");
+    const known = new Set([...box.children].map((chip) => chip.dataset.value));
+    for (const photo of photos) {
+      const source = typeof photo.source === "string" ? photo.source : "";
+      if (!source || known.has(source)) continue;
+      known.add(source);
+      const chip = el("button", "chip", sourceLabel(source));
+      chip.type = "button";
+      chip.dataset.filter = "source";
+      chip.dataset.value = source;
+      chip.setAttribute("aria-pressed", "false");
+      box.append(chip);
+    }
+  }
+
   let shownId = null;
   let shownAt = 0;
 
@@ -179,5 +199,5 @@ window.Mod.View = (() => {
   /** How long the photo on the card has been shown, in ms. */
   const cardAge = () => performance.now() - shownAt;
 
-  return { backlog, connection, card, cardAge, nextStrip, wallStrip, timeWords };
+  return { backlog, connection, card, cardAge, nextStrip, sourceChips, wallStrip, timeWords };
 })();

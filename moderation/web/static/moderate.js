@@ -42,6 +42,7 @@
   function render() {
     View.card(state.queue[0] || null, { loading: state.queueLoading, filtered: isFiltered() });
     View.nextStrip(state.queue);
+    View.sourceChips(state.queue);
     renderWall();
   }
 
