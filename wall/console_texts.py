@@ -49,6 +49,22 @@ PROJECTOR_PARTS: Final = ("fan", "lamp", "temperature", "cover", "filter", "othe
 SOURCE_STATES: Final = ("starting", "ok", "retrying", "stopped")
 SOURCE_KINDS: Final = ("mastodon", "webcam", "folder")
 ROLES: Final = ("moderator", "operator")
+# The projectors' problems (`last_error_code`: wall/projectors/pjlink.py, controller.py),
+# worded as `projector_error_<code>` with their values ({input}).
+PROJECTOR_ERRORS: Final = (
+    "failed",
+    "unreachable",
+    "timeout",
+    "wrong_password",
+    "password_needed",
+    "not_pjlink",
+    "unsupported",
+    "refused_setting",
+    "busy",
+    "projector_failure",
+    "internal",
+    "no_input",
+)
 ACCOUNT_ERRORS: Final = (
     "invalid_username",
     "weak_password",
@@ -73,6 +89,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "preview_none": "Pas encore d'image de l'affichage.",
         "preview_waiting": "L'affichage est connecté, sa première image arrive.",
         "preview_stale": "L'affichage a cessé d'envoyer son image il y a {age}.",
+        "preview_lost": "Plus d'image nouvelle du mur depuis {age} : l'affichage ou la "
+        "liaison avec le serveur est coupé.",
         "no_display": "Aucun affichage connecté.",
         "show_title": "Spectacle",
         "state_lit": "Allumé",
@@ -93,6 +111,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "schedule_title": "Prochains spectacles",
         "schedule_none": "Pas de programme : le mur s'allume dès que l'affichage tourne.",
         "schedule_empty": "Aucun spectacle à venir cette saison.",
+        "night_off": "Relâche",
+        "special_night": "Soirée spéciale",
         "timezone_note": "Heures du mur ({zone})",
         "backlog_title": "Modération",
         "backlog_zero": "Rien en attente.",
@@ -143,6 +163,27 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "label_last_error": "Dernière erreur",
         "wanted_on": "Le programme le veut allumé.",
         "wanted_off": "Le programme le veut éteint.",
+        "projector_error_failed": "Le projecteur n'a pas pu être commandé.",
+        "projector_error_unreachable": "Impossible de joindre le projecteur (est-il branché et "
+        "sur le réseau ?)",
+        "projector_error_timeout": "Le projecteur n'a pas répondu à temps (est-il branché et "
+        "sur le réseau ?)",
+        "projector_error_wrong_password": "Mot de passe PJLink refusé (vérifiez celui du "
+        "projecteur dans wall.toml)",
+        "projector_error_password_needed": "Le projecteur demande un mot de passe PJLink : "
+        "aucun n'est indiqué dans wall.toml",
+        "projector_error_not_pjlink": "Réponse incompréhensible (cette adresse est-elle bien "
+        "un projecteur PJLink ?)",
+        "projector_error_unsupported": "Le projecteur ne connaît pas cette commande",
+        "projector_error_refused_setting": "Le projecteur a refusé le réglage (vérifiez le "
+        "numéro d'entrée dans wall.toml)",
+        "projector_error_busy": "Le projecteur est occupé (préchauffage ou refroidissement) : "
+        "nouvel essai bientôt",
+        "projector_error_projector_failure": "Le projecteur signale une panne (vérifiez la "
+        "lampe, le ventilateur et le filtre)",
+        "projector_error_internal": "Erreur interne en commandant le projecteur (voir le "
+        "journal du serveur)",
+        "projector_error_no_input": "Le projecteur n'a pas d'entrée {input} (vérifiez wall.toml)",
         "part_fan": "Ventilateur",
         "part_lamp": "Lampe",
         "part_temperature": "Température",
@@ -222,6 +263,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "preview_none": "No picture from the display yet.",
         "preview_waiting": "The display is connected, its first picture is on its way.",
         "preview_stale": "The display stopped sending its picture {age} ago.",
+        "preview_lost": "No new picture of the wall for {age}: the display or the link to the "
+        "server is down.",
         "no_display": "No display connected.",
         "show_title": "Show",
         "state_lit": "Lit",
@@ -242,6 +285,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "schedule_title": "Next shows",
         "schedule_none": "No schedule: the wall is lit whenever the display runs.",
         "schedule_empty": "No show ahead this season.",
+        "night_off": "Night off",
+        "special_night": "Special night",
         "timezone_note": "The wall's time ({zone})",
         "backlog_title": "Moderation",
         "backlog_zero": "Nothing waiting.",
@@ -292,6 +337,27 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "label_last_error": "Last error",
         "wanted_on": "The schedule wants it on.",
         "wanted_off": "The schedule wants it off.",
+        "projector_error_failed": "The projector could not be controlled.",
+        "projector_error_unreachable": "Cannot reach the projector (is it plugged in and on "
+        "the network?)",
+        "projector_error_timeout": "The projector did not answer in time (is it plugged in and "
+        "on the network?)",
+        "projector_error_wrong_password": "Wrong PJLink password (check the projector's "
+        "password in wall.toml)",
+        "projector_error_password_needed": "The projector asks for a PJLink password; none is "
+        "set in wall.toml",
+        "projector_error_not_pjlink": "The answer made no sense (is this address a PJLink "
+        "projector?)",
+        "projector_error_unsupported": "The projector does not support this command",
+        "projector_error_refused_setting": "The projector refused the setting (check the input "
+        "number in wall.toml)",
+        "projector_error_busy": "The projector is busy (warming up or cooling down); trying "
+        "again soon",
+        "projector_error_projector_failure": "The projector reports a failure (check its lamp, "
+        "fan and filter)",
+        "projector_error_internal": "Internal error while controlling the projector (see the "
+        "server log)",
+        "projector_error_no_input": "The projector has no input {input} (check wall.toml)",
         "part_fan": "Fan",
         "part_lamp": "Lamp",
         "part_temperature": "Temperature",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from astral import LocationInfo, Observer
@@ -175,6 +175,52 @@ def next_shows(settings: ScheduleSection, after: datetime, count: int) -> list[S
             shows.append(show)
         night += timedelta(days=1)
     return shows
+
+
+NightKind = Literal["show", "special", "off"]
+
+
+@dataclass(frozen=True)
+class NightPlan:
+    """One night of the programme as the staff read it: a show, a special night (its own
+    times), or a night off ("relâche") that has no show on purpose."""
+
+    night: date
+    kind: NightKind
+    show: Show | None  # None on a night off
+
+
+def _night_kind(settings: ScheduleSection, night: date) -> NightKind | None:
+    """Which rule decides `night`; None outside the season (not worth a line)."""
+    if not _in_season(settings, night):
+        return None
+    if any(_split_special(entry)[0] == night for entry in settings.special_nights):
+        return "special"  # the more specific rule wins over nights_off, as in _night_times
+    return "off" if night.isoformat() in settings.nights_off else "show"
+
+
+def night_plans(settings: ScheduleSection, after: datetime, count: int) -> list[NightPlan]:
+    """The next `count` shows not yet over at `after`, with the nights off between them
+    (from tonight on): the programme the console lists."""
+    today = _local_date(settings, after)
+    night = today - timedelta(days=1)  # yesterday's may still run
+    plans: list[NightPlan] = []
+    shows = 0
+    for _ in range(_SEARCH_NIGHTS):
+        if shows >= count:
+            break
+        kind = _night_kind(settings, night)
+        if kind == "off" and night >= today:
+            plans.append(NightPlan(night, "off", None))
+        elif kind in ("show", "special"):
+            show = show_for_night(settings, night)
+            if show is not None and show.end > after:
+                plans.append(NightPlan(night, kind, show))
+                shows += 1
+        night += timedelta(days=1)
+    while plans and plans[-1].kind == "off":
+        plans.pop()  # a night off after the last listed show would read as the season's end
+    return plans
 
 
 def show_at(settings: ScheduleSection, moment: datetime) -> Show | None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from wall.config import ScheduleSection
 from wall.domain import ShowReason, ShowState
 from wall.events import EventBus, ShowChanged
-from wall.schedule import Show, next_shows, show_at
+from wall.schedule import NightPlan, Show, next_shows, night_plans, show_at
 from wall.storage.base import SourceStateRepository
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,12 @@ class ShowController:
         if not self._settings.enabled:
             return []
         return next_shows(self._settings, self._clock(), count)
+
+    def upcoming_nights(self, count: int = UPCOMING_SHOWS) -> list[NightPlan]:
+        """The same shows with the nights off between them, each named by its kind."""
+        if not self._settings.enabled:
+            return []
+        return night_plans(self._settings, self._clock(), count)
 
     def power_wanted(self, now: datetime, lead: timedelta) -> bool | None:
         """Whether the projectors should be on at `now`, `lead` ahead of a show for the lamp

@@ -13,17 +13,19 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
+from tests.api.test_night import report_shown
 from tests.helpers.accounts import add_account, login
 from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, PHONE_VIEWPORT, WatchedPage
+from tests.helpers.fake_pjlink import FakeProjector
 from tests.helpers.moderation import TABLET_VIEWPORT, upload
-from tests.helpers.server import LiveServer
+from tests.helpers.server import LiveServer, free_port
 from tests.helpers.wall_display import (
     COLOUR_TOLERANCE,
     LIME,
@@ -33,6 +35,8 @@ from tests.helpers.wall_display import (
     coloured_photo,
 )
 from wall import console_texts
+from wall.preview import PREVIEW_STALE_S
+from wall.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
 
 T = console_texts.TEXTS["fr"]
 REGIE, REGIE_PASSWORD = "regie", "regie-console-password"
@@ -353,3 +357,127 @@ def test_operator_adds_a_moderator_who_is_turned_away_politely_then_disabled(
                 "/api/auth/login", json={"username": NINA, "password": NINA_PASSWORD}
             )
         assert answer.status_code == 401  # disabled: her password opens nothing now
+
+
+# --- Words, the live badge, the programme and tables on a phone (issue 10) --------------------
+
+EN = console_texts.TEXTS["en"]
+VOLUNTEER = "accueil-festival-benevoles"  # a real account name, longer than "nina"
+ALL_YEAR = {"season_start": "01-01", "season_end": "12-31", "start": "21:30", "end": "00:30"}
+# Everything a table holds lies within its box: no column hidden past the screen's edge.
+TABLES_FIT_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const tables = [...document.querySelectorAll("table")]
+    .filter((t) => t.getClientRects().length > 0 && !t.closest(".visually-hidden")
+                   && !t.classList.contains("visually-hidden"))
+    .map((t) => {
+      const box = (t.closest(".table-scroll") || t).getBoundingClientRect();
+      const scroller = t.closest(".table-scroll") || t;
+      return { id: t.id, right: Math.round(box.right),
+               hidden: scroller.scrollWidth - scroller.clientWidth,
+               wider: Math.round(t.getBoundingClientRect().right - box.right) };
+    });
+  return { page: document.documentElement.scrollWidth - width, width, tables };
+}"""
+
+
+def test_projector_problems_read_in_the_consoles_language(
+    browser: Browser, make_server: Callable[..., LiveServer]
+) -> None:
+    failing = FakeProjector(mode="failure").start()
+    try:
+        tables = [
+            {"name": "facade", "host": "127.0.0.1", "port": failing.port},
+            {"name": "eglise", "host": "127.0.0.1", "port": free_port()},  # nobody listens
+        ]
+        for table in tables:
+            table.update(poll_s=0.5, timeout_s=1.0)
+        server = with_operator(make_server(projectors=tables))
+        with console(browser, server, TABLET_VIEWPORT, has_touch=True) as regie:
+            page = regie.page
+            sign_in_operator(page)
+            facade = page.locator('li[data-projector="facade"]')
+            eglise = page.locator('li[data-projector="eglise"]')
+            expect(facade).to_contain_text(T["projector_error_projector_failure"])
+            expect(eglise).to_contain_text(T["projector_error_unreachable"])
+            projectors = page.inner_text("#projectors")
+            assert PJLinkProjectorFailure.operator_message not in projectors
+            assert PJLinkUnreachable.operator_message not in projectors
+
+            page.locator("#lang-switch").tap()  # the session stays: the console opens at once
+            expect(page.locator("#app")).to_be_visible()
+            expect(facade).to_contain_text(EN["projector_error_projector_failure"])
+            expect(eglise).to_contain_text(EN["projector_error_unreachable"])
+    finally:
+        failing.stop()
+
+
+def test_live_badge_goes_when_the_walls_picture_grows_old(
+    browser: Browser, make_server: Callable[..., LiveServer]
+) -> None:
+    """The display's picture stops coming because the server is gone: the page ages the
+    picture by its own clock and stops saying "En direct" over it."""
+    server = with_operator(make_server())
+    with console(browser, server, TABLET_VIEWPORT, has_touch=True) as regie:
+        page = regie.page
+        sign_in_operator(page)
+        live = page.locator("#preview-live")
+        report_shown(server, [])  # what `wall display` sends each second
+        expect(live).to_be_visible(timeout=3_000)
+        expect(live).to_have_text(T["preview_live"])
+
+        server.kill()
+        expect(live).to_be_hidden(timeout=int(PREVIEW_STALE_S * 1000) + 3_000)
+        expect(page.locator(".preview-frame")).to_have_class(re.compile(r"\bstale\b"))
+        expect(page.locator("#preview-note")).to_contain_text(T["preview_lost"].split("{age}")[0])
+
+        server.start()
+        report_shown(server, [])
+        expect(live).to_be_visible(timeout=RESTART_TIMEOUT_MS)
+        expect(page.locator("#preview-note")).to_be_hidden()
+
+
+def test_on_a_phone_the_programme_shows_nights_off_and_special_nights_and_tables_fit(
+    browser: Browser, make_server: Callable[..., LiveServer]
+) -> None:
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    night_off, special = today + timedelta(days=2), today + timedelta(days=3)
+    schedule = {
+        **ALL_YEAR,
+        "nights_off": [night_off.isoformat()],
+        "special_nights": [f"{special.isoformat()} 22:00 01:00"],
+    }
+    mastodon = {"instance": f"http://127.0.0.1:{free_port()}", "tag": "murparticipatifdebrive"}
+    server = with_operator(make_server(schedule=schedule, sources={"mastodon": [mastodon]}))
+    off_loop(add_account, server, VOLUNTEER, "moderator", NINA_PASSWORD)
+    phone = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+    with console(browser, server, PHONE_VIEWPORT, **phone) as regie:
+        page = regie.page
+        sign_in_operator(page)
+        off = page.locator('#schedule-list li[data-kind="off"]')
+        expect(off).to_have_count(1)
+        expect(off).to_contain_text(T["night_off"])
+        expect(off).to_contain_text(str(night_off.day))
+        special_item = page.locator('#schedule-list li[data-kind="special"]')
+        expect(special_item).to_have_count(1)
+        expect(special_item).to_contain_text(T["special_night"])
+        expect(special_item).to_contain_text("22:00–01:00")
+        expect(special_item).to_contain_text(str(special.day))
+        # In order: the night off sits between the shows around it.
+        days = page.locator("#schedule-list li").evaluate_all(
+            "(items) => items.map((item) => item.dataset.kind)"
+        )
+        assert days.index("off") < days.index("special") and days[-1] != "off"
+
+        expect(page.locator("#sources tbody tr")).to_have_count(1)
+        expect(page.locator(f'#accounts tr[data-account="{VOLUNTEER}"]')).to_be_visible()
+        fit = page.evaluate(TABLES_FIT_JS)
+        assert fit["page"] <= 0, fit
+        shown = {table["id"] for table in fit["tables"]}
+        assert {"sources", "accounts"} <= shown, fit
+        for table in fit["tables"]:
+            assert table["right"] <= fit["width"], fit
+            assert table["hidden"] <= 0 and table["wider"] <= 0, fit
+        # Each value keeps its column's name when rows stack as cards.
+        state_cell = page.locator("#sources tbody td").nth(1)
+        assert state_cell.get_attribute("data-label") == T["col_state"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
@@ -15,7 +16,9 @@ from wall.api.media import is_display
 from wall.deps import ServicesDep
 from wall.domain import PhotoStatus
 from wall.errors import ApiError
+from wall.night import NIGHT_TURN
 from wall.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
+from wall.schedule import NightPlan
 from wall.services import Services
 
 router = APIRouter()
@@ -31,8 +34,20 @@ class BlankIn(BaseModel):
     blanked: bool
 
 
+def _night_payload(plan: NightPlan, zone: ZoneInfo) -> dict[str, Any]:
+    """One line of the programme; `day_at` (noon, the wall's time) names a night off's day."""
+    return {
+        "night": plan.night.isoformat(),
+        "kind": plan.kind,
+        "day_at": datetime.combine(plan.night, NIGHT_TURN, zone).isoformat(),
+        "start": plan.show.start.isoformat() if plan.show else None,
+        "end": plan.show.end.isoformat() if plan.show else None,
+    }
+
+
 def _show_payload(services: Services) -> dict[str, Any]:
     show = services.show
+    zone = ZoneInfo(services.settings.schedule.timezone)
     return {
         "schedule_enabled": show.schedule_enabled,
         "blanked": show.blanked,
@@ -41,6 +56,8 @@ def _show_payload(services: Services) -> dict[str, Any]:
         "upcoming": [
             {"start": s.start.isoformat(), "end": s.end.isoformat()} for s in show.upcoming()
         ],
+        # The same shows, with the nights off between them and special nights named.
+        "nights": [_night_payload(plan, zone) for plan in show.upcoming_nights()],
     }
 
 

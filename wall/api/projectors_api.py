@@ -25,7 +25,9 @@ class ProjectorOut(BaseModel):
     errors: dict[str, Literal["ok", "warning", "error"]]
     lamp_hours: list[int]
     model: str
-    last_error: str
+    last_error: str  # English, as logged; the console shows the code's words instead
+    last_error_code: str  # "" when fine; `projector_error_<code>` in wall/console_texts.py
+    last_error_params: dict[str, str]  # the values its words name ({"input": "32"})
     last_error_at: datetime | None
     last_seen: datetime | None
     wanted_power: Literal["on", "off"] | None  # None: no schedule, left as the staff set it

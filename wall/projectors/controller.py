@@ -48,6 +48,17 @@ BUSY_POLL_S = 2.0
 # shutdown must not wait on one projector.
 STOP_RECANCEL_S = 1.0
 INTERNAL_ERROR = "internal error while controlling the projector (see the server log)"
+INTERNAL_CODE = "internal"
+NO_INPUT_CODE = "no_input"  # with {"input": "32"}: the configured input is not on this model
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What the console shows: a code it translates, its values, and English for the log."""
+
+    code: str
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
 
 
 def retry_delay(poll_s: float, failures: int) -> float:
@@ -69,7 +80,9 @@ class ProjectorState:
     errors: dict[str, str] = field(default_factory=dict)
     lamp_hours: list[int] = field(default_factory=list)
     model: str = ""
-    last_error: str = ""
+    last_error: str = ""  # English, as logged
+    last_error_code: str = ""  # what the console words in the staff's language
+    last_error_params: dict[str, str] = field(default_factory=dict)
     last_error_at: datetime | None = None
     last_seen: datetime | None = None
     wanted_power: str | None = None  # "on" | "off" | None: left as the staff set it
@@ -88,17 +101,26 @@ class ProjectorState:
             "lamp_hours": list(self.lamp_hours),
             "model": self.model,
             "last_error": self.last_error,
+            "last_error_code": self.last_error_code,
+            "last_error_params": dict(self.last_error_params),
             "last_error_at": _iso(self.last_error_at),
             "last_seen": _iso(self.last_seen),
             "wanted_power": self.wanted_power,
         }
 
-    def problem(self, message: str, now: datetime, detail: str = "") -> None:
+    def problem(self, problem: Problem, now: datetime, detail: str = "") -> None:
         """Logged once when it changes: a projector unplugged all day must not flood the log."""
-        if message != self.last_error:
-            log.warning("projector %s (%s): %s %s", self.name, self.host, message, detail)
-        self.last_error = message
+        if problem.message != self.last_error:
+            log.warning("projector %s (%s): %s %s", self.name, self.host, problem.message, detail)
+        self.last_error = problem.message
+        self.last_error_code = problem.code
+        self.last_error_params = dict(problem.params)
         self.last_error_at = now
+
+    def clear_problem(self) -> None:
+        self.last_error = ""
+        self.last_error_code = ""
+        self.last_error_params = {}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -183,14 +205,15 @@ class ProjectorController:
 
     def _failed(self, state: ProjectorState, exc: Exception) -> None:
         if isinstance(exc, PJLinkError):
-            message, detail = exc.operator_message, f"({exc.detail})"
+            problem, detail = Problem(exc.code, exc.operator_message), f"({exc.detail})"
         else:
-            message, detail = INTERNAL_ERROR, f"({type(exc).__name__}: {exc})"
+            problem = Problem(INTERNAL_CODE, INTERNAL_ERROR)
+            detail = f"({type(exc).__name__}: {exc})"
             if state.last_error != INTERNAL_ERROR:
                 log.error("projector %s: unexpected error", state.name, exc_info=exc)
         state.reachable = isinstance(exc, PJLinkError) and not isinstance(exc, PJLinkUnreachable)
         state.power = "unknown"
-        state.problem(message, self._clock(), detail)
+        state.problem(problem, self._clock(), detail)
 
     async def _round(
         self, config: ProjectorSection, client: PJLinkClient, state: ProjectorState
@@ -202,7 +225,7 @@ class ProjectorController:
         async with client.connect() as projector:
             power = await self._steer_power(projector, wanted, state)
             state.power = power.value
-            problem = ""
+            problem: Problem | None = None
             settled = True
             if power is Power.ON:
                 settled, problem = await self._steer_picture(config, projector, state)
@@ -211,10 +234,10 @@ class ProjectorController:
             await self._read_health(projector, state)
         state.reachable = True
         state.last_seen = now
-        if problem:
+        if problem is not None:
             state.problem(problem, now)
         else:
-            state.last_error = ""
+            state.clear_problem()
         if wanted is None:
             return power in (Power.WARMING, Power.COOLING) or not settled
         return power is not (Power.ON if wanted else Power.OFF) or not settled
@@ -234,18 +257,19 @@ class ProjectorController:
 
     async def _steer_picture(
         self, config: ProjectorSection, projector: PJLinkConnection, state: ProjectorState
-    ) -> tuple[bool, str]:
-        """Input and mute once the lamp is on: (done, a problem for the console or "")."""
+    ) -> tuple[bool, Problem | None]:
+        """Input and mute once the lamp is on: (done, a problem for the console or None)."""
         current = await _optional(projector.input())
         if current is None:
-            return False, ""  # ERR3 right after warm-up: the input comes next round
+            return False, None  # ERR3 right after warm-up: the input comes next round
         if config.input and current != config.input:
             try:
                 await projector.set_input(config.input)
             except PJLinkUnavailable:
-                return False, ""
+                return False, None
             except PJLinkOutOfParameter:
-                return True, f"the projector has no input {config.input} (check wall.toml)"
+                message = f"the projector has no input {config.input} (check wall.toml)"
+                return True, Problem(NO_INPUT_CODE, message, {"input": config.input})
             log.info("projector %s: input %s", state.name, config.input)
             current = config.input
         state.input = current
@@ -255,10 +279,10 @@ class ProjectorController:
             try:
                 await projector.set_av_mute(muted)
             except PJLinkUnavailable:
-                return False, ""  # a moment of refusal (a menu open, a source switch): again
+                return False, None  # a moment of refusal (a menu open, a source switch): again
             log.info("projector %s: %s", state.name, "muted" if muted else "unmuted")
         state.av_mute = muted
-        return True, ""
+        return True, None
 
     async def _read_health(self, projector: PJLinkConnection, state: ProjectorState) -> None:
         errors = await _optional(projector.errors())

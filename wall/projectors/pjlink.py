@@ -34,8 +34,10 @@ _CONDITIONS: dict[str, Condition] = {"0": "ok", "1": "warning", "2": "error"}
 
 
 class PJLinkError(Exception):
-    """Anything that went wrong talking to a projector; `operator_message` is for the console."""
+    """Anything that went wrong talking to a projector: `code` is what the console translates
+    (`projector_error_<code>` in wall/console_texts.py), `operator_message` is for the log."""
 
+    code = "failed"  # the console words it in the staff's language
     operator_message = "the projector could not be controlled"
 
     def __init__(self, detail: str = "") -> None:
@@ -46,54 +48,63 @@ class PJLinkError(Exception):
 class PJLinkUnreachable(PJLinkError):
     """No TCP connection, or the projector dropped it."""
 
+    code = "unreachable"
     operator_message = "cannot reach the projector (is it plugged in and on the network?)"
 
 
 class PJLinkTimeout(PJLinkUnreachable):
     """Connected (or trying to), but nothing came back in time."""
 
+    code = "timeout"
     operator_message = "the projector did not answer in time (is it plugged in and on the network?)"
 
 
 class PJLinkAuthError(PJLinkError):
     """`PJLINK ERRA`: the password in wall.toml is not the projector's."""
 
+    code = "wrong_password"
     operator_message = "wrong PJLink password (check the projector's password in wall.toml)"
 
 
 class PJLinkPasswordNeeded(PJLinkAuthError):
     """The projector asks for a password and none is configured."""
 
+    code = "password_needed"
     operator_message = "the projector asks for a PJLink password; none is set in wall.toml"
 
 
 class PJLinkProtocolError(PJLinkError):
     """An answer that is not PJLink: the wrong device on that address, or a broken one."""
 
+    code = "not_pjlink"
     operator_message = "the projector's answer made no sense (is this address a PJLink projector?)"
 
 
 class PJLinkUndefinedCommand(PJLinkError):
     """ERR1: this projector does not implement the command."""
 
+    code = "unsupported"
     operator_message = "the projector does not support this command"
 
 
 class PJLinkOutOfParameter(PJLinkError):
     """ERR2: a value the projector does not have, typically an input number."""
 
+    code = "refused_setting"
     operator_message = "the projector refused the setting (check the input number in wall.toml)"
 
 
 class PJLinkUnavailable(PJLinkError):
     """ERR3: refused for now, as POWR/INPT while the lamp warms up or cools down."""
 
+    code = "busy"
     operator_message = "the projector is busy (warming up or cooling down); trying again"
 
 
 class PJLinkProjectorFailure(PJLinkError):
     """ERR4: the projector reports a fault of its own."""
 
+    code = "projector_failure"
     operator_message = "the projector reports a failure (check its lamp, fan and filter)"
 
 

@@ -6,7 +6,7 @@
 
 window.Ops.Admin = (() => {
   const { $, T, fmt, el, session, errorCode, failureText, toast } = window.Mod;
-  const { ConfirmButton, ago, day, dayTime } = window.Ops;
+  const { ConfirmButton, ago, day, dayTime, fillRows } = window.Ops;
   const MIN_PASSWORD_CHARS = 10; // moderation/accounts.py: the server says the same
 
   const label = (prefix, code) => T[`${prefix}_${code}`] || String(code || "");
@@ -71,7 +71,7 @@ window.Ops.Admin = (() => {
     const sources = result.body.sources;
     note("sources-note", sources.length === 0 ? T.sources_none : "");
     $("sources").hidden = sources.length === 0;
-    $("sources").tBodies[0].replaceChildren(...sources.map(sourceRow));
+    fillRows($("sources"), sources.map(sourceRow));
   }
 
   // --- Projectors --------------------------------------------------------------------------------
@@ -95,6 +95,14 @@ window.Ops.Admin = (() => {
     return box;
   }
 
+  /** A projector's problem in the staff's words: its code translated, never server English. */
+  function projectorProblem(projector) {
+    const code = projector.last_error_code;
+    if (!code) return "";
+    const words = T[`projector_error_${code}`] || T.projector_error_failed;
+    return fmt(words, projector.last_error_params || {});
+  }
+
   function projectorItem(projector) {
     const item = el("li", "projector");
     item.dataset.projector = projector.name;
@@ -110,7 +118,8 @@ window.Ops.Admin = (() => {
     const hours = (projector.lamp_hours || []).map((h) => fmt(T.lamp_hours, { h }));
     fact(facts, T.label_lamp, hours.join(", ") || "–");
     fact(facts, T.label_alerts, alerts(projector.errors));
-    fact(facts, T.label_last_error, lastError(projector.last_error, projector.last_error_at));
+    const problem = projectorProblem(projector);
+    fact(facts, T.label_last_error, lastError(problem, projector.last_error_at));
     facts.lastChild.classList.add("whole-row");
     item.append(head, facts);
     if (projector.wanted_power) {
@@ -276,7 +285,7 @@ window.Ops.Admin = (() => {
     if (result.status !== 200 || !result.body || !Array.isArray(result.body.accounts)) return;
     if (force) drawn.accounts = "";
     if (!changed("accounts", result.body)) return;
-    $("accounts").tBodies[0].replaceChildren(...result.body.accounts.map(accountRow));
+    fillRows($("accounts"), result.body.accounts.map(accountRow));
   }
 
   function accountError(result) {

@@ -165,8 +165,23 @@ window.Ops = (() => {
     return node;
   }
 
+  /**
+   * A table's body from `rows`, each cell labelled with its column's heading (data-label): on
+   * a phone the rows stack as cards (console.css) and each value keeps its name.
+   */
+  function fillRows(table, rows) {
+    const headings = [...table.tHead.rows[0].cells].map((cell) => cell.textContent.trim());
+    for (const row of rows) {
+      [...row.cells].forEach((cell, index) => {
+        if (headings[index]) cell.dataset.label = headings[index];
+      });
+    }
+    table.tBodies[0].replaceChildren(...rows);
+  }
+
   return {
     data: pageData,
+    fillRows,
     day,
     time,
     dayTime,

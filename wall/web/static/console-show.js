@@ -6,8 +6,12 @@ window.Ops.Show = (() => {
   const { $, T, fmt, el, toast, failureText } = window.Mod;
   const { ConfirmButton, day, time, dayTime, duration, secondsSince } = window.Ops;
   const PREVIEW_URL = "/api/console/preview.jpg";
+  const LIVE_CHECK_MS = 1000; // the badge follows the picture's age even when no answer comes
 
   const state = { blanked: false, previewAt: null, onChange: () => {} };
+  // The picture's age as last reported, and when: the page ages it by its own clock, so a
+  // server or network gone quiet cannot leave "En direct" over an old picture.
+  const live = { at: null, age: 0, seenAt: 0, staleAfter: 5, serverStale: true };
 
   // --- The wall now ------------------------------------------------------------------------------
 
@@ -27,6 +31,19 @@ window.Ops.Show = (() => {
     node.hidden = !text;
   }
 
+  const previewAge = () => live.age + (performance.now() - live.seenAt) / 1000;
+
+  /** "En direct" only over a picture younger than the threshold, by the page's own clock. */
+  function drawLive() {
+    const fresh = Boolean(live.at) && !live.serverStale && previewAge() <= live.staleAfter;
+    $("preview-live").hidden = !fresh;
+    img.closest(".preview-frame").classList.toggle("stale", Boolean(live.at) && !fresh);
+    if (live.at && !fresh && !live.serverStale) {
+      note("preview-note", fmt(T.preview_lost, { age: duration(previewAge()) }), "warn");
+    }
+  }
+  setInterval(drawLive, LIVE_CHECK_MS);
+
   /** The display's last picture, loaded again only when the server has a newer one. */
   function preview(report, displays) {
     if (report.at && report.at !== state.previewAt) {
@@ -37,8 +54,13 @@ window.Ops.Show = (() => {
       img.hidden = true;
       state.previewAt = null;
     }
-    img.closest(".preview-frame").classList.toggle("stale", Boolean(report.stale));
-    $("preview-live").hidden = Boolean(report.stale) || !report.at;
+    Object.assign(live, {
+      at: report.at || null,
+      age: Number(report.age_s) || 0,
+      seenAt: performance.now(),
+      staleAfter: Number(report.stale_after_s) || live.staleAfter,
+      serverStale: Boolean(report.stale),
+    });
     let words = "";
     let kind = "";
     if (report.at && report.stale) {
@@ -49,6 +71,7 @@ window.Ops.Show = (() => {
     }
     note("preview-note", words, kind);
     note("display-note", displays === 0 ? T.no_display : "", "warn");
+    drawLive();
   }
 
   function backlog(report) {
@@ -104,24 +127,35 @@ window.Ops.Show = (() => {
 
   // --- The schedule ------------------------------------------------------------------------------
 
+  /** One night of the programme: a show, a special night (its own times), or a night off. */
+  function nightItem({ kind, start, end, day_at: dayAt }) {
+    const item = el("li", `show-item ${kind === "show" ? "" : kind}`.trim());
+    item.dataset.kind = kind;
+    if (kind === "off") {
+      item.append(el("span", "show-day", day(dayAt)), el("span", "show-hours", T.night_off));
+      return item;
+    }
+    item.classList.toggle("now", secondsSince(start) >= 0 && secondsSince(end) < 0);
+    const hours = el("span", "show-hours", `${time(start)}–${time(end)}`);
+    if (kind === "special") hours.prepend(el("span", "badge special-badge", T.special_night), " ");
+    item.append(el("span", "show-day", day(start)), hours);
+    return item;
+  }
+
   function schedule(show) {
     showState(show.state);
     const list = $("schedule-list");
     list.replaceChildren();
-    const shows = Array.isArray(show.upcoming) ? show.upcoming : [];
+    // `nights` adds the nights off and names special nights; `upcoming` alone: shows only.
+    const nights = Array.isArray(show.nights)
+      ? show.nights
+      : (show.upcoming || []).map((s) => ({ ...s, kind: "show" }));
     let words = "";
     if (!show.schedule_enabled) words = T.schedule_none;
-    else if (shows.length === 0) words = T.schedule_empty;
+    else if (!nights.some((night) => night.kind !== "off")) words = T.schedule_empty;
     $("schedule-note").textContent = words;
     $("schedule-note").hidden = !words;
-    for (const { start, end } of show.schedule_enabled ? shows : []) {
-      const item = el("li", "show-item");
-      const on = secondsSince(start) >= 0 && secondsSince(end) < 0;
-      item.classList.toggle("now", on);
-      const hours = el("span", "show-hours", `${time(start)}–${time(end)}`);
-      item.append(el("span", "show-day", day(start)), hours);
-      list.append(item);
-    }
+    list.append(...(show.schedule_enabled ? nights : []).map(nightItem));
     $("timezone-note").textContent = fmt(T.timezone_note, { zone: show.timezone || "" });
   }
 
@@ -153,6 +187,7 @@ window.Ops.Show = (() => {
   /** After sign-out: nothing of the last session stays on screen. */
   function reset() {
     state.previewAt = null;
+    live.at = null;
     img.hidden = true;
     img.removeAttribute("src");
     switcher.disarm();
