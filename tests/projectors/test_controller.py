@@ -9,9 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.helpers.fake_pjlink import FakeProjector
+from wall import console_texts
 from wall.config import ProjectorSection
-from wall.projectors.controller import INTERNAL_ERROR, ProjectorController
-from wall.projectors.pjlink import PJLinkAuthError, PJLinkUnreachable
+from wall.projectors.controller import (
+    INTERNAL_CODE,
+    INTERNAL_ERROR,
+    NO_INPUT_CODE,
+    ProjectorController,
+)
+from wall.projectors.pjlink import PJLinkAuthError, PJLinkError, PJLinkUnreachable
 
 POLL_S = 0.1  # rounds ten times a second: the tests take seconds, not an evening
 WARM_UP_S = 0.6
@@ -117,11 +123,13 @@ def test_survives_the_projector_vanishing_and_coming_back() -> None:
         fake.stop()  # unplugged
         await _until(lambda: not state()[0]["reachable"], "seen as gone")
         assert state()[0]["last_error"] == PJLinkUnreachable.operator_message
+        assert state()[0]["last_error_code"] == "unreachable"  # the console words it
         assert state()[0]["power"] == "unknown"
         fake.switch(on=False)  # the power cut reset it
         fake.start()  # same port
         await _until(lambda: state()[0]["power"] == "on", "powered on again")
         assert state()[0]["reachable"] and state()[0]["last_error"] == ""
+        assert state()[0]["last_error_code"] == "" and state()[0]["last_error_params"] == {}
         assert len(fake.commands("POWR", "1")) == 2
 
     try:
@@ -139,6 +147,7 @@ def test_a_wrong_password_is_shown_and_touches_nothing() -> None:
         state = controller.states()[0]
         assert state["last_error"] == PJLinkAuthError.operator_message
         assert "wrong PJLink password" in state["last_error"]
+        assert state["last_error_code"] == "wrong_password"
         assert state["reachable"] and state["power"] == "unknown"
         assert state["last_error_at"] is not None
         await _until(lambda: fake.connections >= 3, "retried")
@@ -157,9 +166,12 @@ def test_a_missing_input_and_a_failing_schedule_are_reported_not_fatal() -> None
     async def scenario(controller: ProjectorController) -> None:
         state = controller.states
         await _until(lambda: "no input 52" in state()[0]["last_error"], "missing input shown")
+        assert state()[0]["last_error_code"] == "no_input"
+        assert state()[0]["last_error_params"] == {"input": "52"}
         assert state()[0]["power"] == "on"  # the rest of the round went on
         show.broken = True
         await _until(lambda: state()[0]["last_error"] == INTERNAL_ERROR, "internal error")
+        assert state()[0]["last_error_code"] == "internal"
         show.broken = False
         fake.inputs = (*fake.inputs, "52")
         await _until(lambda: state()[0]["input"] == "52", "recovered")
@@ -218,3 +230,20 @@ def test_without_a_schedule_the_power_is_left_to_the_staff() -> None:
         asyncio.run(main())
     finally:
         fake.stop()
+
+
+def test_every_problem_code_has_words_in_both_languages() -> None:
+    """The console shows `projector_error_<code>`: none may fall back to a generic line."""
+    codes = {cls.code for cls in _subclasses(PJLinkError)} | {INTERNAL_CODE, NO_INPUT_CODE}
+    assert codes == set(console_texts.PROJECTOR_ERRORS)
+    for lang in ("fr", "en"):
+        for code in codes:
+            assert console_texts.TEXTS[lang][f"projector_error_{code}"], (lang, code)
+    assert console_texts.TEXTS["fr"]["projector_error_no_input"].count("{input}") == 1
+
+
+def _subclasses(cls: type[PJLinkError]) -> set[type[PJLinkError]]:
+    found = {cls}
+    for sub in cls.__subclasses__():
+        found |= _subclasses(sub)
+    return found
