@@ -109,12 +109,13 @@ class CellAssigner:
         for row, cell in enumerate(cells.tolist()):
             columns = ranked[row]
             pick = self._pick(cell, live[columns], change, strict=True)
-            if pick is None:  # the closest are all used up: any photo still under its share
-                columns = np.argsort(cost[row])
+            if pick is None:  # the closest are all used up: the cheapest still under its share
+                pick = self._cheapest_left(cell, live, cost[row], change)
+            if pick is None:
                 pick = self._pick(cell, live[columns], change, strict=False)
             if pick is None:
                 continue
-            column = columns[np.flatnonzero(live[columns] == pick)[0]]
+            column = int(np.searchsorted(live, pick))
             self._put(cell, pick, float(distances[row, column]))
             changed.append(cell)
         return np.asarray(changed, dtype=np.int64)
@@ -190,6 +191,21 @@ class CellAssigner:
             return apart
         others = [p for p in candidates.tolist() if p != current or not change]
         return others[0] if others else None
+
+    def _cheapest_left(
+        self, cell: int, live: np.ndarray, cost: np.ndarray, change: bool
+    ) -> int | None:
+        """Over every live photo (one vectorised pass): the cheapest under its share and
+        apart from its neighbours, None if there is none."""
+        allowed = self.usage[live] < self.limit
+        taken = self._occupant[self._near[cell]]
+        if change:
+            taken = np.append(taken, self.occupant[cell])
+        taken = taken[taken != EMPTY]
+        allowed[np.searchsorted(live, taken)] = False  # occupants are live photos
+        if not allowed.any():
+            return None
+        return int(live[np.argmin(np.where(allowed, cost, np.inf))])
 
     def _put(self, cell: int, photo: int, distance: float) -> None:
         current = int(self.occupant[cell])
