@@ -16,7 +16,7 @@ DEFAULT_LANGUAGE: Final = "fr"
 
 # Bump whenever CONSENT_TEMPLATES or the consent notice changes: the server stores this value
 # with each photo as proof of what the contributor accepted.
-CONSENT_VERSION: Final = "2026-11-23.1"
+CONSENT_VERSION: Final = "2026-12-04.1"
 
 NBSP: Final = "\u00a0"
 _FRENCH_SPACES: Final = re.compile(r" ([:;!?»])|(«) ")
@@ -52,8 +52,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "fr": _french(
         {
             "page_title": "Envoyer une photo",
-            "intro": "Votre photo sur le mur, ce soir. Elle sera vérifiée par un modérateur avant "
-            "d'être projetée.",
+            # The intro's promise follows the show plan (wall/tonight.py): "ce soir" only
+            # when a show falls on tonight.
+            "intro_tonight": "Votre photo sur le mur, ce soir.",
+            "intro_tonight_from": "Votre photo sur le mur ce soir, à partir de {time}.",
+            "intro_next_show": "Prochaine projection le {day} à partir de {time}.",
+            "intro_no_show": "Votre photo sur le mur à la prochaine projection (aucune n'est "
+            "prévue pour le moment).",
+            "intro_anytime": "Votre photo sur le mur.",
+            "intro": "Elle sera vérifiée par un modérateur avant d'être projetée.",
             "switch_label": "English",
             "switch_hint": "Switch to English",
             "choose_photo": "Choisir une photo",
@@ -85,7 +92,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "server_retry_in": "Le serveur est occupé, nouvel essai dans {s} s "
             "(essai {n} sur {max})",
             "waiting_online": "Hors connexion : l'envoi reprendra dès le retour du réseau.",
-            "rate_wait": "Beaucoup d'envois en ce moment : nouvel essai dans {s} s.",
+            "rate_wait": "Beaucoup d'envois en peu de temps : nouvel essai automatique dans "
+            "{time}.",
+            "sent_bytes": "{sent} sur {total} envoyés",
+            "unit_kb": "ko",
+            "unit_mb": "Mo",
+            "cancel_wait": "Annuler l'envoi",
+            "upload_cancelled": "Envoi annulé. Votre photo est toujours choisie : renvoyez-la "
+            "quand vous voulez.",
             "gave_up": "L'envoi n'a pas abouti. Vérifiez votre connexion puis réessayez.",
             "try_again": "Réessayer",
             "thanks": "Merci !",
@@ -132,7 +146,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     ),
     "en": {
         "page_title": "Send a photo",
-        "intro": "Your photo on the wall, tonight. A moderator checks it before it is projected.",
+        "intro_tonight": "Your photo on the wall, tonight.",
+        "intro_tonight_from": "Your photo on the wall tonight, from {time}.",
+        "intro_next_show": "Next show on {day} from {time}.",
+        "intro_no_show": "Your photo on the wall at the next show (none is planned for now).",
+        "intro_anytime": "Your photo on the wall.",
+        "intro": "A moderator checks it before it is projected.",
         "switch_label": "Français",
         "switch_hint": "Passer en français",
         "choose_photo": "Choose a photo",
@@ -161,7 +180,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "retry_in": "Connection lost, trying again in {s} s (attempt {n} of {max})",
         "server_retry_in": "The server is busy, trying again in {s} s (attempt {n} of {max})",
         "waiting_online": "Offline: sending resumes as soon as the network is back.",
-        "rate_wait": "Many uploads right now: trying again in {s} s.",
+        "rate_wait": "Many uploads in a short time: trying again automatically in {time}.",
+        "sent_bytes": "{sent} of {total} sent",
+        "unit_kb": "kB",
+        "unit_mb": "MB",
+        "cancel_wait": "Cancel sending",
+        "upload_cancelled": "Sending cancelled. Your photo is still chosen: send it again "
+        "whenever you like.",
         "gave_up": "The photo could not be sent. Check your connection and try again.",
         "try_again": "Try again",
         "thanks": "Thank you!",
@@ -403,10 +428,30 @@ def season_text(lang: str, start: str, end: str) -> str:
     return f"from {start_words} to {end_words}"
 
 
+_ARTICLES: Final[dict[str, tuple[str, ...]]] = {
+    "fr": ("le ", "la ", "les ", "l'", "l’"),
+    "en": ("the ",),
+}
+
+
+def with_article(lang: str, name: str) -> str:
+    """The wall's name as a sentence needs it: "sur le Mur participatif de Brive", "sur
+    l'Écran des Quais", "on the Quay Wall"; a name with its own article keeps it, in lower case
+    ("sur la Fresque")."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    for article in _ARTICLES[lang]:
+        if name.lower().startswith(article):
+            return article + name[len(article) :]
+    if lang == "en":  # a French name's own article stays as written: "on La Fresque"
+        own = any(name.lower().startswith(article) for article in _ARTICLES["fr"])
+        return name if own else f"the {name}"
+    return f"l'{name}" if name[:1].lower() in "aâàeéèêëiîïoôuùûyh" else f"le {name}"
+
+
 def consent_text(lang: str, wall_name: str, season: str) -> str:
     """The consent sentence the visitor ticks; `season` comes from `season_text`."""
     template = CONSENT_TEMPLATES.get(lang, CONSENT_TEMPLATES[DEFAULT_LANGUAGE])
-    return template.format(wall=wall_name, season=season)
+    return template.format(wall=with_article(lang, wall_name), season=season)
 
 
 def terminal_language() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from wall import i18n
 from wall.api.photos import MAX_AUTHOR, MAX_CAPTION
 from wall.config import Settings
 from wall.services import Services
+from wall.tonight import show_promise
 from wall.visitors import identify, keep_device
 from wall.webpage import PageKit, page_language
 
@@ -59,7 +61,10 @@ def upload_page(request: Request) -> HTMLResponse:
     def context(lang: str, settings: Settings) -> dict[str, Any]:
         schedule = settings.schedule
         season = i18n.season_text(lang, schedule.season_start, schedule.season_end)
+        show = request.app.state.services.show
+        promise = show_promise(lang, schedule, show.upcoming(1), datetime.now(UTC))
         return {
+            "promise": promise,
             "consent": i18n.consent_text(lang, settings.wall.name, season),
             "consent_version": i18n.CONSENT_VERSION,
             "retention": i18n.texts(lang)["retention_notice"].format(

@@ -3,8 +3,9 @@
 A browser's upload progress counts what it has handed to the network stack: on a phone the
 socket buffers swallow a whole downscaled photo at once, so the page's bar used to read
 100 % while the bytes were still crawling over the air. The page asks here instead. Entries
-are keyed by the upload's Idempotency-Key bound to its device (only that device can read
-them), kept for a short while after the last byte, and bounded in number.
+are keyed by the upload's X-Progress-Key (one per try) bound to its device (only that device
+can read them), kept a while after the last byte (the answer may still be on its way), and
+bounded in number.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from starlette.types import Message, Receive
 
 MAX_TRACKED_UPLOADS = 4096  # far more than uploads in flight at once; oldest forgotten first
-KEEP_S = 120.0  # a finished upload stays readable this long (the page's last poll)
+KEEP_S = 120.0  # an upload is forgotten this long after its last byte
 
 
 @dataclass

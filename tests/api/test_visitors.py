@@ -7,7 +7,9 @@ device token; the limits, the fair share and the contributor keys then follow th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from http.cookies import SimpleCookie
 
@@ -190,23 +192,51 @@ class FakeClock:
         return self.now
 
 
-def test_upload_progress_is_read_by_its_own_phone_only(
+def slow_body(request: httpx.Request, chunks: int, pause_s: float) -> Iterator[bytes]:
+    """The request's body in `chunks` pieces, `pause_s` apart: a phone on a weak network."""
+    body = request.read()
+    step = -(-len(body) // chunks)
+    for start in range(0, len(body), step):
+        yield body[start : start + step]
+        time.sleep(pause_s)
+
+
+def test_upload_progress_counts_what_the_server_received_for_its_phone_only(
     make_server: Callable[..., LiveServer],
 ) -> None:
     server = make_server()
     key = "0123456789abcdef0123456789abcdef"
     with phones(server, "ana", "bruno") as phone:
-        answer = phone["ana"].post(
-            "/api/photos",
-            files={"file": ("p.jpg", photo(70), "image/jpeg")},
+        form = httpx.Request(
+            "POST",
+            f"{server.url}/api/photos",
+            files={"file": ("p.jpg", distinctive_jpeg(size=(800, 600), seed=70), "image/jpeg")},
             data={"consent": "true"},
-            headers={"Idempotency-Key": key},
         )
-        accepted(answer)
-        sent = int(answer.request.headers["content-length"])
-        progress = phone["ana"].get(f"/api/uploads/{key}")
-        assert progress.status_code == 200, progress.text
-        assert progress.json() == {"received": sent, "total": sent}
-        assert phone["bruno"].get(f"/api/uploads/{key}").status_code == 404
+        total = len(form.read())
+        headers = {
+            "Content-Type": form.headers["content-type"],
+            "Content-Length": str(total),
+            "X-Progress-Key": key,
+        }
+        with ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(
+                phone["ana"].post,
+                "/api/photos",
+                content=slow_body(form, chunks=10, pause_s=0.3),
+                headers=headers,
+            )
+            seen = []
+            while not sending.done():
+                answer = phone["ana"].get(f"/api/uploads/{key}")
+                if answer.status_code == 200:
+                    seen.append(answer.json())
+                assert phone["bruno"].get(f"/api/uploads/{key}").status_code == 404
+                time.sleep(0.1)
+            accepted(sending.result())
+    received = [figure["received"] for figure in seen]
+    assert {figure["total"] for figure in seen} == {total}
+    assert any(0 < r < total // 2 for r in received), received  # mid-way figures, not a jump
+    assert received == sorted(received)
     with server.client() as stranger:
         assert stranger.get(f"/api/uploads/{key}").status_code == 404

@@ -45,6 +45,7 @@ FLOOD_RETRY_AFTER_S = "300"  # until moderators catch up with this visitor's pho
 UPLOAD_SOURCE = "upload"
 SHORT_FIELD = 32  # consent_version, lang
 MAX_IDEMPOTENCY_KEY = 128
+PROGRESS_HEADER = "X-Progress-Key"
 
 
 class UploadProgressOut(BaseModel):
@@ -87,13 +88,14 @@ def _consent(form: FormData, request_lang: str) -> Consent:
     )
 
 
-def idempotency_key(request: Request, contributor: str) -> str:
-    """The client's Idempotency-Key, bound to the client so that keys cannot collide."""
-    raw = request.headers.get("idempotency-key", "").strip()
+def idempotency_key(request: Request, contributor: str, header: str = "Idempotency-Key") -> str:
+    """The client's Idempotency-Key (or another key header), bound to the client so that keys
+    cannot collide."""
+    raw = request.headers.get(header, "").strip()
     if not raw:
         return ""
     if len(raw) > MAX_IDEMPOTENCY_KEY or not raw.isprintable():
-        raise ApiError(400, "invalid_field", field="Idempotency-Key")
+        raise ApiError(400, "invalid_field", field=header)
     return _bound_key(contributor, raw)
 
 
@@ -165,15 +167,17 @@ async def _admit(services: ServicesDep, visitor: Visitor) -> None:
         raise ApiError(429, "rate_limited", {"Retry-After": FLOOD_RETRY_AFTER_S})
 
 
-def _counted(request: Request, services: ServicesDep, idempotency: str) -> Request:
-    """The request, its body counted as it arrives when the page can ask how far it got."""
-    if not idempotency:
+def _counted(request: Request, services: ServicesDep, visitor: Visitor) -> Request:
+    """The request, its body counted as it arrives under its X-Progress-Key (one per try:
+    a retry's figures start from zero), for the page to ask how far it got."""
+    progress_key = idempotency_key(request, visitor.contributor, PROGRESS_HEADER)
+    if not progress_key:
         return request
     try:
         total = max(0, int(request.headers.get("content-length", "0")))
     except ValueError:
         total = 0
-    receive = services.upload_progress.counting(idempotency, total, request.receive)
+    receive = services.upload_progress.counting(progress_key, total, request.receive)
     return Request(request.scope, receive)
 
 
@@ -184,7 +188,7 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
     visitor = identify(request, services.devices, settings)
     await _admit(services, visitor)
     idempotency = idempotency_key(request, visitor.contributor)
-    body = _counted(request, services, idempotency)
+    body = _counted(request, services, visitor)
     started = time.perf_counter()
     metrics.ingest_in_flight.inc()
     try:
@@ -220,7 +224,7 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
 
 @router.get("/api/uploads/{key}", response_model=UploadProgressOut)
 async def upload_progress(request: Request, key: str, services: ServicesDep) -> UploadProgressOut:
-    """How many bytes of this device's upload in flight the server has received."""
+    """How many bytes of this device's upload (its X-Progress-Key) the server has received."""
     tokens = services.devices
     device_id = tokens.device_id(request.cookies.get(DEVICE_COOKIE))
     if device_id is None or not key or len(key) > MAX_IDEMPOTENCY_KEY:

@@ -12,11 +12,29 @@
   const JPEG_QUALITY = 0.88;
   const MAX_RATE_LIMIT_WAITS = 3; // a server that keeps answering 429 wants us to stop
   const DEFAULT_RETRY_AFTER_S = 10;
-  const MAX_RETRY_AFTER_S = 120;
+  // The countdown shows the server's own wait (a phone's photos waiting for moderators: 5 min);
+  // past this, we would rather the visitor came back than stared at the page.
+  const MAX_RETRY_AFTER_S = 900;
   // No byte moved for this long: the connection is dead even if the browser has not noticed.
   const STALL_TIMEOUT_MS = 45000;
+  // How often the page asks the server how many bytes it has received.
+  const PROGRESS_POLL_MS = 400;
 
-  const percentText = (pct) => (V.lang === "fr" ? `${pct}\u00a0%` : `${pct}%`);
+  /** "480 ko", "1,2 Mo" (FR) or "480 kB", "1.2 MB" (EN). */
+  function formatBytes(bytes) {
+    if (bytes < 1e6) return `${Math.max(1, Math.round(bytes / 1000))}\u00a0${T.unit_kb}`;
+    const number = (bytes / 1e6).toLocaleString(V.lang, {
+      minimumFractionDigits: 1,
+      maximumFractionDigits: 1,
+    });
+    return `${number}\u00a0${T.unit_mb}`;
+  }
+
+  /** "42 s" under a minute, "4:05" beyond: the time a visitor is asked to wait. */
+  function formatWait(seconds) {
+    if (seconds < 60) return `${seconds}\u00a0s`;
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  }
 
   /** Random hex: crypto.randomUUID needs HTTPS, which a LAN install may not have. */
   function randomKey() {
@@ -34,13 +52,51 @@
     return Math.min(Math.max(seconds, 1), MAX_RETRY_AFTER_S);
   }
 
-  /** Wait `ms`, calling `show` with the whole seconds left, once a second. */
-  async function countdown(ms, show) {
-    const end = Date.now() + ms;
-    for (let left = ms; left > 0; left = end - Date.now()) {
-      show(Math.ceil(left / 1000));
-      await V.sleep(left % 1000 || 1000);
-    }
+  /** Wait `ms`, calling `show` with the whole seconds left, once a second, with the Cancel
+   * button on screen; resolves true when the time is up, false when the visitor cancelled. */
+  function countdown(ms, show, ui) {
+    return new Promise((resolve) => {
+      const end = Date.now() + ms;
+      let timer = 0;
+      const done = (finished) => {
+        clearTimeout(timer);
+        ui.waiting(null);
+        resolve(finished);
+      };
+      const tick = () => {
+        const left = end - Date.now();
+        if (left <= 0) return done(true);
+        show(Math.ceil(left / 1000));
+        timer = setTimeout(tick, left % 1000 || 1000);
+      };
+      ui.waiting(() => done(false));
+      tick();
+    });
+  }
+
+  /** Polls the bytes the server has received of the upload `key` until the returned function
+   * is called: the browser's own upload events count what it has buffered, and a phone's
+   * socket buffers swallow a whole photo long before it has crossed the air. */
+  function watchReceived(key, onReceived) {
+    let watching = true;
+    (async () => {
+      while (watching) {
+        await V.sleep(PROGRESS_POLL_MS);
+        try {
+          const response = await fetch(`/api/uploads/${encodeURIComponent(key)}`, {
+            headers: { Accept: "application/json" },
+            cache: "no-store",
+          });
+          const body = response.ok ? await response.json() : null;
+          if (watching && body) onReceived(body.received, body.total);
+        } catch {
+          /* the upload itself notices a lost connection */
+        }
+      }
+    })();
+    return () => {
+      watching = false;
+    };
   }
 
   // --- Downscaling before upload --------------------------------------------------------------
@@ -105,7 +161,7 @@
   // --- Upload ---------------------------------------------------------------------------------
 
   /** One POST; resolves {status, body, retryAfter}, status 0 for any network failure. */
-  function postOnce(formData, idempotencyKey, onProgress) {
+  function postOnce(formData, idempotencyKey, ui) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       let stallTimer = 0;
@@ -113,20 +169,22 @@
         clearTimeout(stallTimer);
         stallTimer = setTimeout(() => xhr.abort(), STALL_TIMEOUT_MS);
       };
-      const finish = (result) => {
+      const settle = (result) => {
         clearTimeout(stallTimer);
         resolve(result);
       };
       xhr.open("POST", "/api/photos");
       xhr.setRequestHeader("Accept", "application/json");
       xhr.setRequestHeader("Idempotency-Key", idempotencyKey);
-      xhr.upload.onprogress = (event) => {
-        watch();
-        if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
-      };
-      xhr.upload.onload = () => {
-        watch();
-        onProgress(1);
+      const progressKey = randomKey(); // one per try: a retry's figures start from zero
+      xhr.setRequestHeader("X-Progress-Key", progressKey);
+      // Buffered is not sent: these events only keep the stall timer honest.
+      xhr.upload.onprogress = watch;
+      xhr.upload.onload = watch;
+      const stopWatching = watchReceived(progressKey, ui.received);
+      const finish = (result) => {
+        stopWatching();
+        settle(result);
       };
       xhr.onload = () =>
         finish({
@@ -145,9 +203,8 @@
     const key = randomKey(); // the same for every try: the server can spot a repeated request
     let rateLimitWaits = 0;
     for (let attempt = 1; ; attempt++) {
-      ui.progress(0);
-      ui.status(attempt === 1 ? T.uploading : T.retrying);
-      const result = await postOnce(formData, key, ui.progress);
+      ui.sending(attempt === 1 ? T.uploading : T.retrying);
+      const result = await postOnce(formData, key, ui);
       if (result.status === 201 && result.body && result.body.id) {
         return { ok: true, body: result.body };
       }
@@ -155,9 +212,12 @@
         // A busy server (503) says how long to wait; never retry sooner than that.
         const asked = result.retryAfter ? retryAfterSeconds(result.retryAfter) * 1000 : 0;
         const wording = result.status === 0 ? T.retry_in : T.server_retry_in;
-        await countdown(Math.max(V.RETRY_DELAYS_MS[attempt - 1], asked), (s) =>
-          ui.status(fmt(wording, { s, n: attempt + 1, max: V.MAX_ATTEMPTS })),
+        const waited = await countdown(
+          Math.max(V.RETRY_DELAYS_MS[attempt - 1], asked),
+          (s) => ui.status(fmt(wording, { s, n: attempt + 1, max: V.MAX_ATTEMPTS })),
+          ui,
         );
+        if (!waited) return { ok: false, cancelled: true };
         if (navigator.onLine === false) ui.status(T.waiting_online);
         await V.online();
         continue;
@@ -166,7 +226,12 @@
         rateLimitWaits++;
         attempt--; // being asked to wait is not a failed attempt
         const waitMs = retryAfterSeconds(result.retryAfter) * 1000;
-        await countdown(waitMs, (s) => ui.status(fmt(T.rate_wait, { s })));
+        const waited = await countdown(
+          waitMs,
+          (s) => ui.status(fmt(T.rate_wait, { time: formatWait(s) })),
+          ui,
+        );
+        if (!waited) return { ok: false, cancelled: true };
         continue;
       }
       const gaveUp = V.RETRYABLE_STATUSES.has(result.status);
@@ -249,15 +314,43 @@
       counter.classList.toggle("full", caption.value.length >= max);
     }
 
+    const bar = $("progress");
+    let cancelWait = null;
+    let serverHasAll = false;
     const ui = {
       status: (text) => {
         $("progress-status").textContent = text;
       },
-      progress: (fraction) => {
-        const pct = Math.min(100, Math.floor(fraction * 100));
-        $("progress").value = pct;
-        $("progress-text").textContent = percentText(pct);
-        if (pct >= 100) ui.status(T.processing);
+      /** A new try: no figure until the server reports one (indeterminate, never full). */
+      sending: (text) => {
+        serverHasAll = false;
+        bar.hidden = false;
+        bar.removeAttribute("value");
+        $("progress-text").textContent = "";
+        ui.status(text);
+      },
+      /** What the server has actually received; all of it: the server is checking. */
+      received: (received, total) => {
+        if (!(total > 0) || serverHasAll) return;
+        if (received >= total) {
+          serverHasAll = true;
+          bar.removeAttribute("value");
+          $("progress-text").textContent = "";
+          ui.status(T.processing);
+          return;
+        }
+        bar.value = Math.min(99, Math.floor((received / total) * 100));
+        $("progress-text").textContent = fmt(T.sent_bytes, {
+          sent: formatBytes(received),
+          total: formatBytes(total),
+        });
+      },
+      /** A countdown with its Cancel button (`onCancel`), or back to sending (null). */
+      waiting: (onCancel) => {
+        cancelWait = onCancel;
+        $("cancel-wait").hidden = !onCancel;
+        bar.hidden = Boolean(onCancel); // a wait is not progress: no bar, full or not
+        $("progress-text").textContent = "";
       },
     };
 
@@ -313,15 +406,13 @@
       form.hidden = true;
       $("error-box").hidden = true;
       $("progress-box").hidden = false;
-      $("progress").removeAttribute("value"); // indeterminate while preparing
-      $("progress-text").textContent = "";
-      ui.status(T.preparing);
+      ui.sending(T.preparing); // indeterminate while preparing
       try {
         const upload = await prepareFile(file);
         if (upload.size > maxBytes) return showError(ERR.too_large);
         const result = await uploadWithRetries(buildForm(upload), ui);
         if (result.ok) showReceipt(result.body);
-        else showError(result.message);
+        else showError(result.cancelled ? T.upload_cancelled : result.message);
       } finally {
         busy = false;
         refreshSend();
@@ -349,6 +440,7 @@
     caption.addEventListener("input", updateCounter);
     form.addEventListener("submit", submit);
     $("another").addEventListener("click", resetForAnother);
+    $("cancel-wait").addEventListener("click", () => cancelWait && cancelWait());
     updateCounter();
     refreshSend();
     renderMyPhotos();
