@@ -60,6 +60,9 @@ FONT_PACKAGES = (
     "fonts-noto-color-emoji",
     "fonts-symbola",
 )
+# A line's box, in ems above and below the baseline (widened to any ink beyond it).
+LINE_ABOVE = 0.76
+LINE_BELOW = 0.26
 COLOUR_EMOJI_PX = 109  # the one size of Noto Color Emoji's bitmaps
 # A colour emoji's bitmap is scaled to this much of the em, and sits this much of its
 # height above the baseline: as tall as a capital with a descender, like a text emoji.
@@ -406,7 +409,20 @@ def _compose(text: str, size: int, antialias: bool, colour: tuple[int, int, int]
     for ascent, surface in zip(ascents, drawn, strict=True):
         line.blit(surface, (x, top - ascent))
         x += surface.get_width()
-    return line
+    return _trimmed(line, top, size)
+
+
+def _trimmed(line: pygame.Surface, baseline: int, size: int) -> pygame.Surface:
+    """The line's box: capitals to descenders, widened to any ink beyond (accents on
+    capitals, Arabic marks, emoji). Fonts' own line gaps (Noto's is 1.36 em) would space
+    the wall's stacked lines wider than its layouts were drawn for."""
+    ink = line.get_bounding_rect()
+    top = baseline - round(LINE_ABOVE * size)
+    bottom = baseline + round(LINE_BELOW * size)
+    if ink.height:
+        top, bottom = min(top, ink.top), max(bottom, ink.bottom)
+    top, bottom = max(0, top), min(line.get_height(), bottom)
+    return line.subsurface((0, top, line.get_width(), max(1, bottom - top))).copy()
 
 
 def _ascent(run: Run, size: int, surface: pygame.Surface) -> int:

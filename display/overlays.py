@@ -72,8 +72,9 @@ def text_line(text: str, px: int, colour: tuple[int, int, int] = WHITE) -> pygam
 
 
 def _font_size_for(px: int) -> int:
-    # Sans fonts draw capitals at about 0.7 of the size asked: ask for the cap height.
-    return max(1, round(px / 0.7))
+    """The em is `px`: the size the layouts were drawn with in pygame's own font, which
+    scales the size it is asked by 0.6875 (hence the px / 0.7 asked of it before)."""
+    return max(1, px)
 
 
 def fit_line(

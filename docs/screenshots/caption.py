@@ -4,8 +4,8 @@
 
 The real path end to end: `wall serve` on a temporary data dir, an upload from the visitor
 page's API with a caption in three scripts and emoji, a moderator's approval, then `wall
-display --headless` (spotlight, 1280×720) following the server; its last frame is scaled to
-960×540 and stored with a 256-colour palette, to stay small in the repository.
+display --headless` (spotlight, 1280×720) following the server; its last frame is stored
+with a 256-colour palette, to stay small in the repository.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def main() -> None:
             display.start().finish(stop=False)
             frames = display.frame_paths()
             with Image.open(frames[-1]) as frame:
-                small = frame.convert("RGB").resize((960, 540), Image.Resampling.LANCZOS)
-            small.quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(OUT, optimize=True)
+                picture = frame.convert("RGB")
+            picture.quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(OUT, optimize=True)
         finally:
             server.stop()
     sys.stdout.write(f"{OUT.relative_to(ROOT)}: {OUT.stat().st_size // 1024} KB\n")
