@@ -131,6 +131,13 @@ def amber_width(frame: np.ndarray) -> int:
     return int(columns[-1] - columns[0] + 1) if columns.size else 0
 
 
+def green_ink(frame: np.ndarray) -> int:
+    """Pixels of the colour emoji 💚 on the caption's side: nothing else there is green."""
+    side = frame[:, : int(frame.shape[1] * CAPTION_SIDE)].astype(np.int16)
+    red, green, blue = side[..., 0], side[..., 1], side[..., 2]
+    return int(((green > red + 50) & (green > blue + 50)).sum())
+
+
 def expected_width(credit: str, height: int = WALL[1]) -> int:
     line = fit_line(credit, round(height * CREDIT_SHARE), int(WALL[0] * 0.6), ACCENT)
     assert line is not None
@@ -178,7 +185,7 @@ def test_the_live_wall_credits_an_upload_and_a_mastodon_post(
         sources={"mastodon": [source]}, moderation={"auto_approve_sources": ["toots"]}
     )
     moderator = Moderator(server)
-    lea = moderator.upload(coloured_photo(BLUE), caption="Le pont", author="Léa")
+    lea = moderator.upload(coloured_photo(BLUE), caption="Le pont 💚", author="Léa")
     moderator.approve(lea)
     display = HeadlessDisplay(
         tmp_path / "display", server, frames=4000, size="1280x720", fps=10, every=5
@@ -187,7 +194,9 @@ def test_the_live_wall_credits_an_upload_and_a_mastodon_post(
     try:
         by_lea = expected_width(f"Photo{NBSP}: Léa")
         display.wait_for(
-            lambda f: abs(amber_width(f) - by_lea) <= 2, APPEAR_TIMEOUT_S, "Photo : Léa"
+            lambda f: abs(amber_width(f) - by_lea) <= 2 and green_ink(f) > 30,
+            APPEAR_TIMEOUT_S,
+            "Photo : Léa, under a caption with a green heart in colour",
         )
         media = fake.add_media("bleu.jpg", coloured_photo(BLUE, (900, 600)))
         fake.add_post([media], text="Ce soir", username="sam", display_name="")
