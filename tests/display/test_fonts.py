@@ -150,3 +150,18 @@ def test_a_configured_font_is_drawn_first() -> None:
     fonts.configure(["DejaVu Sans"])
     assert shape_key("a") != noto
     assert "DejaVu" in fonts.chain().fonts[0].path
+
+
+def test_without_colour_emoji_support_emoji_are_drawn_in_black_and_white(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An SDL_ttf older than 2.20 draws Noto Color Emoji blank: Symbola takes its place."""
+    monkeypatch.setattr(fonts, "colour_emoji_works", lambda _path: False)
+    fonts.configure(())
+    assert not any(font.colour for font in fonts.chain().fonts)
+    shapes = {char: shape_key(char) for char in "🎉😀❤"}
+    assert len(set(shapes.values())) == 3 and shape_key("\u0378") not in shapes.values()
+    line = text_line("🎉😀", PX)
+    assert line is not None
+    rgb = pygame.surfarray.array3d(line).astype(int)
+    assert (rgb.max(axis=2) - rgb.min(axis=2)).max() < 30, "white glyphs, no colour"
