@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket
 
 from moderation.auth import CurrentModerator, CurrentOperator, websocket_account
+from moderation.present import Presenter
 from moderation.schemas import AuditEntryOut, AuditPage, DecisionIn, ModPhoto, QueuePage
 from moderation.undo import UndoExpired
 from wall.deps import ServicesDep
@@ -25,6 +26,10 @@ TARGET = {
 }
 
 
+def _presenter(services: Services) -> Presenter:
+    return Presenter(services.store, services.ingest.policy)
+
+
 @router.get("/api/moderation/queue", response_model=QueuePage)
 async def queue(
     _: CurrentModerator,
@@ -39,7 +44,7 @@ async def queue(
     page = await services.store.photos.list(
         status, limit, offset, source, flag, newest_first=order == "newest"
     )
-    return QueuePage(photos=[ModPhoto.of(p) for p in page.photos], total=page.total)
+    return QueuePage(photos=await _presenter(services).photos(page.photos), total=page.total)
 
 
 @router.post("/api/moderation/photos/{photo_id}/decision", response_model=ModPhoto)
@@ -62,7 +67,7 @@ async def decide(
     except (VersionConflict, InvalidTransition):
         raise ApiError(409, "conflict") from None
     services.undo.record(account.username, photo_id, current.status, after.version)
-    return ModPhoto.of(after)
+    return await _presenter(services).photo(after)
 
 
 @router.post("/api/moderation/undo", response_model=ModPhoto)
@@ -86,7 +91,7 @@ async def undo(account: CurrentModerator, services: ServicesDep) -> ModPhoto:
         raise ApiError(404, "not_found") from None
     except (VersionConflict, InvalidTransition):
         raise ApiError(409, "conflict") from None
-    return ModPhoto.of(after)
+    return await _presenter(services).photo(after)
 
 
 @router.get("/api/moderation/audit", response_model=AuditPage)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from importlib import resources
 
 LEET = str.maketrans(
@@ -42,6 +43,49 @@ def _joined_letters(words: list[str]) -> list[str]:
     return glued
 
 
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """A word of the normalised text (repeats collapsed) and where it lies in the original."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _letters(text: str) -> list[tuple[str, int]]:
+    """`normalise`'s steps one character at a time: each resulting character with the index
+    of the original character it came from, so a match can be shown where it was written."""
+    plain = [
+        (c, i)
+        for i, ch in enumerate(text)
+        for c in unicodedata.normalize("NFKD", ch.lower())
+        if not unicodedata.combining(c)
+    ]
+    alnum = re.compile(r"[a-z0-9]")
+    out = []
+    for k, (c, i) in enumerate(plain):
+        inner = 0 < k < len(plain) - 1 and all(alnum.match(plain[j][0]) for j in (k - 1, k + 1))
+        if c in "!|" and inner:
+            c = "i"
+        out.append((c.translate(LEET), i))
+    return out
+
+
+def _words(text: str) -> list[_Word]:
+    """The normalised words of `text`, each with its span in `text` (end exclusive)."""
+    words: list[_Word] = []
+    run: list[tuple[str, int]] = []
+    for c, i in [*_letters(text), (" ", -1)]:
+        if "a" <= c <= "z" and len(c) == 1:
+            run.append((c, i))
+            continue
+        if run:
+            letters = "".join(c for c, _ in run)
+            words.append(_Word(_REPEATS.sub(r"\1", letters), run[0][1], run[-1][1] + 1))
+        run = []
+    return words
+
+
 def builtin_terms() -> list[str]:
     folder = resources.files("moderation") / "blocklists"
     terms: list[str] = []
@@ -65,3 +109,41 @@ class Blocklist:
         padded = f" {text} "
         glued = set(_joined_letters(words))
         return sorted(p for p in self._phrases if f" {p} " in padded or p in glued)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where blocked phrases were written in `text` (start, end exclusive), in order and
+        merged, so the moderator's page can highlight the very words that raised the flag."""
+        words = _words(text)
+        found: list[tuple[int, int]] = []
+        for phrase in self._phrases:
+            size = len(phrase.split())
+            for k in range(len(words) - size + 1):
+                if " ".join(w.text for w in words[k : k + size]) == phrase:
+                    found.append((words[k].start, words[k + size - 1].end))
+        found += [span for span, glued in _letter_runs(words) if glued in self._phrases]
+        return _merged(found)
+
+
+def _letter_runs(words: list[_Word]) -> list[tuple[tuple[int, int], str]]:
+    """Runs of single letters ("c o n n a r d"), glued as `_joined_letters` glues them."""
+    runs: list[tuple[tuple[int, int], str]] = []
+    run: list[_Word] = []
+    for word in [*words, None]:
+        if word is not None and len(word.text) == 1:
+            run.append(word)
+            continue
+        if len(run) > 1:
+            glued = _REPEATS.sub(r"\1", "".join(w.text for w in run))
+            runs.append(((run[0].start, run[-1].end), glued))
+        run = []
+    return runs
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -42,11 +42,15 @@ class NearDuplicateIndex:
         self._ids[index] = self._ids[last]
         self._ids.pop()
 
-    def nearest(self, phash: int) -> tuple[str, int] | None:
-        """The closest photo and its Hamming distance, or None when the index is empty."""
+    def nearest(self, phash: int, exclude: str | None = None) -> tuple[str, int] | None:
+        """The closest photo and its Hamming distance, or None when the index is empty.
+        `exclude`: a photo already indexed that asks which *other* photo it resembles."""
         count = len(self._ids)
+        distances = np.bitwise_count(self._hashes[:count] ^ np.uint64(phash)).astype(np.int16)
+        if exclude is not None and exclude in self._ids:
+            distances[self._ids.index(exclude)] = np.iinfo(np.int16).max
+            count -= 1
         if count == 0:
             return None
-        distances = np.bitwise_count(self._hashes[:count] ^ np.uint64(phash))
         best = int(np.argmin(distances))
         return self._ids[best], int(distances[best])

@@ -46,6 +46,14 @@ class Policy:
             found.append("near_duplicate")
         return tuple(found)
 
+    def resembles(self, photo_id: str, phash: int) -> str | None:
+        """The other photo that `photo_id` is a near-duplicate of, for the moderator to
+        compare; None when none is close enough any more (it was erased)."""
+        nearest = self.near_duplicates.nearest(phash, exclude=photo_id) if phash else None
+        if nearest is None or nearest[1] > self.settings.duplicate_distance:
+            return None
+        return nearest[0]
+
     def remember(self, photo_id: str, phash: int) -> None:
         """Index an accepted photo, so that its near-copies are flagged from now on."""
         if phash:

@@ -13,6 +13,21 @@ from wall.schemas import media_urls
 MAX_REASON = 200
 
 
+class TextPart(BaseModel):
+    """A stretch of a caption or name; `blocked` when a blocklisted word was written there."""
+
+    text: str
+    blocked: bool
+
+
+class SimilarPhoto(BaseModel):
+    """The photo a near-duplicate resembles, so the moderator can compare the two."""
+
+    id: str
+    status: str
+    urls: dict[str, str]
+
+
 class ModPhoto(BaseModel):
     id: str
     status: str
@@ -27,9 +42,15 @@ class ModPhoto(BaseModel):
     reason: str
     source_ref: str
     signals: dict[str, Any]
+    # Filled for flagged photos only (moderation.present): the blocklisted words in place,
+    # the caption/author in parts ([] when nothing is blocked); the photo it resembles.
+    caption_parts: list[TextPart] = []
+    author_parts: list[TextPart] = []
+    similar: SimilarPhoto | None = None
 
     @classmethod
     def of(cls, photo: Photo) -> ModPhoto:
+        """The photo's own fields; `moderation.present` adds what the policy knows."""
         signals = photo.signals
         return cls(
             id=photo.id,

@@ -71,7 +71,7 @@ class Services:
         ingest = IngestService(
             store, bus, pool, pipeline_spec(settings), Policy(settings.moderation), detector
         )
-        moderation_translator = ModerationTranslator(store)
+        moderation_translator = ModerationTranslator(store, ingest.policy)
         instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
         lifecycle = PhotoLifecycle(store, bus, ingest.policy.near_duplicates.forget)
 

@@ -99,13 +99,16 @@ def moderator_on(context: BrowserContext) -> Iterator[Moderator]:
     moderator.check_clean()
 
 
-def upload(server: LiveServer, sample: str, caption: str = "", author: str = "") -> Upload:
-    """A visitor's upload through the public API (no browser), waiting for moderation."""
+def upload(
+    server: LiveServer, sample: str, caption: str = "", author: str = "", data: bytes = b""
+) -> Upload:
+    """A visitor's upload through the public API (no browser), waiting for moderation;
+    `data`, when given, is sent instead of the sample's own bytes."""
     path = SAMPLES_DIR / sample
     with server.client() as client:
         answer = client.post(
             "/api/photos",
-            files={"file": (path.name, path.read_bytes(), "image/jpeg")},
+            files={"file": (path.name, data or path.read_bytes(), "image/jpeg")},
             data={"consent": "true", "caption": caption, "author": author},
         )
     assert answer.status_code == 201, answer.text

@@ -32,6 +32,37 @@ def test_config_terms_are_matched_like_builtin_ones() -> None:
     assert blocklist.matches("quel mauvais gout") == [normalise("Mauvais Goût")]
 
 
+@pytest.mark.parametrize(
+    ("caption", "marked"),
+    [
+        ("Quel C0NN4RD !", ["C0NN4RD"]),
+        ("côññard", ["côññard"]),
+        ("oh le coooonnard 😀 là", ["coooonnard"]),
+        ("oh c o n n a r d", ["c o n n a r d"]),
+        ("what the FUCK, b!tch", ["FUCK", "b!tch"]),
+        ("quel  Mauvais   Goût, non", ["Mauvais   Goût"]),
+        ("Scunthorpe, vue sur la Corrèze !", []),
+    ],
+)
+def test_the_blocked_words_are_found_where_they_were_written(
+    caption: str, marked: list[str]
+) -> None:
+    blocklist = Blocklist([*builtin_terms(), "mauvais goût"])
+    assert [caption[start:end] for start, end in blocklist.spans(caption)] == marked
+    assert bool(blocklist.matches(caption)) == bool(marked)  # the flag and the marks agree
+
+
+def test_a_photo_asks_which_other_photo_it_resembles() -> None:
+    index = NearDuplicateIndex()
+    index.load([("original", 0b1111_0000), ("far", 0xFFFF_0000_FFFF_0000)])
+    index.add("copy", 0b1111_0001)
+    assert index.nearest(0b1111_0001) == ("copy", 0)  # itself, when not excluded
+    assert index.nearest(0b1111_0001, exclude="copy") == ("original", 1)
+    lonely = NearDuplicateIndex()
+    lonely.add("only", 0xAB)
+    assert lonely.nearest(0xAB, exclude="only") is None
+
+
 def test_near_duplicate_index_finds_the_closest_hash() -> None:
     index = NearDuplicateIndex()
     assert index.nearest(0xFF) is None

@@ -7,6 +7,7 @@ an ended session and a dropped connection. Deciding itself: test_moderation_deci
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -14,10 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, WebSocketRoute, expect
 
 from moderation import texts
 from moderation.pages import configured_sources
+from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import login
 from tests.helpers.browser import phone_context
 from tests.helpers.moderation import (
@@ -29,6 +32,7 @@ from tests.helpers.moderation import (
     OMAR_PASSWORD,
     XSS_CAPTION,
     add_moderators,
+    approve_now,
     assert_thumb_reachable,
     decided,
     moderator_on,
@@ -206,6 +210,77 @@ def test_a_long_caption_and_its_author_are_not_hidden_by_the_decision_bar(
         page.wait_for_timeout(300)
         assert page.evaluate(UNCOVERED_JS) == [True, True]
         assert_thumb_reachable(page)
+
+
+# --- What raised a flag ------------------------------------------------------------------------
+
+
+def _resized_copy(sample: str) -> bytes:
+    """The same picture, resized and re-encoded: other bytes, a near-duplicate."""
+    picture = Image.open(SAMPLES_DIR / sample)
+    buffer = io.BytesIO()
+    picture.resize((picture.width * 7 // 10, picture.height * 7 // 10)).save(
+        buffer, "JPEG", quality=70
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+def test_a_near_duplicate_shows_the_photo_it_resembles(
+    browser: Browser, server: LiveServer, device: str
+) -> None:
+    original = upload(server, "rocket.jpg", caption="Décollage")
+    approve_now(server, original)
+    contexts = {"phone": phone_context, "tablet": tablet_context}
+    with contexts[device](browser, server.url) as context, moderator_on(context) as omar:
+        page = omar.page
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        copy = upload(server, "rocket.jpg", data=_resized_copy("rocket.jpg"))  # arrives live
+        omar.expect_card(copy.id)
+        expect(page.locator("#card-flags .badge")).to_contain_text(["Presque doublon"])
+        similar = page.get_by_role("img", name="La photo déjà reçue qui lui ressemble")
+        expect(similar).to_be_visible()
+        expect(similar).to_have_attribute("data-photo-id", original.id)
+        page.wait_for_function("() => document.getElementById('similar-img').naturalWidth > 0")
+        expect(page.locator("#similar-text")).to_have_text(
+            re.compile(r"Ressemble à cette photo \(sur le mur\)")
+        )
+        page.reload()  # the queue says it too, not only the live event
+        omar.expect_card(copy.id)
+        expect(similar).to_have_attribute("data-photo-id", original.id)
+
+    with login(server, OMAR, OMAR_PASSWORD) as client:
+        queue = client.get("/api/moderation/queue").json()["photos"]
+    (shown,) = [p for p in queue if p["id"] == copy.id]
+    assert shown["similar"]["id"] == original.id
+    assert shown["similar"]["urls"]["thumb"].startswith("/media/")
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+def test_the_blocklisted_word_is_highlighted_where_it_was_written(
+    browser: Browser, server: LiveServer, device: str
+) -> None:
+    caption = "Quel C0NN4RD <b>ce</b> pigeon, vraiment"
+    photo = upload(server, "gravel.jpg", caption=caption, author="Léa b!tch")
+    contexts = {"phone": phone_context, "tablet": tablet_context}
+    with contexts[device](browser, server.url) as context, moderator_on(context) as omar:
+        page = omar.page
+        omar.sign_in(OMAR, OMAR_PASSWORD)
+        omar.expect_card(photo.id)
+        expect(page.locator("#card-flags .badge")).to_contain_text(["Mot interdit"])
+        expect(page.locator("#card-caption")).to_have_text(caption)  # whole, and as text
+        expect(page.locator("#card-caption mark")).to_have_text(["C0NN4RD"])
+        expect(page.locator("#card-caption mark")).to_be_visible()
+        expect(page.locator("#card-author")).to_have_text("par Léa b!tch")
+        expect(page.locator("#card-author mark")).to_have_text(["b!tch"])
+        assert page.locator("#card-caption b").count() == 0
+        background = page.eval_on_selector(
+            "#card-caption mark", "e => getComputedStyle(e).backgroundColor"
+        )
+        caption_background = page.eval_on_selector(
+            "#card-caption", "e => getComputedStyle(e).backgroundColor"
+        )
+        assert background != caption_background  # it stands out
 
 
 # --- Two moderators at once, and a weak network -------------------------------------------------

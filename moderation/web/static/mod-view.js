@@ -64,6 +64,33 @@ window.Mod.View = (() => {
     }
   }
 
+  /**
+   * A caption or name in parts from the server, the blocklisted words in <mark> so the
+   * moderator sees at once what raised the flag; null when there is nothing marked.
+   */
+  function marked(parts) {
+    if (!Array.isArray(parts) || parts.length === 0) return null;
+    return parts.map((part) => {
+      const text = String(part && part.text);
+      if (!part.blocked) return document.createTextNode(text);
+      const mark = el("mark", "blocked", text);
+      mark.title = T.flag_blocklist;
+      return mark;
+    });
+  }
+
+  /** A near-duplicate shows the photo it resembles, and where that one stands. */
+  function similar(other) {
+    const url = other && other.urls && safeUrl(other.urls.thumb);
+    $("card-similar").hidden = !url;
+    if (!url) return;
+    const img = $("similar-img");
+    if (img.getAttribute("src") !== url) img.src = url;
+    img.dataset.photoId = String(other.id);
+    const status = T[`similar_${other.status}`] || String(other.status || "");
+    $("similar-text").textContent = fmt(T.similar_label, { status });
+  }
+
   let shownId = null;
   let shownAt = 0;
 
@@ -89,11 +116,19 @@ window.Mod.View = (() => {
       $("card").dataset.photoId = photo.id;
     }
     badges($("card-flags"), photo.flags);
+    similar(photo.similar);
     const caption = typeof photo.caption === "string" ? photo.caption.trim() : "";
-    $("card-caption").textContent = caption || T.no_caption;
+    const captionParts = marked(photo.caption_parts);
+    $("card-caption").replaceChildren(...(captionParts || [caption || T.no_caption]));
     $("card-caption").classList.toggle("muted", !caption);
     const author = typeof photo.author === "string" ? photo.author.trim() : "";
-    $("card-author").textContent = author ? fmt(T.by, { name: author }) : T.anonymous;
+    const authorParts = marked(photo.author_parts);
+    if (authorParts) {
+      const [before, after = ""] = T.by.split("{name}");
+      $("card-author").replaceChildren(before, ...authorParts, after);
+    } else {
+      $("card-author").textContent = author ? fmt(T.by, { name: author }) : T.anonymous;
+    }
     $("card-source").textContent = sourceLabel(photo.source);
     $("card-time").textContent = timeWords(photo.created_at);
     $("card-time").dateTime = typeof photo.created_at === "string" ? photo.created_at : "";
