@@ -149,9 +149,9 @@ class FontChain:
                 continue
             font = self.font_for(char)
             runs.append(Run(char, font, unicodedata.bidirectional(char) in RTL_BIDI))
-        if runs and _first_strong_is_rtl(text):
-            runs.reverse()
-        return runs
+        rtl_line = _first_strong_is_rtl(text)
+        runs = _spaces_between(runs, rtl_line)
+        return runs[::-1] if rtl_line else runs
 
     def _stays(self, char: str, run: Run) -> bool:
         """Joiners, marks and neutral signs stay with the run before when its font has them
@@ -167,6 +167,20 @@ class FontChain:
         if run.font is not None and run.font.colour:
             return False  # the bitmap font's spaces are as wide as an emoji
         return run.font is None or self._has(run.font, char)
+
+
+def _spaces_between(runs: list[Run], rtl_line: bool) -> list[Run]:
+    """The spaces ending a run against the line's direction go between it and the next
+    run: else an Arabic phrase in a French line would draw its space on the wrong side."""
+    spaced: list[Run] = []
+    for run in runs:
+        kept = run.text.rstrip()
+        if run.rtl == rtl_line or not kept or kept == run.text:
+            spaced.append(run)
+            continue
+        spaced.append(Run(kept, run.font, run.rtl))
+        spaced.append(Run(run.text[len(kept) :], run.font, rtl_line))
+    return spaced
 
 
 def is_emoji(char: str) -> bool:

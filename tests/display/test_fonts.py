@@ -100,6 +100,12 @@ def test_mixed_caption_keeps_its_words_in_reading_order() -> None:
     assert texts[:3] == ["Léa à Brive", "🎉😀", "花火"]
     arabic = next(run for run in runs if "مرحبا" in run.text)
     assert arabic.rtl and "Arabic" in Path(arabic.font.path).name  # type: ignore[union-attr]
+    # Runs in visual order, left to right: an Arabic phrase in a French line keeps its
+    # spaces on both sides; an Arabic line starts (at the right) with its first word.
+    french = [run.text for run in fonts.chain().runs("Léa مرحبا 2026")]
+    assert french == ["Léa ", "مرحبا", " ", "2026"]
+    arabic_line = [run.text for run in fonts.chain().runs("مرحبا Léa 2026 شكرا")]
+    assert arabic_line == ["شكرا", " ", "Léa 2026", "مرحبا "]
 
 
 def test_a_broken_or_missing_font_gives_way_to_the_next(
