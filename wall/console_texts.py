@@ -65,6 +65,27 @@ PROJECTOR_ERRORS: Final = (
     "internal",
     "no_input",
 )
+# The sources' problems (`last_error_code`: ingest/sources), worded as `source_error_<code>`
+# with their values; `token_needed`, `token_refused` and `feeds_disabled` name a fix.
+SOURCE_ERRORS: Final = (
+    "failed",
+    "crashed",
+    "timeout",
+    "unreachable",
+    "rate_limited",
+    "server_error",
+    "bad_answer",
+    "refused",
+    "token_needed",
+    "token_refused",
+    "feeds_disabled",
+    "camera_unreachable",
+    "stream_dropped",
+    "camera_http_status",
+    "busy",
+    "file_refused",
+    "file_unreadable",
+)
 ACCOUNT_ERRORS: Final = (
     "invalid_username",
     "weak_password",
@@ -129,6 +150,23 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         " vérifiez-le ou créez-en un nouveau.",
         "source_error_feeds_disabled": "Cette instance a fermé ses fils de mots-dièse :"
         " choisissez une autre instance.",
+        "source_error_failed": "La source n'a pas pu être lue.",
+        "source_error_crashed": "Erreur interne de la source (voir le journal du serveur).",
+        "source_error_timeout": "L'instance n'a pas répondu à temps.",
+        "source_error_unreachable": "Impossible de joindre l'instance (réseau ou adresse ?).",
+        "source_error_rate_limited": "L'instance demande de ralentir (trop de requêtes).",
+        "source_error_server_error": "L'instance est en panne (erreur {status}).",
+        "source_error_bad_answer": "Réponse incompréhensible de l'instance.",
+        "source_error_refused": "L'instance refuse ce fil de mot-dièse : vérifiez l'instance et "
+        "le mot-dièse dans wall.toml.",
+        "source_error_camera_unreachable": "Impossible de joindre la caméra (branchée, sur le "
+        "réseau, bonne adresse ?).",
+        "source_error_stream_dropped": "Le flux de la caméra s'est coupé après {frames} images.",
+        "source_error_camera_http_status": "La caméra a répondu par une erreur ({status}).",
+        "source_error_busy": "Trop de photos à traiter : une image de la caméra a été sautée.",
+        "source_error_file_refused": "Fichier refusé par les vérifications : {file}",
+        "source_error_file_unreadable": "Fichier illisible (droits d'accès ?) : {file}",
+        "source_retry_in": "Nouvel essai dans {wait} s.",
         "col_name": "Nom",
         "col_kind": "Type",
         "col_state": "État",
@@ -303,6 +341,23 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         " or make a new one.",
         "source_error_feeds_disabled": "This instance has closed its hashtag timelines: choose"
         " another instance.",
+        "source_error_failed": "The source could not be read.",
+        "source_error_crashed": "Internal error in the source (see the server log).",
+        "source_error_timeout": "The instance did not answer in time.",
+        "source_error_unreachable": "Cannot reach the instance (network or address?).",
+        "source_error_rate_limited": "The instance asks us to slow down (too many requests).",
+        "source_error_server_error": "The instance is failing (error {status}).",
+        "source_error_bad_answer": "The instance's answer made no sense.",
+        "source_error_refused": "The instance refuses this hashtag timeline: check the instance "
+        "and the hashtag in wall.toml.",
+        "source_error_camera_unreachable": "Cannot reach the camera (plugged in, on the "
+        "network, right address?).",
+        "source_error_stream_dropped": "The camera's stream dropped after {frames} frames.",
+        "source_error_camera_http_status": "The camera answered with an error ({status}).",
+        "source_error_busy": "Too many photos to process: a camera frame was skipped.",
+        "source_error_file_refused": "File refused by the checks: {file}",
+        "source_error_file_unreadable": "Unreadable file (permissions?): {file}",
+        "source_retry_in": "Next try in {wait} s.",
         "col_name": "Name",
         "col_kind": "Kind",
         "col_state": "State",

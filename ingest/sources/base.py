@@ -26,7 +26,9 @@ class SourceHealth:
     kind: str
     state: str = "starting"  # starting | ok | retrying | stopped
     last_success: datetime | None = None
-    last_error: str = ""
+    last_error: str = ""  # English, as logged
+    last_error_code: str = ""  # what the console words: `source_error_<code>` (console_texts)
+    last_error_params: dict[str, str] = field(default_factory=dict)  # the values it names
     last_error_at: datetime | None = None
     imported: int = 0
     refused: int = 0
@@ -36,9 +38,17 @@ class SourceHealth:
         self.state = "ok"
         self.last_success = utcnow()
 
-    def failed(self, error: str) -> None:
+    def failed(self, error: str, code: str = "failed", **params: object) -> None:
+        """The source will try again; see `note_error`."""
         self.state = "retrying"
+        self.note_error(error, code, **params)
+
+    def note_error(self, error: str, code: str = "failed", **params: object) -> None:
+        """`error` is English for the log and the API; `code` and `params` are what the
+        console words in the staff's language (a French console must not read English)."""
         self.last_error = error[:500]
+        self.last_error_code = code
+        self.last_error_params = {key: str(value)[:200] for key, value in params.items()}
         self.last_error_at = utcnow()
 
 

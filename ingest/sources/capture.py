@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +52,8 @@ class CaptureStats:
     connects: int = 0
     errors: int = 0
     last_error: str = ""
+    last_error_code: str = ""  # `source_error_<code>` on the console, with its params
+    last_error_params: dict[str, str] = field(default_factory=dict)
     last_frame_at: datetime | None = None
     cpu_s: float = 0.0  # `time.thread_time()` of the reader thread
 
@@ -132,7 +134,7 @@ class LatestFrameReader:
         with self._lock:
             self._wanted = None
 
-    def _error(self, message: str) -> None:
+    def _error(self, message: str, code: str, **params: str) -> None:
         log.warning("webcam %s: %s", self.name, message)
         with self._lock:
             self._stats = replace(
@@ -140,6 +142,8 @@ class LatestFrameReader:
                 connected=False,
                 errors=self._stats.errors + 1,
                 last_error=message,
+                last_error_code=code,
+                last_error_params=params,
                 cpu_s=time.thread_time(),
             )
 
@@ -150,7 +154,7 @@ class LatestFrameReader:
             if not capture.isOpened():
                 capture.release()
                 failures += 1
-                self._error(f"cannot open {self.url}")
+                self._error(f"cannot open {self.url}", "camera_unreachable")
             else:
                 with self._lock:
                     self._stats = replace(
@@ -168,7 +172,9 @@ class LatestFrameReader:
                         )
                     return
                 failures = 1 if grabbed else failures + 1
-                self._error(f"stream dropped after {grabbed} frames")
+                self._error(
+                    f"stream dropped after {grabbed} frames", "stream_dropped", frames=str(grabbed)
+                )
             self._stop.wait(reconnect_delay(failures))
         with self._lock:
             self._stats = replace(self._stats, connected=False, cpu_s=time.thread_time())

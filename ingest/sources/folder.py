@@ -22,7 +22,7 @@ from ingest.service import Submission
 from ingest.sources.base import Source, SourceContext
 from ingest.workers import PoolBusy
 from wall.config import FolderSource, Settings
-from wall.domain import PhotoStatus, utcnow
+from wall.domain import PhotoStatus
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,9 @@ class FolderWatcher:
             )
         except Refused as refused:
             log.warning("folder %s: %s refused (%s)", self.name, relative, refused.code)
-            context.health.last_error = f"refused {relative}: {refused.code}"[:500]
-            context.health.last_error_at = utcnow()
+            context.health.note_error(
+                f"refused {relative}: {refused.code}", "file_refused", file=relative
+            )
             return f"refused:{refused.code}"
         except (FileChanged, FileNotFoundError) as exc:
             log.info(
@@ -224,8 +225,9 @@ class FolderWatcher:
             return ""
         except OSError as exc:  # unreadable (permissions): not remembered, so a fix is seen
             log.warning("folder %s: cannot read %s: %s", self.name, relative, exc)
-            context.health.last_error = f"unreadable {relative}: {exc.strerror}"[:500]
-            context.health.last_error_at = utcnow()
+            context.health.note_error(
+                f"unreadable {relative}: {exc.strerror}", "file_unreadable", file=relative
+            )
             self._taken[relative] = sig  # not retried each second, nor remembered
             return ""
         self._last_file = relative

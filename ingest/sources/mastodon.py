@@ -60,9 +60,13 @@ AUTHOR_MAX = 60  # the contract's author limit
 class Transient(Exception):
     """The instance failed this time (5xx, timeout, 429, bad JSON): poll again later."""
 
-    def __init__(self, message: str, wait_s: float | None = None) -> None:
+    def __init__(
+        self, message: str, wait_s: float | None = None, code: str = "bad_answer", **params: object
+    ) -> None:
         super().__init__(message)
         self.wait_s = wait_s
+        self.code = code  # the console's words: `source_error_<code>`
+        self.params = params
 
 
 class TimelineRefused(Exception):
@@ -240,7 +244,12 @@ class MastodonPoller:
                 except Transient as exc:
                     failures += 1
                     wait = exc.wait_s if exc.wait_s is not None else backoff(failures)
-                    context.health.failed(f"{exc}; next try in {wait:.0f} s")
+                    context.health.failed(
+                        f"{exc}; next try in {wait:.0f} s",
+                        exc.code,
+                        wait=f"{wait:.0f}",
+                        **exc.params,
+                    )
                     log.warning("source %s: %s; next try in %.0f s", self.name, exc, wait)
                     await asyncio.sleep(wait)
                     continue
@@ -299,9 +308,10 @@ class MastodonPoller:
         try:
             response = await api.get(f"/api/v1/timelines/tag/{quote(self.tag)}", params=params)
         except httpx.TimeoutException:
-            raise Transient("timeline timed out") from None
+            raise Transient("timeline timed out", code="timeout") from None
         except httpx.TransportError as exc:
-            raise Transient(f"timeline unreachable ({type(exc).__name__})") from None
+            message = f"timeline unreachable ({type(exc).__name__})"
+            raise Transient(message, code="unreachable") from None
         status = response.status_code
         health.extra["last_status"] = str(status)
         wait = rate_limit_wait(response.headers, time.time())
@@ -309,9 +319,10 @@ class MastodonPoller:
             health.extra["rate_limit_wait_s"] = f"{wait:.0f}"
             self._not_before = time.monotonic() + wait
         if status == 429:
-            raise Transient("rate limited (429)", retry_after(response.headers, time.time()))
+            wait = retry_after(response.headers, time.time())
+            raise Transient("rate limited (429)", wait, code="rate_limited")
         if status >= 500:
-            raise Transient(f"timeline answered {status}")
+            raise Transient(f"timeline answered {status}", code="server_error", status=status)
         if status != 200:
             refusal = await self._refusal(api, status)
             health.extra["error_code"] = refusal.code

@@ -57,7 +57,11 @@ class SourceSupervisor:
             except Exception as exc:  # the source's fault: keep the others and the server up
                 # Back to the first delay after a source had worked again in between.
                 failures = 1 if context.health.state == "ok" else failures + 1
-                context.health.failed(f"{type(exc).__name__}: {exc}")
+                # A refusal names its fix (`code`); anything else is ours: see the log.
+                code = getattr(exc, "code", None)
+                context.health.failed(
+                    f"{type(exc).__name__}: {exc}", code if isinstance(code, str) else "crashed"
+                )
                 delay = retry_delay(failures)
                 log.warning(
                     "source %s (%s) failed (%s); retry in %.0f s",

@@ -177,7 +177,9 @@ class Webcam:
         if stats.errors > self._reader_errors_seen:
             self.errors += stats.errors - self._reader_errors_seen
             self._reader_errors_seen = stats.errors
-            context.health.failed(stats.last_error)
+            context.health.failed(
+                stats.last_error, stats.last_error_code or "failed", **stats.last_error_params
+            )
         if stats.last_frame_at is not None:
             self.last_frame_at = stats.last_frame_at
         context.health.extra.update(
@@ -200,7 +202,12 @@ class Webcam:
                 except FetchFailed as exc:
                     failures += 1
                     self.errors += 1
-                    context.health.failed(f"snapshot: {exc.reason}")
+                    code, params = (
+                        ("camera_http_status", {"status": exc.status})
+                        if exc.status
+                        else ("camera_unreachable", {})
+                    )
+                    context.health.failed(f"snapshot: {exc.reason}", code, **params)
                     self._publish(context)
                     await asyncio.sleep(reconnect_delay(failures))
                     next_at = time.monotonic()
@@ -247,7 +254,7 @@ class Webcam:
             log.warning("webcam %s: frame refused by the pipeline: %s", self.name, exc)
         except PoolBusy:
             self.errors += 1
-            context.health.failed("pipeline busy: frame dropped")
+            context.health.failed("pipeline busy: frame dropped", "busy")
             self._publish(context)
             return  # not kept: the next frame of the same view is still new
         self.kept += 1

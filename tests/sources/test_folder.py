@@ -131,6 +131,8 @@ def test_bad_files_are_refused_once_and_shown_in_health(
         assert health["refused"] == 2 and health["imported"] == 0
         assert health["state"] == "ok"
         assert health["last_error"].startswith("refused ")
+        assert health["last_error_code"] == "file_refused"
+        assert health["last_error_params"]["file"] in health["last_error"]
         assert health["last_error_at"] is not None
         shutil.copy(SAMPLES_DIR / "coffee.jpg", folder / "coffee.jpg")  # the server still works
         _wait_for(lambda: _named(_photos(client), "coffee.jpg"), "coffee.jpg imported")

@@ -120,6 +120,9 @@ def test_posts_become_pending_photos_with_credit_and_bad_media_are_skipped(
         # Malformed JSON: shown in the health, retried, and the server carries on.
         fake.behaviour.malformed_once = True
         _wait("the error shown", lambda: "malformed" in _health(client)["fake0"]["last_error"])
+        shown = _health(client)["fake0"]  # the console words the code, never this English
+        assert shown["last_error_code"] == "bad_answer"
+        assert int(shown["last_error_params"]["wait"]) >= 0
         later = fake.add_post([fake.add_media("late.jpg", sample_photos(6)[5])], text="Après")
         _wait(
             "the later post", lambda: any(later["uri"] in p["source_ref"] for p in _pending(client))

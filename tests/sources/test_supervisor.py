@@ -69,6 +69,7 @@ async def _supervise(services: Services) -> None:
         health = watcher.health["gate-cam"]
         assert health.state == "retrying"
         assert health.last_error == "RuntimeError: camera unplugged"
+        assert health.last_error_code == "crashed"  # "see the server log", in their language
         assert health.last_error_at is not None
         gaps = [later - earlier for earlier, later in pairwise(camera.starts)]
         assert gaps[0] >= FIRST_RETRY_S * (1 - supervisor.JITTER) - 0.01  # no hot loop

@@ -137,6 +137,7 @@ def test_camera_stopping_mid_stream_shows_the_error_and_reconnects(
     camera.go_down("close" if failure == "close" else "hang")
     down = wait_for("error in health", lambda: (h := health(client))["last_error"] and h, client)
     assert down["extra"]["connected"] == "no" and int(down["extra"]["errors"]) >= 1
+    assert down["last_error_code"] in ("stream_dropped", "camera_unreachable")
     camera.come_back(scene=1)  # the person has moved: a view worth importing
     (_, second) = wait_for("photo after reconnect", photos_at_least(client, 2), client)[:2]
     back = health(client)

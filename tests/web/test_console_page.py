@@ -469,7 +469,12 @@ def test_on_a_phone_the_programme_shows_nights_off_and_special_nights_and_tables
         )
         assert days.index("off") < days.index("special") and days[-1] != "off"
 
-        expect(page.locator("#sources tbody tr")).to_have_count(1)
+        source_row = page.locator("#sources tbody tr")
+        expect(source_row).to_have_count(1)
+        # Its failure in French too (the console polls sources every 15 s).
+        expect(source_row).to_contain_text(T["source_error_unreachable"], timeout=20_000)
+        expect(source_row).to_contain_text(T["source_retry_in"].split("{wait}")[0])
+        assert "unreachable" not in source_row.inner_text()
         expect(page.locator(f'#accounts tr[data-account="{VOLUNTEER}"]')).to_be_visible()
         fit = page.evaluate(TABLES_FIT_JS)
         assert fit["page"] <= 0, fit
@@ -481,3 +486,14 @@ def test_on_a_phone_the_programme_shows_nights_off_and_special_nights_and_tables
         # Each value keeps its column's name when rows stack as cards.
         state_cell = page.locator("#sources tbody td").nth(1)
         assert state_cell.get_attribute("data-label") == T["col_state"]
+
+
+def test_every_source_problem_code_has_words_in_both_languages() -> None:
+    """The console shows `source_error_<code>`; a code without words would fall back to a
+    generic line, so each one the sources raise is listed and worded."""
+    for lang in ("fr", "en"):
+        words = console_texts.TEXTS[lang]
+        for code in console_texts.SOURCE_ERRORS:
+            assert words[f"source_error_{code}"], (lang, code)
+        assert "{wait}" in words["source_retry_in"]
+        assert "{file}" in words["source_error_file_refused"]

@@ -18,7 +18,9 @@ class SourceHealthOut(BaseModel):
     kind: str
     state: str
     last_success: datetime | None
-    last_error: str
+    last_error: str  # English, as logged; the console words the code instead
+    last_error_code: str  # `source_error_<code>` in wall/console_texts.py; "" before any
+    last_error_params: dict[str, str]
     last_error_at: datetime | None
     imported: int
     refused: int

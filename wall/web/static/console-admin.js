@@ -43,6 +43,15 @@ window.Ops.Admin = (() => {
 
   // --- Sources -----------------------------------------------------------------------------------
 
+  /** A source's problem in the staff's words: its code translated, never server English. */
+  function sourceProblem(source) {
+    const code = source.last_error_code;
+    if (!code) return source.last_error ? T.source_error_failed : "";
+    const params = source.last_error_params || {};
+    const words = fmt(T[`source_error_${code}`] || T.source_error_failed, params);
+    return params.wait ? `${words} ${fmt(T.source_retry_in, params)}` : words;
+  }
+
   function sourceRow(source) {
     const row = el("tr");
     row.dataset.source = source.name;
@@ -56,10 +65,9 @@ window.Ops.Admin = (() => {
     ];
     cells[2].append(badge);
     cells[3].append(when(source.last_success));
-    // A refusal the staff can fix (a token to add) is said in their words; other errors are
-    // the source's own details.
+    // A refusal the staff can fix (a token to add) names the fix; other errors their cause.
     const fix = T[`source_error_${(source.extra || {}).error_code}`];
-    cells[4].append(lastError(fix || source.last_error, source.last_error_at));
+    cells[4].append(lastError(fix || sourceProblem(source), source.last_error_at));
     row.append(...cells);
     return row;
   }
