@@ -127,3 +127,18 @@ def test_every_error_code_the_code_raises_has_a_message() -> None:
     assert len(raised) > 10  # the scan found the routers
     for lang in ("fr", "en"):
         assert raised <= set(i18n.ERROR_MESSAGES[lang]), lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "expected"),
+    [
+        ("fr", "Mur participatif de Brive", "sur le Mur participatif de Brive pendant"),
+        ("fr", "Écran des Quais", "sur l'Écran des Quais pendant"),
+        ("fr", "La Fresque", "sur la Fresque pendant"),
+        ("en", "Quay Wall", "on the Quay Wall during"),
+        ("en", "La Fresque", "on La Fresque during"),
+    ],
+)
+def test_consent_gives_the_wall_its_article(lang: str, name: str, expected: str) -> None:
+    """The consent sentence read "sur Mur participatif de Brive": a name needs its article."""
+    assert expected in i18n.consent_text(lang, name, i18n.season_text(lang, "06-01", "09-30"))
