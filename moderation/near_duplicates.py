@@ -46,11 +46,12 @@ class NearDuplicateIndex:
         """The closest photo and its Hamming distance, or None when the index is empty.
         `exclude`: a photo already indexed that asks which *other* photo it resembles."""
         count = len(self._ids)
-        distances = np.bitwise_count(self._hashes[:count] ^ np.uint64(phash)).astype(np.int16)
-        if exclude is not None and exclude in self._ids:
-            distances[self._ids.index(exclude)] = np.iinfo(np.int16).max
-            count -= 1
         if count == 0:
             return None
-        best = int(np.argmin(distances))
-        return self._ids[best], int(distances[best])
+        distances = np.bitwise_count(self._hashes[:count] ^ np.uint64(phash))
+        # The two closest, in one vectorised pass: the excluded photo is at most one of them.
+        closest = np.argpartition(distances, min(1, count - 1))[:2]
+        for index in sorted(closest.tolist(), key=lambda i: (int(distances[i]), i)):
+            if self._ids[index] != exclude:
+                return self._ids[index], int(distances[index])
+        return None
