@@ -149,6 +149,10 @@ def test_a_finger_swipe_approves_and_rejects(
         omar.sign_in(OMAR, OMAR_PASSWORD)
         omar.expect_card(first.id)
         card = page.locator("#card")
+        page.evaluate(
+            """() => { window.pointerKinds = new Set();
+              document.addEventListener("pointerdown", (e) => pointerKinds.add(e.pointerType)); }"""
+        )
 
         def says_approve() -> None:
             expect(card).to_have_class(re.compile("will-approve"))
@@ -168,6 +172,7 @@ def test_a_finger_swipe_approves_and_rejects(
         page.locator(".reason", has_text="Hors sujet").tap()
         omar.expect_empty()
         assert decided(server, "rejected")[second.id]["reason"] == "off_topic"
+        assert page.evaluate("() => [...pointerKinds]") == ["touch"]  # a finger, not a mouse
 
 
 def test_the_remove_button_disarms_after_three_seconds(
