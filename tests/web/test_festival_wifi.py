@@ -99,9 +99,9 @@ def burst_photos(first_seed: int) -> list[str]:
 
 
 def seconds_shown(page: Page) -> int:
-    """The whole seconds the countdown shows ("… dans 5 s", "… dans 4:05")."""
+    """The whole seconds the countdown shows ("… dans 5 s", "… dans 4 min 05 s")."""
     text = page.inner_text("#progress-status").replace("\u00a0", " ")
-    found = re.search(r"dans (?:(\d+):(\d\d)|(\d+) s)", text)
+    found = re.search(r"dans (?:(\d+) min (\d\d) s|(\d+) s)", text)
     assert found is not None, text
     if found[3]:
         return int(found[3])

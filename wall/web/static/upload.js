@@ -30,10 +30,11 @@
     return `${number}\u00a0${T.unit_mb}`;
   }
 
-  /** "42 s" under a minute, "4:05" beyond: the time a visitor is asked to wait. */
+  /** "42 s" under a minute, "4 min 05 s" beyond: the time a visitor is asked to wait. */
   function formatWait(seconds) {
     if (seconds < 60) return `${seconds}\u00a0s`;
-    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+    const rest = String(seconds % 60).padStart(2, "0");
+    return `${Math.floor(seconds / 60)}\u00a0min ${rest}\u00a0s`;
   }
 
   /** Random hex: crypto.randomUUID needs HTTPS, which a LAN install may not have. */
