@@ -398,8 +398,9 @@ def test_projector_problems_read_in_the_consoles_language(
             sign_in_operator(page)
             facade = page.locator('li[data-projector="facade"]')
             eglise = page.locator('li[data-projector="eglise"]')
-            expect(facade).to_contain_text(T["projector_error_projector_failure"])
-            expect(eglise).to_contain_text(T["projector_error_unreachable"])
+            # The console asks for the projectors every 15 s.
+            expect(facade).to_contain_text(T["projector_error_projector_failure"], timeout=20_000)
+            expect(eglise).to_contain_text(T["projector_error_unreachable"], timeout=20_000)
             projectors = page.inner_text("#projectors")
             assert PJLinkProjectorFailure.operator_message not in projectors
             assert PJLinkUnreachable.operator_message not in projectors
