@@ -170,3 +170,4 @@ def test_24_phones_on_one_wifi_are_24_visitors(
         expect(page.locator("#send")).to_be_enabled()
         for phone in [*phones, newcomer]:
             assert phone.script_errors == [] and phone.dialogs == []
+            assert phone.csp_violations == []

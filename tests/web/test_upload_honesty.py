@@ -42,7 +42,7 @@ def watched(browser: Browser) -> Iterator[Callable[[str], WatchedPage]]:
 
         yield open_phone
     for page in pages:
-        assert page.script_errors == [] and page.dialogs == []
+        assert page.script_errors == [] and page.dialogs == [] and page.csp_violations == []
 
 
 def a_photo_of_a_megabyte(tmp_path: Path) -> Path:

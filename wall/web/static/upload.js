@@ -170,23 +170,25 @@
         clearTimeout(stallTimer);
         stallTimer = setTimeout(() => xhr.abort(), STALL_TIMEOUT_MS);
       };
-      const settle = (result) => {
+      const progressKey = randomKey(); // one per try: a retry's figures start from zero
+      let lastReceived = -1;
+      const stopWatching = watchReceived(progressKey, (received, total) => {
+        if (received > lastReceived) watch(); // bytes still arrive: the connection lives
+        lastReceived = received;
+        ui.received(received, total);
+      });
+      const finish = (result) => {
         clearTimeout(stallTimer);
+        stopWatching();
         resolve(result);
       };
       xhr.open("POST", "/api/photos");
       xhr.setRequestHeader("Accept", "application/json");
       xhr.setRequestHeader("Idempotency-Key", idempotencyKey);
-      const progressKey = randomKey(); // one per try: a retry's figures start from zero
       xhr.setRequestHeader("X-Progress-Key", progressKey);
-      // Buffered is not sent: these events only keep the stall timer honest.
+      // Buffered is not sent: the browser's own events only keep the stall timer going.
       xhr.upload.onprogress = watch;
       xhr.upload.onload = watch;
-      const stopWatching = watchReceived(progressKey, ui.received);
-      const finish = (result) => {
-        stopWatching();
-        settle(result);
-      };
       xhr.onload = () =>
         finish({
           status: xhr.status,
