@@ -174,7 +174,7 @@ def test_fair_share_and_contributor_keys_follow_the_phone(
     rotation = FairRotation(max_minutes=10, contributor_share=0.25, clock=clock)
     for wall_photo in sorted(photos, key=lambda p: p.created_at):
         rotation.add(wall_photo, fresh=True)
-    shown = []
+    shown: list[str] = []
     for _ in range(3):
         picked = rotation.next_photo(set(shown))
         assert picked is not None

@@ -27,7 +27,7 @@ RECEIPT_TIMEOUT_MS = 45_000
 MAX_BURST = 15  # more than a phone's allowance per minute
 MAX_ROUNDS = 3  # a token may refill between the burst and the page's send: burst again
 SMALL = (320, 240)
-DEFAULTS = UploadSection()
+DEFAULTS = UploadSection.model_validate({})  # the shipped limits
 # From inside the phone's page (same cookies as the page): post photos one after another
 # until the server says to wait; returns the statuses.
 BURST_JS = """
