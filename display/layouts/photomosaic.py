@@ -57,6 +57,7 @@ TILE_TIMEOUT_S = 30.0
 # (at 1080p, 6 cells five times a second: a gentle twinkle, a few % of the picture in 5 s).
 CHANGE_EVERY_S = 0.2
 CHANGE_SHARE = 1 / 400
+CELL_FADE_S = 0.6  # a changing cell dissolves into its new photo (a cut would flicker)
 # A fresh photo: shown large (this share of the wall's height) for FLY_HOLD_S, then shrinks
 # into its cell in FLY_SHRINK_S; a burst of arrivals holds shorter so none waits long.
 FLY_HEIGHT_SHARE = 0.6
@@ -88,6 +89,17 @@ class _Flight:
     start: float | None = None  # when its picture was ready and it appeared
     picture: pygame.Surface | None = None
     rect: pygame.Rect | None = None  # where it was drawn last
+
+
+@dataclass(eq=False)
+class _Fade:
+    """A cell dissolving from its old tile into its new one (on the canvas only)."""
+
+    rect: pygame.Rect
+    old: pygame.Surface  # the cell as it was
+    new: pygame.Surface  # its new tile, corrected
+    photos: tuple[int, int]  # before and after: either removed, the dissolve stops
+    start: float
 
 
 class Photomosaic:
@@ -145,6 +157,8 @@ class Photomosaic:
         self._ready: list[tuple[int, pygame.Surface, int]] = []  # cell, tile, photo
         self._freed: list[np.ndarray] = []
         self._flashes: list[tuple[np.ndarray, float]] = []
+        self._changing: set[int] = set()  # cells whose next tile dissolves in
+        self._fades: dict[int, _Fade] = {}
         self._recorded_at = {}
         self._scan: list[tuple[str, int]] = []
         self._counts = np.zeros(0, dtype=np.int64)  # painted cells per photo, per scan
@@ -206,6 +220,10 @@ class Photomosaic:
         self._unfilled.extend(freed.tolist())
         self._fresh.discard(number)
         self._recorded_at.pop(number, None)
+        for cell, fade in list(self._fades.items()):
+            if number in fade.photos:
+                del self._fades[cell]
+                self._clear.append(fade.rect)
         if self._flight is not None and self._flight.number == number:
             self._land(None)
 
@@ -254,7 +272,9 @@ class Photomosaic:
         sample = self._rng.choice(cells, min(3 * count, cells), replace=False)
         held = self._assigner.usage[np.maximum(self._assigner.occupant[sample], 0)]
         chosen = sample[np.argsort(-held, kind="stable")[:count]]
-        self._await(self._assigner.assign(chosen, change=True), now)
+        changed = self._assigner.assign(chosen, change=True)
+        self._changing.update(changed.tolist())
+        self._await(changed, now)
 
     def _await(self, cells: np.ndarray, now: float) -> None:
         for cell in cells.tolist():
@@ -357,6 +377,7 @@ class Photomosaic:
             changed = [rect.clip(bounds) for rect in changed]
             for rect in changed:
                 canvas.blit(picture, rect, rect)
+        changed.extend(self._paint_fades(canvas, picture, now))
         changed.extend(self._paint_flashes(canvas, picture, now))
         changed.extend(self._paint_flight(canvas, picture, now, changed))
         return changed
@@ -365,14 +386,22 @@ class Photomosaic:
         """Freed cells back to the dimmed target, ready tiles painted, into the picture."""
         changed: list[pygame.Rect] = []
         for cells in self._freed:
-            changed.extend(self._paint_empty(picture, index) for index in cells.tolist())
+            for index in cells.tolist():
+                changed.append(self._paint_empty(picture, index))
+                self._fades.pop(index, None)
             self._drawn[cells] = EMPTY
         self._freed.clear()
         flashing: dict[int, list[int]] = {}
         for cell, tile, number in self._ready:
             if self._assigner.occupant[cell] != number:
                 continue  # reassigned (or its photo removed) since the tile was asked for
-            changed.append(self._paint_tile(picture, tile, cell, number))
+            dissolve = cell in self._changing and self._drawn[cell] != EMPTY
+            self._changing.discard(cell)
+            self._fades.pop(cell, None)
+            if dissolve:
+                self._start_fade(picture, tile, cell, number, now)
+            else:
+                changed.append(self._paint_tile(picture, tile, cell, number))
             self._drawn[cell] = number
             if number in self._fresh:
                 flashing.setdefault(number, []).append(cell)
@@ -427,10 +456,26 @@ class Photomosaic:
     def _paint_tile(
         self, picture: pygame.Surface, tile: pygame.Surface, cell: int, number: int
     ) -> pygame.Rect:
-        """The photo, its mean colour moved toward its cell's: channels that must go down
-        are multiplied (contrast kept), channels that must go up are lifted."""
         rect = self._cell_rect(cell)
         picture.blit(tile, rect)
+        self._correct(picture, rect, cell, number)
+        return rect
+
+    def _start_fade(
+        self, picture: pygame.Surface, tile: pygame.Surface, cell: int, number: int, now: float
+    ) -> None:
+        """The new tile goes into the picture at once; the canvas dissolves into it."""
+        rect = self._cell_rect(cell)
+        old = pygame.Surface(rect.size, 0, picture)
+        old.blit(picture, (0, 0), rect)
+        new = tile.copy()  # its own alpha: the source's Surface may be in other cells
+        self._correct(new, new.get_rect(), cell, number)
+        picture.blit(new, rect)
+        self._fades[cell] = _Fade(rect, old, new, (int(self._drawn[cell]), number), now)
+
+    def _correct(self, surface: pygame.Surface, rect: pygame.Rect, cell: int, number: int) -> None:
+        """The tile's mean colour moved toward its cell's: channels that must go down are
+        multiplied (contrast kept), channels that must go up are lifted."""
         low, high = CORRECTION_RANGE
         distance = float(self._assigner.distance[cell])
         strength = low + (high - low) * min(1.0, distance / CORRECTION_FULL_DELTA_E)
@@ -440,10 +485,35 @@ class Photomosaic:
             gain.append(255 if goal >= mean else round(255 * goal / max(mean, 1.0)))
             lift.append(round(goal - mean) if goal > mean else 0)
         if min(gain) < 255:
-            picture.fill(gain, rect, pygame.BLEND_RGB_MULT)
+            surface.fill(gain, rect, pygame.BLEND_RGB_MULT)
         if max(lift) > 0:
-            picture.fill(lift, rect, pygame.BLEND_RGB_ADD)
-        return rect
+            surface.fill(lift, rect, pygame.BLEND_RGB_ADD)
+
+    def _paint_fades(
+        self, canvas: pygame.Surface, picture: pygame.Surface, now: float
+    ) -> list[pygame.Rect]:
+        """Changing cells: the old tile, the new one over it more opaque each frame; none
+        under the flying photo (it covers them, and would have to be drawn again)."""
+        if not self._fades:
+            return []
+        bounds = canvas.get_rect()
+        flight = self._flight.rect if self._flight is not None else None
+        changed = []
+        for cell, fade in list(self._fades.items()):
+            progress = (now - fade.start) / CELL_FADE_S
+            rect = fade.rect.clip(bounds)
+            if progress >= 1.0:
+                del self._fades[cell]
+            if flight is not None and flight.colliderect(rect):
+                continue  # restored from the picture when the flight moves on
+            if progress >= 1.0:
+                canvas.blit(picture, rect, rect)
+            else:
+                canvas.blit(fade.old, fade.rect)
+                fade.new.set_alpha(round(255 * progress))
+                canvas.blit(fade.new, fade.rect)
+            changed.append(rect)
+        return changed
 
     def _paint_flashes(
         self, canvas: pygame.Surface, picture: pygame.Surface, now: float
@@ -488,11 +558,12 @@ class Photomosaic:
             return []
         bounds = canvas.get_rect()
         out = []
-        if flight.rect is not None:
-            old = flight.rect.clip(bounds)
-            canvas.blit(picture, old, old)
-            out.append(old)
-        canvas.fill(FLY_BORDER, framed)
+        if flight.rect is not None:  # only what the new frame does not cover (4K: 2 ms less)
+            for part in _outside(flight.rect.clip(bounds), framed):
+                canvas.blit(picture, part, part)
+                out.append(part)
+        for band in _outside(framed, rect):
+            canvas.fill(FLY_BORDER, band)
         shown = flight.picture
         if rect.size != shown.get_size():
             shown = pygame.transform.scale(shown, rect.size)
@@ -516,6 +587,20 @@ class Photomosaic:
         x = large.centerx + eased * (cell.centerx - large.centerx)
         y = large.centery + eased * (cell.centery - large.centery)
         return pygame.Rect(round(x - width / 2), round(y - height / 2), width, height)
+
+
+def _outside(rect: pygame.Rect, inner: pygame.Rect) -> list[pygame.Rect]:
+    """The parts of `rect` outside `inner`: up to four bands (top, bottom, left, right)."""
+    common = rect.clip(inner)
+    if not common.width or not common.height:
+        return [rect]
+    bands = [
+        pygame.Rect(rect.x, rect.y, rect.width, common.y - rect.y),
+        pygame.Rect(rect.x, common.bottom, rect.width, rect.bottom - common.bottom),
+        pygame.Rect(rect.x, common.y, common.x - rect.x, common.height),
+        pygame.Rect(common.right, common.y, rect.right - common.right, common.height),
+    ]
+    return [band for band in bands if band.width > 0 and band.height > 0]
 
 
 def _lab_to_rgb(lab: tuple[float, float, float]) -> tuple[float, float, float]:
