@@ -77,7 +77,7 @@ class Photo:
     author: str
     created_at: datetime
     updated_at: datetime
-    contributor: str = ""  # the posting device's pseudonym (wall/visitors.py): limits, fair share
+    contributor: str = ""  # who sent it: an upload's device pseudonym (wall/visitors.py), a handle
     sha256: str = ""
     phash: int = 0
     mean_lab: tuple[float, float, float] = (0.0, 0.0, 0.0)
