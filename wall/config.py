@@ -209,14 +209,14 @@ class MastodonSource(_Section):
     tag: str = Field(min_length=1, pattern=r"^#?[\w]+$")
     interval_s: float = Field(60.0, ge=1, le=86_400)
     name: str = Field("", description="source name on the wall; empty: the instance's host")
+    access_token: str = Field(
+        "", description="for instances that refuse anonymous hashtag timelines (read scope)"
+    )
 
 
 class WebcamSource(_Section):
     """A public webcam: RTSP, MJPEG over HTTP, an HTTP JPEG snapshot, a video file or a device."""
 
-    access_token: str = Field(
-        "", description="for instances that refuse anonymous hashtag timelines (read scope)"
-    )
     name: str = Field(min_length=1, max_length=40)
     url: str = Field(min_length=1)
     interval_s: float = Field(60.0, ge=0.2, le=86_400)
