@@ -17,11 +17,13 @@ run: $(BIN)/wall
 test: $(BIN)/wall
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/wall
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(BIN)/wall
 	$(BIN)/ruff format .

@@ -254,7 +254,7 @@ class Photomosaic:
         """Empty cells (a new wall, a removed photo's) take photos, a batch per frame."""
         if not self._unfilled or not self._assigner.photos:
             return
-        batch = []
+        batch: list[int] = []
         while self._unfilled and len(batch) < ASSIGN_PER_FRAME:
             cell = self._unfilled.popleft()
             if self._assigner.occupant[cell] == EMPTY:
@@ -406,8 +406,8 @@ class Photomosaic:
             if number in self._fresh:
                 flashing.setdefault(number, []).append(cell)
         self._ready.clear()
-        for number, cells in flashing.items():
-            self._flashes.append((np.asarray(cells), now))
+        for number, lit in flashing.items():
+            self._flashes.append((np.asarray(lit), now))
             if not any(
                 self._assigner.occupant[c] == number and self._drawn[c] != number
                 for c in self._pending
