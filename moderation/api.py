@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket
 
-from moderation.auth import CurrentModerator, CurrentOperator, websocket_account
 from moderation.present import Presenter
 from moderation.schemas import AuditEntryOut, AuditPage, DecisionIn, ModPhoto, QueuePage
 from moderation.undo import UndoExpired
+from staff.auth import CurrentModerator, CurrentOperator, websocket_account
 from wall.deps import ServicesDep
 from wall.domain import PhotoStatus
 from wall.errors import ApiError

@@ -9,7 +9,7 @@ from typing import get_args
 import pytest
 
 from moderation import texts as moderation_texts
-from moderation.accounts import Role
+from staff.accounts import Role
 from wall import console_texts, i18n
 from wall.api.projectors_api import ProjectorOut
 from wall.projectors.pjlink import ERROR_PARTS

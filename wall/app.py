@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moderation import api as moderation_api
-from moderation import auth_api
 from moderation import pages as moderation_pages
+from staff import auth_api
 from wall import console_page, pages
 from wall.api import (
     console_api,

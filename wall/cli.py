@@ -109,8 +109,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _user_add(settings: Settings, args: argparse.Namespace) -> int:
-    from moderation.accounts import AccountError, Role
-    from moderation.bootstrap import (
+    from staff.accounts import AccountError, Role
+    from staff.bootstrap import (
         PasswordInputError,
         account_error_text,
         add_account,
@@ -132,8 +132,8 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def _user_passwd(settings: Settings, args: argparse.Namespace) -> int:
     """For the operator who locked themselves out: no server, no sign-in needed."""
-    from moderation.accounts import AccountError
-    from moderation.bootstrap import (
+    from staff.accounts import AccountError
+    from staff.bootstrap import (
         PasswordInputError,
         account_error_text,
         read_new_password,
@@ -211,7 +211,7 @@ def _demo_display(args: argparse.Namespace, settings: Settings) -> subprocess.Po
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from moderation.bootstrap import ensure_demo_moderator
+    from staff.bootstrap import ensure_demo_moderator
     from wall.importer import seed_samples
 
     settings = _settings(args, wall={"data_dir": str(DEMO_DATA_DIR)})

@@ -11,11 +11,11 @@ from ingest.service import IngestService, pipeline_spec
 from ingest.sources.registry import build_sources
 from ingest.sources.supervisor import SourceSupervisor
 from ingest.workers import WorkerPool
-from moderation.accounts import AccountService
 from moderation.live import ModerationTranslator
 from moderation.policy import Policy
-from moderation.sessions import SessionManager
 from moderation.undo import UndoLedger
+from staff.accounts import AccountService
+from staff.sessions import SessionManager
 from wall.config import Settings
 from wall.display_feed import source_credits, translate_for_display
 from wall.domain import PhotoStatus

@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.requests import HTTPConnection
 
-from moderation.accounts import (
+from staff.accounts import (
     FIRST_LOCKOUT_S,
     MAX_LOCKOUT_S,
     Account,
@@ -21,8 +21,8 @@ from moderation.accounts import (
     TooManyAttempts,
     lockout_left,
 )
-from moderation.auth import origin_allowed, parse_origin
-from moderation.sessions import SessionManager
+from staff.auth import origin_allowed, parse_origin
+from staff.sessions import SessionManager
 from wall.config import load_settings
 from wall.storage import open_embedded_store
 from wall.storage.base import Store

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from moderation.bootstrap import DEMO_LOGIN_FILE, ensure_demo_moderator
+from staff.bootstrap import DEMO_LOGIN_FILE, ensure_demo_moderator
 from tests.helpers.accounts import add_account, login
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 from wall.config import load_settings
 
 PASSWORD = "correct horse battery"
@@ -19,10 +19,10 @@ FOREIGN_ORIGIN = "http://evil.example:8000"
 
 
 @pytest.fixture
-def server(live_server: LiveServer) -> LiveServer:
-    add_account(live_server, "mia", "moderator", PASSWORD)
-    add_account(live_server, "olga", "operator", PASSWORD)
-    return live_server
+def server(app_server: AppServer) -> AppServer:
+    add_account(app_server, "mia", "moderator", PASSWORD)
+    add_account(app_server, "olga", "operator", PASSWORD)
+    return app_server
 
 
 def _error(answer: httpx.Response) -> str:
@@ -35,7 +35,7 @@ def _login(client: httpx.Client, name: str, password: str, **headers: str) -> ht
     )
 
 
-def test_login_sets_a_strict_http_only_cookie_and_me_answers(server: LiveServer) -> None:
+def test_login_sets_a_strict_http_only_cookie_and_me_answers(server: AppServer) -> None:
     with server.client() as client:
         answer = _login(client, "mia", PASSWORD)
         assert answer.status_code == 200, answer.text
@@ -51,8 +51,8 @@ def test_login_sets_a_strict_http_only_cookie_and_me_answers(server: LiveServer)
         assert me.json() == body
 
 
-def test_names_compare_without_case_or_unicode_form(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server()
+def test_names_compare_without_case_or_unicode_form(make_app_server: Callable[..., AppServer]) -> None:
+    server = make_app_server()
     add_account(server, "Élodie", "moderator", PASSWORD)
     with server.client() as client:
         answer = _login(client, "E\u0301LODIE", PASSWORD)  # decomposed É, other case
@@ -60,7 +60,7 @@ def test_names_compare_without_case_or_unicode_form(make_server: Callable[..., L
         assert answer.json()["username"] == "Élodie"
 
 
-def test_wrong_password_and_unknown_name_are_both_bad_credentials(server: LiveServer) -> None:
+def test_wrong_password_and_unknown_name_are_both_bad_credentials(server: AppServer) -> None:
     with server.client() as client:
         for name, password in (("mia", "wrong password"), ("nobody", PASSWORD)):
             answer = _login(client, name, password)
@@ -70,7 +70,7 @@ def test_wrong_password_and_unknown_name_are_both_bad_credentials(server: LiveSe
         assert client.get("/api/auth/me").status_code == 401
 
 
-def test_the_sixth_wrong_try_is_refused_with_retry_after(server: LiveServer) -> None:
+def test_the_sixth_wrong_try_is_refused_with_retry_after(server: AppServer) -> None:
     with server.client() as client:
         for _ in range(5):
             assert _login(client, "mia", "wrong password").status_code == 401
@@ -82,14 +82,14 @@ def test_the_sixth_wrong_try_is_refused_with_retry_after(server: LiveServer) -> 
         assert _login(client, "mia", PASSWORD).status_code == 429
 
 
-def test_one_client_guessing_many_names_is_slowed_too(server: LiveServer) -> None:
+def test_one_client_guessing_many_names_is_slowed_too(server: AppServer) -> None:
     with server.client() as client:
         for n in range(5):
             assert _login(client, f"guess{n}", "wrong password").status_code == 401
         assert _login(client, "olga", "wrong password").status_code == 429
 
 
-def test_logout_ends_the_session_for_good(server: LiveServer) -> None:
+def test_logout_ends_the_session_for_good(server: AppServer) -> None:
     client = login(server, "mia", PASSWORD)
     with client:
         old_cookie = client.cookies["wall_session"]
@@ -101,7 +101,7 @@ def test_logout_ends_the_session_for_good(server: LiveServer) -> None:
         assert replay.get("/api/auth/me").status_code == 401
 
 
-def test_unsafe_requests_need_the_csrf_token_and_our_origin(server: LiveServer) -> None:
+def test_unsafe_requests_need_the_csrf_token_and_our_origin(server: AppServer) -> None:
     client = login(server, "olga", PASSWORD)
     with client:
         token = client.headers.pop("X-CSRF-Token")
@@ -122,7 +122,7 @@ def test_unsafe_requests_need_the_csrf_token_and_our_origin(server: LiveServer) 
         assert client.get("/api/accounts").status_code == 200
 
 
-def test_login_from_a_foreign_page_is_refused(server: LiveServer) -> None:
+def test_login_from_a_foreign_page_is_refused(server: AppServer) -> None:
     with server.client() as client:
         foreign = _login(client, "mia", PASSWORD, Origin=FOREIGN_ORIGIN)
         assert foreign.status_code == 403 and _error(foreign) == "csrf"
@@ -130,7 +130,7 @@ def test_login_from_a_foreign_page_is_refused(server: LiveServer) -> None:
         assert _login(client, "mia", PASSWORD, Origin=server.url).status_code == 200
 
 
-def test_accounts_are_for_operators(server: LiveServer) -> None:
+def test_accounts_are_for_operators(server: AppServer) -> None:
     with login(server, "mia", PASSWORD) as moderator:
         answer = moderator.get("/api/accounts")
         assert answer.status_code == 403 and _error(answer) == "forbidden"
@@ -155,7 +155,7 @@ def test_accounts_are_for_operators(server: LiveServer) -> None:
         assert nina.get("/api/auth/me").json()["role"] == "operator"
 
 
-def test_a_disabled_account_is_out_at_once(server: LiveServer) -> None:
+def test_a_disabled_account_is_out_at_once(server: AppServer) -> None:
     with login(server, "mia", PASSWORD) as moderator, login(server, "olga", PASSWORD) as operator:
         assert operator.post("/api/accounts/MIA/disable").json()["disabled"] is True
         assert moderator.get("/api/auth/me").status_code == 401
@@ -170,7 +170,7 @@ def test_a_disabled_account_is_out_at_once(server: LiveServer) -> None:
         assert again.get("/api/auth/me").status_code == 200
 
 
-def test_without_a_session_it_is_401(server: LiveServer) -> None:
+def test_without_a_session_it_is_401(server: AppServer) -> None:
     with server.client() as client:
         for path in ("/api/auth/me", "/api/accounts"):
             answer = client.get(path)
@@ -183,7 +183,7 @@ def test_without_a_session_it_is_401(server: LiveServer) -> None:
 @pytest.mark.parametrize(
     "column", ["expires_at", "created_at"], ids=["idle expiry", "max lifetime"]
 )
-def test_an_expired_session_is_401(server: LiveServer, column: str) -> None:
+def test_an_expired_session_is_401(server: AppServer, column: str) -> None:
     with login(server, "mia", PASSWORD) as client:
         assert client.get("/api/auth/me").status_code == 200
         with sqlite3.connect(server.data_dir / "wall.sqlite3") as db:
@@ -191,7 +191,7 @@ def test_an_expired_session_is_401(server: LiveServer, column: str) -> None:
         assert client.get("/api/auth/me").status_code == 401
 
 
-def test_the_demo_login_is_made_once_and_kept_private(server: LiveServer) -> None:
+def test_the_demo_login_is_made_once_and_kept_private(server: AppServer) -> None:
     settings = load_settings(server.config)
     assert ensure_demo_moderator(settings) is None  # accounts exist: they are someone's own
 

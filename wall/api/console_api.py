@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from moderation.auth import CurrentOperator
+from staff.auth import CurrentOperator
 from wall.api.media import is_display
 from wall.deps import ServicesDep
 from wall.domain import PhotoStatus

@@ -7,7 +7,7 @@ import hmac
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from moderation.auth import SESSION_COOKIE
+from staff.auth import SESSION_COOKIE
 from wall.deps import ServicesDep
 from wall.domain import Photo, RenditionKind
 from wall.errors import ApiError

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from moderation.auth import CurrentOperator
+from staff.auth import CurrentOperator
 from wall.contact_sheet import SheetFormat, build_contact_sheet, heading, sheet_photos
 from wall.deps import ServicesDep
 from wall.domain import utcnow

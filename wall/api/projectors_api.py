@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from moderation.auth import CurrentOperator
+from staff.auth import CurrentOperator
 from wall.deps import ServicesDep
 
 router = APIRouter()

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from moderation.auth import CurrentOperator
+from staff.auth import CurrentOperator
 from wall.deps import ServicesDep
 
 router = APIRouter()

@@ -5,7 +5,7 @@
 
 window.Mod.Password = (() => {
   const { $, T, fmt, el, session, errorCode, failureText, toast } = window.Mod;
-  const MIN_PASSWORD_CHARS = 10; // moderation/accounts.py: the server says the same
+  const MIN_PASSWORD_CHARS = 10; // staff/accounts.py: the server says the same
   const DEFAULT_RETRY_AFTER_S = 30; // a 429 without a readable Retry-After
 
   let dialog = null;

@@ -7,7 +7,7 @@
 window.Ops.Admin = (() => {
   const { $, T, fmt, el, session, errorCode, failureText, toast } = window.Mod;
   const { ConfirmButton, ago, day, dayTime, fillRows } = window.Ops;
-  const MIN_PASSWORD_CHARS = 10; // moderation/accounts.py: the server says the same
+  const MIN_PASSWORD_CHARS = 10; // staff/accounts.py: the server says the same
 
   const label = (prefix, code) => T[`${prefix}_${code}`] || String(code || "");
   const drawn = { accounts: "" };

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TextIO
 
-from moderation.accounts import AccountError, AccountService, AccountSummary, Role
+from staff.accounts import AccountError, AccountService, AccountSummary, Role
 from wall.config import Settings
 from wall.i18n import error_message, terminal_language
 from wall.storage import open_embedded_store

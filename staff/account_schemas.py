@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from moderation.accounts import AccountSummary, Role
-from moderation.sessions import Session
+from staff.accounts import AccountSummary, Role
+from staff.sessions import Session
 
 # Generous input bounds: the service gives the precise refusals; these only keep a
 # hostile body from costing anything.

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from moderation.accounts import Account, Role
+from staff.accounts import Account, Role
 from wall.config import ModerationSection
 from wall.domain import utcnow
 from wall.storage.base import AccountRepository

@@ -15,11 +15,10 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request, Response, WebSocket
 from starlette.requests import HTTPConnection
 
-from moderation.accounts import Account, Role
-from moderation.sessions import Session
+from staff.accounts import Account, AccountService, Role
+from staff.sessions import Session, SessionManager
 from wall.config import Settings
 from wall.errors import ApiError
-from wall.services import Services
 
 SESSION_COOKIE = "wall_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -42,9 +41,23 @@ def parse_origin(url: str) -> Origin | None:
         return None
 
 
-def _services(conn: HTTPConnection) -> Services:
-    services: Services = conn.app.state.services
-    return services
+def sessions_of(conn: HTTPConnection) -> SessionManager:
+    """The one service sign-in needs, not the whole container (which the app package owns)."""
+    sessions: SessionManager = conn.app.state.services.sessions
+    return sessions
+
+
+def _sessions(request: Request) -> SessionManager:
+    return sessions_of(request)
+
+
+def _accounts(request: Request) -> AccountService:
+    accounts: AccountService = request.app.state.services.accounts
+    return accounts
+
+
+SessionsDep = Annotated[SessionManager, Depends(_sessions)]
+AccountsDep = Annotated[AccountService, Depends(_accounts)]
 
 
 def own_origins(conn: HTTPConnection) -> set[Origin]:
@@ -86,7 +99,7 @@ def _check_csrf(request: Request, session: Session) -> None:
 
 async def current_session(request: Request) -> Session:
     """401 without a live session; 403 csrf for an unsafe method without the session's token."""
-    session = await _services(request).sessions.resolve(request.cookies.get(SESSION_COOKIE))
+    session = await sessions_of(request).resolve(request.cookies.get(SESSION_COOKIE))
     if session is None:
         raise ApiError(401, "unauthorized")
     if request.method in UNSAFE_METHODS:
@@ -120,7 +133,7 @@ async def websocket_account(websocket: WebSocket) -> Account | None:
     """
     if not origin_allowed(websocket):
         return None
-    session = await _services(websocket).sessions.resolve(websocket.cookies.get(SESSION_COOKIE))
+    session = await sessions_of(websocket).resolve(websocket.cookies.get(SESSION_COOKIE))
     return session.account if session else None
 
 

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import APIRouter, Request, Response
 
-from moderation.account_schemas import (
+from staff.account_schemas import (
     AccountIn,
     AccountList,
     AccountOut,
@@ -15,18 +15,20 @@ from moderation.account_schemas import (
     PasswordResetIn,
     SessionOut,
 )
-from moderation.accounts import AccountError, BadCredentials, TooManyAttempts
-from moderation.auth import (
+from staff.accounts import AccountError, BadCredentials, TooManyAttempts
+from staff.auth import (
     SESSION_COOKIE,
+    AccountsDep,
     CurrentOperator,
     CurrentSession,
     SameOrigin,
+    SessionsDep,
     clear_session_cookie,
     set_session_cookie,
 )
-from moderation.sessions import session_id_hash
+from staff.sessions import session_id_hash
 from wall.clients import client_address
-from wall.deps import ServicesDep
+from wall.deps import SettingsDep
 from wall.errors import ApiError
 from wall.storage.base import username_key
 
@@ -43,29 +45,36 @@ def api_error(exc: AccountError) -> ApiError:
 
 @router.post("/api/auth/login", response_model=SessionOut, dependencies=[SameOrigin])
 async def login(
-    body: LoginIn, request: Request, response: Response, services: ServicesDep
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    accounts: AccountsDep,
+    sessions: SessionsDep,
 ) -> SessionOut:
-    client = client_address(request, services.settings.server.trusted_proxies)
+    client = client_address(request, settings.server.trusted_proxies)
     try:
-        account = await services.accounts.authenticate(body.username, body.password, client)
+        account = await accounts.authenticate(body.username, body.password, client)
     except TooManyAttempts as exc:
         log.warning("sign-in locked for %.0f s (too many failures)", exc.retry_after_s)
         raise api_error(exc) from None
     except BadCredentials as exc:
         raise api_error(exc) from None
-    cookie_value, session = await services.sessions.open(account)
-    max_age_s = int(services.sessions.max_age.total_seconds())
-    set_session_cookie(response, cookie_value, services.settings, max_age_s)
+    cookie_value, session = await sessions.open(account)
+    max_age_s = int(sessions.max_age.total_seconds())
+    set_session_cookie(response, cookie_value, settings, max_age_s)
     response.headers["Cache-Control"] = NO_STORE
     log.info("%s signed in (%s)", account.username, account.role.value)
     return SessionOut.of(session)
 
 
 @router.post("/api/auth/logout", status_code=204)
-async def logout(request: Request, _: CurrentSession, services: ServicesDep) -> Response:
-    await services.sessions.close(request.cookies.get(SESSION_COOKIE))
+async def logout(
+    request: Request, _: CurrentSession, settings: SettingsDep, sessions: SessionsDep
+) -> Response:
+    await sessions.close(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
-    clear_session_cookie(response, services.settings)
+    clear_session_cookie(response, settings)
     return response
 
 
@@ -77,14 +86,18 @@ async def me(session: CurrentSession, response: Response) -> SessionOut:
 
 @router.post("/api/auth/password", status_code=204)
 async def change_own_password(
-    body: PasswordChangeIn, request: Request, session: CurrentSession, services: ServicesDep
+    body: PasswordChangeIn,
+    request: Request,
+    session: CurrentSession,
+    settings: SettingsDep,
+    accounts: AccountsDep,
 ) -> Response:
     """Any account, its own password: the account's other sessions end, this one stays."""
     name = session.account.username
-    client = client_address(request, services.settings.server.trusted_proxies)
+    client = client_address(request, settings.server.trusted_proxies)
     this_session = session_id_hash(request.cookies.get(SESSION_COOKIE, ""))
     try:
-        await services.accounts.change_password(
+        await accounts.change_password(
             name, body.current_password, body.new_password, client, keep_session=this_session
         )
     except TooManyAttempts as exc:
@@ -99,17 +112,17 @@ async def change_own_password(
 
 
 @router.get("/api/accounts", response_model=AccountList)
-async def list_accounts(_: CurrentOperator, services: ServicesDep) -> AccountList:
-    accounts = await services.accounts.list_accounts()
-    return AccountList(accounts=[AccountOut.of(a) for a in accounts])
+async def list_accounts(_: CurrentOperator, accounts: AccountsDep) -> AccountList:
+    found = await accounts.list_accounts()
+    return AccountList(accounts=[AccountOut.of(a) for a in found])
 
 
 @router.post("/api/accounts", response_model=AccountOut, status_code=201)
 async def create_account(
-    body: AccountIn, operator: CurrentOperator, services: ServicesDep
+    body: AccountIn, operator: CurrentOperator, accounts: AccountsDep
 ) -> AccountOut:
     try:
-        created = await services.accounts.create(body.username, body.role, body.password)
+        created = await accounts.create(body.username, body.role, body.password)
     except AccountError as exc:
         raise api_error(exc) from None
     log.info("%s created the %s account %s", operator.username, created.role, created.username)
@@ -117,10 +130,10 @@ async def create_account(
 
 
 async def _set_disabled(
-    username: str, disabled: bool, operator_name: str, services: ServicesDep
+    username: str, disabled: bool, operator_name: str, accounts: AccountsDep
 ) -> AccountOut:
     try:
-        changed = await services.accounts.set_disabled(username, disabled)
+        changed = await accounts.set_disabled(username, disabled)
     except AccountError as exc:
         raise api_error(exc) from None
     verb = "disabled" if disabled else "enabled"
@@ -130,31 +143,31 @@ async def _set_disabled(
 
 @router.post("/api/accounts/{username}/disable", response_model=AccountOut)
 async def disable_account(
-    username: str, operator: CurrentOperator, services: ServicesDep
+    username: str, operator: CurrentOperator, accounts: AccountsDep
 ) -> AccountOut:
     """Ends the account's sessions at once. Not one's own: the last operator stays in."""
     if username_key(username) == username_key(operator.username):
         raise ApiError(409, "self_disable")
-    return await _set_disabled(username, True, operator.username, services)
+    return await _set_disabled(username, True, operator.username, accounts)
 
 
 @router.post("/api/accounts/{username}/enable", response_model=AccountOut)
 async def enable_account(
-    username: str, operator: CurrentOperator, services: ServicesDep
+    username: str, operator: CurrentOperator, accounts: AccountsDep
 ) -> AccountOut:
-    return await _set_disabled(username, False, operator.username, services)
+    return await _set_disabled(username, False, operator.username, accounts)
 
 
 @router.post("/api/accounts/{username}/password", status_code=204)
 async def reset_password(
-    username: str, body: PasswordResetIn, operator: CurrentOperator, services: ServicesDep
+    username: str, body: PasswordResetIn, operator: CurrentOperator, accounts: AccountsDep
 ) -> Response:
     """The office sets a forgotten password anew; the account's sessions all end. Not one's
     own: that one asks for the current password (`/api/auth/password`)."""
     if username_key(username) == username_key(operator.username):
         raise ApiError(409, "self_reset")
     try:
-        changed = await services.accounts.reset_password(username, body.new_password)
+        changed = await accounts.reset_password(username, body.new_password)
     except AccountError as exc:
         raise api_error(exc) from None
     log.info(
