@@ -1,4 +1,6 @@
-"""Fixtures: every test gets its own data dir and, when it asks, its own real server."""
+"""Fixtures: every test gets its own data dir and, when it asks, its own server: the app in
+the test process (`app_server`) for API tests, a real `wall serve` process (`live_server`) for
+tests about a process, a socket or a browser."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.app_server import AppServer
 from tests.helpers.server import LiveServer
 
 # Hostile images from Pillow's own tests (licence inside): the project carries them, a clone
@@ -36,3 +39,25 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture
 def live_server(make_server: Callable[..., LiveServer]) -> LiveServer:
     return make_server()
+
+
+@pytest.fixture
+def make_app_server(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
+    """As `make_server`, with the app run in the test process: no interpreter to boot."""
+    started: list[AppServer] = []
+
+    def factory(**sections: dict[str, Any]) -> AppServer:
+        root = tmp_path / f"app{len(started)}"
+        root.mkdir()
+        server = AppServer(root, **sections).start()
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def app_server(make_app_server: Callable[..., AppServer]) -> AppServer:
+    return make_app_server()

@@ -1,6 +1,7 @@
 """A visitor on a weak network retries; the server must neither lose nor double the photo."""
 
 from tests.conftest import SAMPLES_DIR
+from tests.helpers.app_server import AppServer
 from tests.helpers.server import LiveServer
 
 
@@ -14,9 +15,9 @@ def _post(client, data: bytes, key: str | None = None):  # type: ignore[no-untyp
     )
 
 
-def test_retry_with_the_same_key_returns_the_same_photo(live_server: LiveServer) -> None:
+def test_retry_with_the_same_key_returns_the_same_photo(app_server: AppServer) -> None:
     photo = (SAMPLES_DIR / "chelsea.jpg").read_bytes()
-    with live_server.client() as client:
+    with app_server.client() as client:
         first = _post(client, photo, "k-123")
         retry = _post(client, photo, "k-123")
         assert first.status_code == retry.status_code == 201
@@ -39,6 +40,7 @@ def test_retry_with_the_same_key_returns_the_same_photo(live_server: LiveServer)
 
 
 def test_receipt_tokens_never_reach_the_log(live_server: LiveServer) -> None:
+    """uvicorn's access log is the one that would hold them: a real `wall serve`."""
     with live_server.client() as client:
         created = _post(client, (SAMPLES_DIR / "rocket.jpg").read_bytes()).json()
         client.get(f"/api/photos/{created['id']}", params={"token": created["receipt_token"]})
@@ -47,8 +49,8 @@ def test_receipt_tokens_never_reach_the_log(live_server: LiveServer) -> None:
     assert created["receipt_token"] not in log
 
 
-def test_versioned_static_files_are_cached_for_the_season(live_server: LiveServer) -> None:
-    with live_server.client() as client:
+def test_versioned_static_files_are_cached_for_the_season(app_server: AppServer) -> None:
+    with app_server.client() as client:
         versioned = client.get("/static/visitor.css", params={"v": "abc"})
         plain = client.get("/static/visitor.css")
     assert "immutable" in versioned.headers["cache-control"]

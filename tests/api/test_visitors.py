@@ -17,6 +17,7 @@ import httpx
 
 from display.contracts import Shown
 from display.rotation import FairRotation
+from tests.helpers.app_server import AppServer
 from tests.helpers.images import distinctive_jpeg
 from tests.helpers.server import LiveServer
 from tests.helpers.uploads import accepted, assert_refused, post
@@ -32,7 +33,7 @@ def photo(seed: int) -> bytes:
 
 
 @contextmanager
-def phones(server: LiveServer, *names: str) -> Iterator[dict[str, httpx.Client]]:
+def phones(server: AppServer | LiveServer, *names: str) -> Iterator[dict[str, httpx.Client]]:
     """Phones that loaded the upload page, by name, all on the same address."""
     with ExitStack() as stack:
         found = {}
@@ -61,9 +62,9 @@ def as_raw_cookie(client: httpx.Client, token: str) -> dict[str, str]:
 
 
 def test_the_page_gives_each_phone_a_signed_first_party_cookie(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
-    server = make_server()
+    server = make_app_server()
     with server.client() as first, server.client() as second:
         answer = first.get("/")
         cookie = device_cookie(answer)
@@ -77,16 +78,16 @@ def test_the_page_gives_each_phone_a_signed_first_party_cookie(
         second.get("/")
         assert second.cookies[DEVICE_COOKIE] != first.cookies[DEVICE_COOKIE]
 
-    secure = make_server(wall={"public_url": "https://mur.example.org"})
+    secure = make_app_server(wall={"public_url": "https://mur.example.org"})
     with secure.client() as phone:
         morsel = device_cookie(phone.get("/"))[DEVICE_COOKIE]  # type: ignore[index]
         assert morsel["secure"]
 
 
 def test_phones_on_one_address_are_separate_visitors(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
-    server = make_server(upload={"rate_limit_per_minute": 2, "max_pending_per_contributor": 50})
+    server = make_app_server(upload={"rate_limit_per_minute": 2, "max_pending_per_contributor": 50})
     with phones(server, "ana", "bruno") as phone:
         accepted(post(phone["ana"], photo(1)))
         accepted(post(phone["ana"], photo(2)))
@@ -97,8 +98,8 @@ def test_phones_on_one_address_are_separate_visitors(
         accepted(post(phone["bruno"], photo(5)))
 
 
-def test_the_waiting_photos_cap_is_per_phone(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(upload={"max_pending_per_contributor": 1})
+def test_the_waiting_photos_cap_is_per_phone(make_app_server: Callable[..., AppServer]) -> None:
+    server = make_app_server(upload={"max_pending_per_contributor": 1})
     with phones(server, "ana", "bruno") as phone:
         accepted(post(phone["ana"], photo(10)))
         assert_refused(post(phone["ana"], photo(11)), 429, "rate_limited")
@@ -106,9 +107,9 @@ def test_the_waiting_photos_cap_is_per_phone(make_server: Callable[..., LiveServ
 
 
 def test_a_phone_over_its_limit_does_not_use_up_the_address_ceiling(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
-    server = make_server(
+    server = make_app_server(
         upload={"rate_limit_per_minute": 1, "rate_limit_per_address_per_minute": 3}
     )
     with phones(server, "ana", "bruno", "chloe", "dan") as phone:
@@ -123,15 +124,15 @@ def test_a_phone_over_its_limit_does_not_use_up_the_address_ceiling(
 
 
 def test_forged_or_missing_tokens_count_against_the_address_ceiling(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
     """Without a valid token a request is a new device: it never fails for that (no 5xx),
     gets a real token with its answer, and spends the address's ceiling."""
-    other = make_server()
+    other = make_app_server()
     with other.client() as elsewhere:
         elsewhere.get("/")
         foreign = str(elsewhere.cookies[DEVICE_COOKIE])  # well formed, another installation's
-    server = make_server(
+    server = make_app_server(
         upload={"rate_limit_per_minute": 1, "rate_limit_per_address_per_minute": 6}
     )
     with server.client() as client:
@@ -154,11 +155,11 @@ def test_forged_or_missing_tokens_count_against_the_address_ceiling(
 
 
 def test_fair_share_and_contributor_keys_follow_the_phone(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
     """The display's rotation passes over a phone that had its share while other phones'
     photos wait, even when all of them came through one address."""
-    server = make_server(moderation={"auto_approve_sources": ["upload"]})
+    server = make_app_server(moderation={"auto_approve_sources": ["upload"]})
     with phones(server, "ana", "bruno", "chloe") as phone:
         owner = {accepted(post(phone["ana"], photo(50 + n)))[0]: "ana" for n in range(3)}
         owner[accepted(post(phone["bruno"], photo(60)))[0]] = "bruno"
@@ -204,6 +205,7 @@ def slow_body(request: httpx.Request, chunks: int, pause_s: float) -> Iterator[b
 def test_upload_progress_counts_what_the_server_received_for_its_phone_only(
     make_server: Callable[..., LiveServer],
 ) -> None:
+    """A body that trickles in over a real socket: the real server."""
     server = make_server()
     key = "0123456789abcdef0123456789abcdef"
     with phones(server, "ana", "bruno") as phone:

@@ -7,11 +7,12 @@ import sys
 
 import httpx
 
+from tests.helpers.app_server import AppServer
 from tests.helpers.server import LiveServer
 from wall.cli import main
 
 
-def add_account(server: LiveServer, name: str, role: str, password: str) -> None:
+def add_account(server: LiveServer | AppServer, name: str, role: str, password: str) -> None:
     """`wall user add NAME --role ROLE` on the server's config, the password piped in."""
     real_stdin = sys.stdin
     sys.stdin = io.StringIO(password + "\n")
@@ -22,7 +23,7 @@ def add_account(server: LiveServer, name: str, role: str, password: str) -> None
     assert code == 0, f"wall user add {name} exited with {code}"
 
 
-def login(server: LiveServer, name: str, password: str) -> httpx.Client:
+def login(server: LiveServer | AppServer, name: str, password: str) -> httpx.Client:
     """A client holding the session cookie, with `X-CSRF-Token` preset. Not yet opened, so
     both `with login(...) as client:` and a plain call (then `client.close()`) work."""
     with server.client() as signing_in:

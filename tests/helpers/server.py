@@ -64,26 +64,34 @@ def write_config(path: Path, sections: dict[str, Any]) -> Path:
     return path
 
 
+def server_config(root: Path, sections: dict[str, Any]) -> dict[str, Any]:
+    """The test server's wall.toml: a data dir under `root`, a known display token, limits
+    out of the way, then the test's own sections on top. One recipe for both kinds of server."""
+    config: dict[str, Any] = {
+        "wall": {"data_dir": str(root / "data"), "display_token": "test-display-token"},
+        "upload": {
+            "rate_limit_per_minute": 100_000,
+            "rate_limit_per_address_per_minute": 100_000,
+            "max_pending_per_contributor": 100_000,
+        },
+    }
+    for name, values in sections.items():
+        if _is_table_list(values):
+            config[name] = values  # a top-level table list, e.g. [[projectors]]
+        else:
+            config.setdefault(name, {}).update(values)
+    return config
+
+
 class LiveServer:
-    """A `wall serve` process; restartable on the same data dir and port."""
+    """A `wall serve` process; restartable on the same data dir and port. For the tests about
+    a process (kill, restart, signals, memory), a socket (websockets, nginx) or a browser."""
 
     def __init__(self, root: Path, **sections: Any) -> None:
         self.root = root
         self.data_dir = root / "data"
         self.port = free_port()
-        config: dict[str, Any] = {
-            "wall": {"data_dir": str(self.data_dir), "display_token": "test-display-token"},
-            "upload": {
-                "rate_limit_per_minute": 100_000,
-                "rate_limit_per_address_per_minute": 100_000,
-                "max_pending_per_contributor": 100_000,
-            },
-        }
-        for name, values in sections.items():
-            if _is_table_list(values):
-                config[name] = values  # a top-level table list, e.g. [[projectors]]
-            else:
-                config.setdefault(name, {}).update(values)
+        config = server_config(root, sections)
         self.config = write_config(root / "wall.toml", config)
         self.display_token = config["wall"]["display_token"]
         self.url = f"http://127.0.0.1:{self.port}"

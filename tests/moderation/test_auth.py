@@ -51,7 +51,9 @@ def test_login_sets_a_strict_http_only_cookie_and_me_answers(server: AppServer) 
         assert me.json() == body
 
 
-def test_names_compare_without_case_or_unicode_form(make_app_server: Callable[..., AppServer]) -> None:
+def test_names_compare_without_case_or_unicode_form(
+    make_app_server: Callable[..., AppServer],
+) -> None:
     server = make_app_server()
     add_account(server, "Élodie", "moderator", PASSWORD)
     with server.client() as client:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.helpers.accounts import add_account, login
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
@@ -20,10 +20,10 @@ LOCKOUT_AFTER = 5  # moderation/accounts.py MAX_FAILURES: the sixth try is refus
 
 
 @pytest.fixture
-def server(live_server: LiveServer) -> LiveServer:
-    add_account(live_server, "mia", "moderator", PASSWORD)
-    add_account(live_server, "olga", "operator", PASSWORD)
-    return live_server
+def server(app_server: AppServer) -> AppServer:
+    add_account(app_server, "mia", "moderator", PASSWORD)
+    add_account(app_server, "olga", "operator", PASSWORD)
+    return app_server
 
 
 def _error(answer: httpx.Response) -> str:
@@ -41,19 +41,19 @@ def _reset(client: httpx.Client, name: str, new: str, **headers: str) -> httpx.R
     )
 
 
-def _sign_in(server: LiveServer, name: str, password: str, **headers: str) -> int:
+def _sign_in(server: AppServer, name: str, password: str, **headers: str) -> int:
     with server.client() as client:
         body = {"username": name, "password": password}
         return client.post("/api/auth/login", json=body, headers=headers).status_code
 
 
-def _stored_hash(server: LiveServer, name: str) -> str:
+def _stored_hash(server: AppServer, name: str) -> str:
     with sqlite3.connect(server.data_dir / "wall.sqlite3") as db:
         row = db.execute("SELECT password_hash FROM accounts WHERE username = ?", (name,))
         return str(row.fetchone()[0])
 
 
-def test_own_change_ends_the_other_sessions_and_keeps_this_one(server: LiveServer) -> None:
+def test_own_change_ends_the_other_sessions_and_keeps_this_one(server: AppServer) -> None:
     with login(server, "mia", PASSWORD) as tablet, login(server, "mia", PASSWORD) as phone:
         with login(server, "olga", PASSWORD) as operator:
             changed = _change(tablet, PASSWORD, NEW_PASSWORD)
@@ -73,7 +73,7 @@ def test_own_change_ends_the_other_sessions_and_keeps_this_one(server: LiveServe
 
 
 def test_a_wrong_current_password_is_refused_and_counts_toward_the_lockout(
-    server: LiveServer,
+    server: AppServer,
 ) -> None:
     before = _stored_hash(server, "mia")
     with login(server, "mia", PASSWORD) as client:
@@ -89,7 +89,7 @@ def test_a_wrong_current_password_is_refused_and_counts_toward_the_lockout(
     assert _stored_hash(server, "mia") == before
 
 
-def test_a_weak_new_password_is_refused_and_costs_no_try(server: LiveServer) -> None:
+def test_a_weak_new_password_is_refused_and_costs_no_try(server: AppServer) -> None:
     with login(server, "mia", PASSWORD) as client:
         for _ in range(LOCKOUT_AFTER + 1):
             weak = _change(client, PASSWORD, "short")
@@ -100,7 +100,7 @@ def test_a_weak_new_password_is_refused_and_costs_no_try(server: LiveServer) -> 
     assert _sign_in(server, "mia", NEW_PASSWORD) == 200
 
 
-def test_operator_reset_ends_every_session_of_the_account_at_once(server: LiveServer) -> None:
+def test_operator_reset_ends_every_session_of_the_account_at_once(server: AppServer) -> None:
     with login(server, "mia", PASSWORD) as moderator, login(server, "olga", PASSWORD) as operator:
         assert moderator.get("/api/auth/me").status_code == 200
         answer = _reset(operator, "MIA", NEW_PASSWORD)  # names compare without case
@@ -123,10 +123,10 @@ def test_operator_reset_ends_every_session_of_the_account_at_once(server: LiveSe
 
 
 def test_a_reset_lifts_the_lock_on_the_forgotten_name(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
     """She guessed until locked out, from her tablet; the office resets it by phone."""
-    server = make_server(server={"trusted_proxies": ["127.0.0.1"]})
+    server = make_app_server(server={"trusted_proxies": ["127.0.0.1"]})
     add_account(server, "mia", "moderator", PASSWORD)
     add_account(server, "olga", "operator", PASSWORD)
     tablet = {"X-Forwarded-For": "203.0.113.7"}
@@ -139,14 +139,14 @@ def test_a_reset_lifts_the_lock_on_the_forgotten_name(
     assert _sign_in(server, "mia", NEW_PASSWORD, **laptop) == 200
 
 
-def test_moderators_cannot_reset_anyone(server: LiveServer) -> None:
+def test_moderators_cannot_reset_anyone(server: AppServer) -> None:
     with login(server, "mia", PASSWORD) as moderator:
         refused = _reset(moderator, "olga", NEW_PASSWORD)
         assert refused.status_code == 403 and _error(refused) == "forbidden"
     assert _sign_in(server, "olga", PASSWORD) == 200
 
 
-def test_both_need_the_csrf_token_and_our_origin(server: LiveServer) -> None:
+def test_both_need_the_csrf_token_and_our_origin(server: AppServer) -> None:
     with login(server, "olga", PASSWORD) as operator:
         token = operator.headers.pop("X-CSRF-Token")
         for answer in (

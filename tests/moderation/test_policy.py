@@ -9,7 +9,7 @@ from PIL import Image
 from moderation.blocklist import Blocklist, builtin_terms, normalise
 from moderation.near_duplicates import NearDuplicateIndex
 from tests.conftest import SAMPLES_DIR
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 
 
 @pytest.mark.parametrize(
@@ -86,10 +86,10 @@ def test_a_forgotten_photo_is_no_longer_anyones_near_duplicate() -> None:
     assert index.nearest(0xAAAA) == ("c", 0)  # the one moved into the hole still answers
 
 
-def test_a_deleted_photo_sent_again_is_not_a_duplicate(make_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_photo_sent_again_is_not_a_duplicate(make_app_server) -> None:  # type: ignore[no-untyped-def]
     """A contributor who deleted a photo and sends it again has erased the first one: its
     hash must not linger in memory to flag the second."""
-    server: LiveServer = make_server()
+    server: AppServer = make_app_server()
     original = Image.open(SAMPLES_DIR / "rocket.jpg")
     with server.client() as client:
         first = _post(client, _jpeg(original, 92)).json()
@@ -118,8 +118,8 @@ def _post(client, data: bytes, caption: str = ""):  # type: ignore[no-untyped-de
     )
 
 
-def test_flags_reach_the_stored_photo(make_server) -> None:  # type: ignore[no-untyped-def]
-    server: LiveServer = make_server()
+def test_flags_reach_the_stored_photo(make_app_server) -> None:  # type: ignore[no-untyped-def]
+    server: AppServer = make_app_server()
     original = Image.open(SAMPLES_DIR / "rocket.jpg")
     with server.client() as client:
         first = _post(client, _jpeg(original, 92), "Décollage")
@@ -134,8 +134,8 @@ def test_flags_reach_the_stored_photo(make_server) -> None:  # type: ignore[no-u
     assert "tiny" in flags[copy.json()["id"]]
 
 
-def test_a_flooding_contributor_is_throttled(make_server) -> None:  # type: ignore[no-untyped-def]
-    server: LiveServer = make_server(upload={"max_pending_per_contributor": 2})
+def test_a_flooding_contributor_is_throttled(make_app_server) -> None:  # type: ignore[no-untyped-def]
+    server: AppServer = make_app_server(upload={"max_pending_per_contributor": 2})
     samples = ["coffee.jpg", "chelsea.jpg", "brick.jpg"]
     with server.client() as client:
         answers = [_post(client, (SAMPLES_DIR / name).read_bytes()) for name in samples]
