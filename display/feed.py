@@ -9,13 +9,11 @@ the next snapshot reconciles what changed meanwhile.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 from pydantic import ValidationError
@@ -30,7 +28,17 @@ from display.overlays import CallToAction
 from display.show import ShowPlan, load_plan, save_plan
 from display.wall_texts import cta_from_config, load_texts, save_texts
 from wall.config import Settings
-from wall.schemas import WallPhoto
+from wall.schemas import WallPhoto, WallSnapshot
+from wall.wire import (
+    DISPLAY_MESSAGE,
+    ConfigChanged,
+    DisplayMessage,
+    PhotoApproved,
+    PhotoRemoved,
+    ResyncMessage,
+    ShowMessage,
+    Snapshot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,14 @@ HOUSEKEEPING_INTERVAL_S = 1.0
 # Missing renditions (a failed download, an evicted file) are asked for again this often.
 SWEEP_INTERVAL_S = 30.0
 CLOSE_UNAUTHORIZED = 4401  # wall/api/display_ws.py
+
+
+def _log_unreadable(exc: ValidationError) -> None:
+    """An unknown `type` (a newer server) is quietly ignored; a malformed message is a warning."""
+    if any(error["type"] == "union_tag_invalid" for error in exc.errors()):
+        log.debug("display feed: ignoring a message of unknown type (%s)", exc)
+    else:
+        log.warning("display feed: unreadable message, skipped (%s)", exc)
 
 
 def websocket_url(server_url: str) -> str:
@@ -176,28 +192,33 @@ class DisplayFeed:
                 self._handle(text)
 
     def _handle(self, text: str | bytes) -> None:
+        """One message, validated against the wire contract; anything else is logged and
+        skipped: a bad or unknown message never ends the feed, nor the show."""
         try:
-            message: dict[str, Any] = json.loads(text)
-            kind = message.get("type")
-            if kind == "snapshot":
-                self._reconcile([WallPhoto.model_validate(p) for p in message["photos"]])
-                self.connected.set()
-            elif kind == "photo.approved":
-                photo = WallPhoto.model_validate(message["photo"])
-                self.catalog.approve(photo)
-                self._downloader.want(photo, fresh=True)
-            elif kind == "photo.removed":
-                self._remove(str(message["photo_id"]))
-            elif kind == "resync":
-                self._resync()
-            elif kind in ("show.start", "show.stop"):
-                self._show(ShowPlan.from_message(message["show"]))
-            elif kind == "config.changed":
-                self._texts(cta_from_config(message["config"]))
-            else:
-                log.debug("display feed: ignoring %r", kind)
-        except (ValueError, KeyError, TypeError, ValidationError) as exc:
-            log.warning("display feed: unreadable message (%s)", exc)
+            message = DISPLAY_MESSAGE.validate_json(text)
+        except ValidationError as exc:
+            _log_unreadable(exc)
+            return
+        try:
+            self._apply(message)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("display feed: unusable %s message (%s)", message.type, exc)
+
+    def _apply(self, message: DisplayMessage) -> None:
+        if isinstance(message, Snapshot):
+            self._reconcile(message.photos)
+            self.connected.set()
+        elif isinstance(message, PhotoApproved):
+            self.catalog.approve(message.photo)
+            self._downloader.want(message.photo, fresh=True)
+        elif isinstance(message, PhotoRemoved):
+            self._remove(message.photo_id)
+        elif isinstance(message, ResyncMessage):
+            self._resync()
+        elif isinstance(message, ShowMessage):
+            self._show(ShowPlan.of(message.show))
+        elif isinstance(message, ConfigChanged):
+            self._texts(cta_from_config(message.config.model_dump()))
 
     def _show(self, plan: ShowPlan) -> None:
         """On screen first, then on disk for a restart without the server."""
@@ -237,7 +258,7 @@ class DisplayFeed:
             timeout=OPEN_TIMEOUT_S * 4,
         )
         answer.raise_for_status()
-        self._reconcile([WallPhoto.model_validate(p) for p in answer.json()["photos"]])
+        self._reconcile(WallSnapshot.model_validate_json(answer.content).photos)
 
     def _housekeeping(self) -> None:
         self.catalog.save()

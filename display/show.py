@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from display.saved import load_saved, save
+from wall.wire import ShowWindow
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +32,22 @@ class ShowPlan:
     @classmethod
     def from_message(cls, show: dict[str, Any]) -> ShowPlan:
         """From the `show` object of a `show.start`/`show.stop` message; ValueError if bad."""
+        return cls.of(ShowWindow.model_validate(show))
+
+    @classmethod
+    def of(cls, show: ShowWindow) -> ShowPlan:
+        """From a validated `show`; ValueError if a moment is not ISO 8601."""
         windows = tuple(
             (datetime.fromisoformat(start).timestamp(), datetime.fromisoformat(end).timestamp())
-            for start, end in show.get("upcoming", [])
+            for start, end in show.upcoming
         )
-        if show.get("start") and show.get("end"):
+        if show.start and show.end:
             running = (
-                datetime.fromisoformat(show["start"]).timestamp(),
-                datetime.fromisoformat(show["end"]).timestamp(),
+                datetime.fromisoformat(show.start).timestamp(),
+                datetime.fromisoformat(show.end).timestamp(),
             )
             windows = (running, *[w for w in windows if w != running])
-        return cls(lit=bool(show["lit"]), reason=str(show["reason"]), windows=windows)
+        return cls(lit=show.lit, reason=show.reason, windows=windows)
 
     def lit_at(self, now: float, connected: bool) -> bool:
         """Connected, the server decides. Alone, follow the saved windows, except that a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
 
@@ -112,8 +112,4 @@ async def moderation_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_UNAUTHORIZED)
         return
     await websocket.accept()
-
-    async def hello() -> list[dict[str, Any]]:
-        return [{"type": "hello", "backlog": await services.moderation_translator.backlog()}]
-
-    await services.moderation_feed.serve(websocket, hello)
+    await services.moderation_feed.serve(websocket, services.moderation_translator.greeting)

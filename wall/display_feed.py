@@ -1,16 +1,55 @@
-"""What the display feed says about each event: `photo.approved`, `photo.removed`,
-`show.start`, `show.stop`, and `config.changed` on each connection."""
+"""The display feed, both halves: who may read it, the snapshot, and what it says about each
+event (`photo.approved`, `photo.removed`, `show.start`, `show.stop`, `resync`), with
+`config.changed` on each connection. The messages are `wall.wire` models; the HTTP snapshot
+(`GET /api/wall/photos`) and the socket's are built by the one `approved_photos` here, and
+the display token is checked by the one `is_display`, for the socket and HTTP alike.
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
+
+from starlette.requests import HTTPConnection
 
 from wall.config import Settings
 from wall.domain import PhotoStatus, ShowState
 from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync, ShowChanged
 from wall.schemas import SourceCredit, WallPhoto
+from wall.storage.base import Store
+from wall.wire import (
+    ConfigChanged,
+    DisplayMessage,
+    PhotoApproved,
+    PhotoRemoved,
+    ResyncMessage,
+    ShowMessage,
+    WallConfig,
+)
+
+SNAPSHOT_LIMIT = 100_000  # every approved photo: a wall never holds more in one season
+
+
+def presented_token(connection: HTTPConnection) -> str:
+    """`Authorization: Bearer <token>`, else `?token=` (a browser source, a media URL)."""
+    header = connection.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return connection.query_params.get("token", "")
+
+
+def is_display(connection: HTTPConnection, display_token: str) -> bool:
+    """Whether the request or socket carries the display token (compared in constant time)."""
+    token = presented_token(connection)
+    return bool(token) and hmac.compare_digest(token, display_token)
+
+
+async def approved_photos(store: Store, settings: Settings) -> list[WallPhoto]:
+    """Every approved photo as the display sees it, credited: the snapshot, HTTP or socket."""
+    page = await store.photos.list(PhotoStatus.APPROVED, limit=SNAPSHOT_LIMIT)
+    credits = source_credits(settings)
+    return [WallPhoto.of(p, credits) for p in page.photos]
 
 
 def source_credits(settings: Settings) -> dict[str, SourceCredit]:
@@ -26,38 +65,33 @@ def source_credits(settings: Settings) -> dict[str, SourceCredit]:
     return credits
 
 
-def _approved(photo_payload: WallPhoto) -> dict[str, Any]:
-    return {"type": "photo.approved", "photo": photo_payload.model_dump(mode="json")}
+def _approved(photo: WallPhoto) -> PhotoApproved:
+    return PhotoApproved(photo=photo)
 
 
-def _removed(photo_id: str) -> dict[str, Any]:
-    return {"type": "photo.removed", "photo_id": photo_id}
-
-
-def config_message(settings: Settings) -> dict[str, Any]:
+def config_message(settings: Settings) -> ConfigChanged:
     """`config.changed`: what the wall says, as this server is configured. Sent on every
     connection, so a display elsewhere needs only the server's address and token, and an
     edited wall.toml reaches the wall when the server restarts."""
-    return {
-        "type": "config.changed",
-        "config": {
-            "wall_name": settings.wall.name,
-            "hashtag": settings.wall.hashtag,
-            "qr_target": settings.display.qr_target or settings.wall.public_url,
-            "cta_fr": settings.display.cta_fr,
-            "cta_en": settings.display.cta_en,
-        },
-    }
+    return ConfigChanged(
+        config=WallConfig(
+            wall_name=settings.wall.name,
+            hashtag=settings.wall.hashtag,
+            qr_target=settings.display.qr_target or settings.wall.public_url,
+            cta_fr=settings.display.cta_fr,
+            cta_en=settings.display.cta_en,
+        )
+    )
 
 
-def show_message(state: ShowState) -> dict[str, Any]:
+def show_message(state: ShowState) -> ShowMessage:
     """`show.start` when the wall must light up, `show.stop` for true black."""
-    return {"type": "show.start" if state.lit else "show.stop", "show": state.as_json()}
+    return ShowMessage.of(state)
 
 
 async def translate_for_display(
     event: Event, credits: Mapping[str, SourceCredit] | None = None
-) -> list[dict[str, Any]]:
+) -> list[DisplayMessage]:
     """`credits`: `source_credits` of the server's settings (bound when the feed is made)."""
     if isinstance(event, PhotoCreated) and event.photo.is_public:
         return [_approved(WallPhoto.of(event.photo, credits))]
@@ -65,11 +99,11 @@ async def translate_for_display(
         if event.photo.is_public and event.before is not PhotoStatus.APPROVED:
             return [_approved(WallPhoto.of(event.photo, credits))]
         if event.left_wall:
-            return [_removed(event.photo.id)]
+            return [PhotoRemoved(photo_id=event.photo.id)]
     if isinstance(event, PhotoDeleted) and event.was_public:
-        return [_removed(event.photo_id)]
+        return [PhotoRemoved(photo_id=event.photo_id)]
     if isinstance(event, ShowChanged):
         return [show_message(event.state)]
     if isinstance(event, Resync):
-        return [{"type": "resync"}]
+        return [ResyncMessage()]
     return []

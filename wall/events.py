@@ -7,12 +7,12 @@ and its backlog is dropped); the publisher never blocks on a slow socket.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from wall.domain import Photo, PhotoStatus, ShowState, utcnow
+from wall.fanout import DropToResync
 
 SUBSCRIBER_QUEUE_LIMIT = 1024  # a socket this far behind is better off with a snapshot
 
@@ -70,20 +70,12 @@ class Resync(Event):
     name: ClassVar[str] = "resync"
 
 
-class Subscription:
-    def __init__(self, bus: EventBus, limit: int) -> None:
-        self._bus = bus
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=limit)
-        self.dropped = 0
+class Subscription(DropToResync[Event]):
+    """One subscriber's bounded queue (`wall.fanout`): falling behind yields a `Resync`."""
 
-    def offer(self, event: Event) -> None:
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self.dropped += 1
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(Resync())
+    def __init__(self, bus: EventBus, limit: int) -> None:
+        super().__init__(limit, Resync)
+        self._bus = bus
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         while True:

@@ -1,43 +1,40 @@
 """Live feeds: one subscriber to the event bus per feed, fanned out to WebSocket clients.
 
-Each event is translated and serialised once, then offered to every client's bounded queue;
-a client that cannot keep up is sent `resync` (reload a snapshot) instead of stalling the
-feed or growing without bound.
+Each event is translated into typed messages (`wall.wire`) and encoded once, then offered to
+every client's bounded queue (`wall.fanout`, the same drop-and-resync as the bus's): a client
+that cannot keep up is sent `resync` (reload a snapshot) instead of stalling the feed or
+growing without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
+from pydantic import BaseModel
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from wall.events import Event, EventBus
+from wall.events import Event, EventBus, Subscription
+from wall.fanout import DropToResync
+from wall.wire import ResyncMessage, encode
 
 log = logging.getLogger(__name__)
 
 CLIENT_QUEUE_LIMIT = 512
-RESYNC = json.dumps({"type": "resync"})
+RESYNC = encode(ResyncMessage())
 
-Translator = Callable[[Event], Awaitable[list[dict[str, Any]]]]
-Greeting = Callable[[], Awaitable[list[dict[str, Any]]]]
+# A feed's messages are `wall.wire` models (display or moderation): typed on both sides.
+Translator = Callable[[Event], Awaitable[Sequence[BaseModel]]]
+Greeting = Callable[[], Awaitable[Sequence[BaseModel]]]
 
 
-class LiveClient:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=CLIENT_QUEUE_LIMIT)
+class LiveClient(DropToResync[str]):
+    """One socket's bounded queue of encoded frames; overflow becomes one `resync` frame."""
 
-    def offer(self, text: str) -> None:
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(RESYNC)
+    def __init__(self, limit: int = CLIENT_QUEUE_LIMIT) -> None:
+        super().__init__(limit, lambda: RESYNC)
 
 
 class LiveFeed:
@@ -58,7 +55,7 @@ class LiveFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _pump(self, subscription: Any) -> None:
+    async def _pump(self, subscription: Subscription) -> None:
         try:
             async for event in subscription:
                 try:
@@ -67,7 +64,7 @@ class LiveFeed:
                     log.exception("feed %s could not translate %s", self.name, event.name)
                     continue
                 for message in messages:
-                    self.broadcast(json.dumps(message, default=str))
+                    self.broadcast(encode(message))
         finally:
             subscription.close()
 
@@ -81,7 +78,7 @@ class LiveFeed:
         self.clients.add(client)  # before the snapshot is read: no event falls between
         try:
             for message in await greeting():
-                await websocket.send_text(json.dumps(message, default=str))
+                await websocket.send_text(encode(message))
             sender = asyncio.create_task(_send_from(client, websocket))
             receiver = asyncio.create_task(_drain(websocket))
             done, pending = await asyncio.wait(
@@ -99,7 +96,7 @@ class LiveFeed:
 
 async def _send_from(client: LiveClient, websocket: WebSocket) -> None:
     while True:
-        await websocket.send_text(await client.queue.get())
+        await websocket.send_text(await client.get())
 
 
 async def _drain(websocket: WebSocket) -> None:

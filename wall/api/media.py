@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from staff.auth import SESSION_COOKIE
+from wall import display_feed
 from wall.deps import ServicesDep
 from wall.domain import Photo, RenditionKind
 from wall.errors import ApiError
@@ -20,16 +19,9 @@ PUBLIC_CACHE = "public, max-age=86400"  # ids are never reused; removal is pushe
 PRIVATE_CACHE = "private, no-store"
 
 
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.query_params.get("token", "")
-
-
 def is_display(request: Request, services: Services) -> bool:
-    token = bearer_token(request)
-    return bool(token) and hmac.compare_digest(token, services.secrets.display_token)
+    """The display token's one check (`wall.display_feed.is_display`), for this server."""
+    return display_feed.is_display(request, services.secrets.display_token)
 
 
 async def _may_see(request: Request, services: Services, photo: Photo) -> bool:
