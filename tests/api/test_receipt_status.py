@@ -11,14 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.api.test_night import report_shown
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 from tests.helpers.wall_display import LIME, MAGENTA, Moderator, coloured_photo
 from wall.preview import PREVIEW_STALE_S
 
 WALL_ZONE = "America/New_York"  # not the machine's zone, nor UTC: the wall's clock counts
 
 
-def receipt(server: LiveServer, photo_id: str, token: str) -> dict[str, Any]:
+def receipt(server: AppServer, photo_id: str, token: str) -> dict[str, Any]:
     with server.client() as client:
         answer = client.get(f"/api/photos/{photo_id}", params={"token": token})
     assert answer.status_code == 200, answer.text
@@ -26,7 +26,7 @@ def receipt(server: LiveServer, photo_id: str, token: str) -> dict[str, Any]:
     return body
 
 
-def upload(server: LiveServer, colour: tuple[int, int, int]) -> tuple[str, str]:
+def upload(server: AppServer, colour: tuple[int, int, int]) -> tuple[str, str]:
     with server.client() as visitor:
         answer = visitor.post(
             "/api/photos",
@@ -38,9 +38,9 @@ def upload(server: LiveServer, colour: tuple[int, int, int]) -> tuple[str, str]:
 
 
 def test_receipt_shows_the_thumbnail_and_the_photos_life_on_the_wall(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
-    server = make_server(schedule={"timezone": WALL_ZONE})
+    server = make_app_server(schedule={"timezone": WALL_ZONE})
     moderator = Moderator(server)
     photo_id, token = upload(server, MAGENTA)
     other_id, other_token = upload(server, LIME)

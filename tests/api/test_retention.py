@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.helpers.accounts import add_account, login
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 from tests.helpers.wall_display import MAGENTA, Moderator, coloured_photo
 
 PASSWORD = "operator-password-1"
 
 
-def upload(server: LiveServer, colour: tuple[int, int, int]) -> dict[str, Any]:
+def upload(server: AppServer, colour: tuple[int, int, int]) -> dict[str, Any]:
     with server.client() as visitor:
         answer = visitor.post(
             "/api/photos",
@@ -29,14 +29,14 @@ def upload(server: LiveServer, colour: tuple[int, int, int]) -> dict[str, Any]:
     return dict(answer.json())
 
 
-def backdate(server: LiveServer, photo_id: str, column: str, days: float) -> None:
+def backdate(server: AppServer, photo_id: str, column: str, days: float) -> None:
     moment = (datetime.now(UTC) - timedelta(days=days)).isoformat()
     with sqlite3.connect(server.data_dir / "wall.sqlite3") as db:
         changed = db.execute(f"UPDATE photos SET {column} = ? WHERE id = ?", (moment, photo_id))
         assert changed.rowcount == 1
 
 
-def status_for_visitor(server: LiveServer, receipt: dict[str, Any]) -> int:
+def status_for_visitor(server: AppServer, receipt: dict[str, Any]) -> int:
     with server.client() as visitor:
         answer = visitor.get(
             f"/api/photos/{receipt['id']}", params={"token": receipt["receipt_token"]}
@@ -45,9 +45,9 @@ def status_for_visitor(server: LiveServer, receipt: dict[str, Any]) -> int:
 
 
 def test_photos_past_their_time_are_erased_at_start_and_the_rest_kept(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
-    server = make_server(wall={"retention_days": 30, "rejected_retention_days": 3})
+    server = make_app_server(wall={"retention_days": 30, "rejected_retention_days": 3})
     moderator = Moderator(server)
     old, rejected, fresh = (upload(server, c) for c in (MAGENTA, (0, 90, 255), (0, 200, 90)))
     moderator.approve(old["id"])
@@ -80,9 +80,9 @@ def test_photos_past_their_time_are_erased_at_start_and_the_rest_kept(
 
 
 def test_upload_page_says_how_long_photos_are_kept(
-    make_server: Callable[..., LiveServer],
+    make_app_server: Callable[..., AppServer],
 ) -> None:
-    server = make_server(wall={"retention_days": 45})
+    server = make_app_server(wall={"retention_days": 45})
     with server.client() as visitor:
         french = visitor.get("/", params={"lang": "fr"}).text
         english = visitor.get("/", params={"lang": "en"}).text

@@ -10,14 +10,14 @@ import sys
 import pytest
 
 from tests.helpers.accounts import add_account, login
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 CLI_TIMEOUT_S = 60  # an argon2 hash and a database open; far below this on any machine
 
 
-def passwd(server: LiveServer, name: str, stdin: str) -> subprocess.CompletedProcess[str]:
+def passwd(server: AppServer, name: str, stdin: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LANG": "en_GB.UTF-8"}  # the messages' language
     return subprocess.run(
         [sys.executable, "-m", "wall", "--config", str(server.config), "user", "passwd", name],
@@ -30,19 +30,19 @@ def passwd(server: LiveServer, name: str, stdin: str) -> subprocess.CompletedPro
     )
 
 
-def sign_in(server: LiveServer, name: str, password: str) -> int:
+def sign_in(server: AppServer, name: str, password: str) -> int:
     with server.client() as client:
         body = {"username": name, "password": password}
         return client.post("/api/auth/login", json=body).status_code
 
 
 @pytest.fixture
-def server(live_server: LiveServer) -> LiveServer:
-    add_account(live_server, "olga", "operator", PASSWORD)
-    return live_server
+def server(app_server: AppServer) -> AppServer:
+    add_account(app_server, "olga", "operator", PASSWORD)
+    return app_server
 
 
-def test_sets_the_password_from_stdin_and_ends_the_sessions(server: LiveServer) -> None:
+def test_sets_the_password_from_stdin_and_ends_the_sessions(server: AppServer) -> None:
     with login(server, "olga", PASSWORD) as session:
         done = passwd(server, "OLGA", NEW_PASSWORD + "\nignored\n")
         assert done.returncode == 0, done.stderr
@@ -62,7 +62,7 @@ def test_sets_the_password_from_stdin_and_ends_the_sessions(server: LiveServer) 
     ids=["unknown name", "short password", "empty stdin"],
 )
 def test_refusals_go_to_stderr_with_exit_code_2(
-    server: LiveServer, name: str, stdin: str, message: str
+    server: AppServer, name: str, stdin: str, message: str
 ) -> None:
     refused = passwd(server, name, stdin)
     assert refused.returncode == 2

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.helpers.accounts import add_account, login
+from tests.helpers.app_server import AppServer
 from tests.helpers.fake_pjlink import FakeProjector
-from tests.helpers.server import LiveServer
 
 # A show all day, every day: the end "00:00" is at or before the start, so it is the next
 # midnight, whatever the date and time the test runs at.
@@ -45,7 +45,7 @@ def _wait_for(client: httpx.Client, condition: Callable[[dict[str, Any]], bool])
 
 
 def test_the_server_powers_the_projector_on_and_the_console_sees_it(
-    make_server: Callable[..., LiveServer], projector: FakeProjector
+    make_app_server: Callable[..., AppServer], projector: FakeProjector
 ) -> None:
     table = {
         "name": "facade",
@@ -56,7 +56,7 @@ def test_the_server_powers_the_projector_on_and_the_console_sees_it(
         "poll_s": 0.2,
         "timeout_s": 2.0,
     }
-    server = make_server(schedule=ALWAYS_SHOWING, projectors=[table])
+    server = make_app_server(schedule=ALWAYS_SHOWING, projectors=[table])
     add_account(server, "olga", "operator", "operator-password-1")
     add_account(server, "mona", "moderator", "moderator-password-1")
     with server.client() as anonymous:
@@ -77,7 +77,7 @@ def test_the_server_powers_the_projector_on_and_the_console_sees_it(
 
 
 def test_blanking_the_wall_mutes_the_projector_at_once(
-    make_server: Callable[..., LiveServer], projector: FakeProjector
+    make_app_server: Callable[..., AppServer], projector: FakeProjector
 ) -> None:
     """The console's switch reaches the projector without waiting for the next poll."""
     table = {
@@ -88,7 +88,7 @@ def test_blanking_the_wall_mutes_the_projector_at_once(
         "timeout_s": 2.0,
         "mute_when_blanked": True,
     }
-    server = make_server(schedule=ALWAYS_SHOWING, projectors=[table])
+    server = make_app_server(schedule=ALWAYS_SHOWING, projectors=[table])
     add_account(server, "olga", "operator", "operator-password-1")
     with login(server, "olga", "operator-password-1") as operator:
         _wait_for(operator, lambda s: s["power"] == "on" and s["av_mute"] is False)
