@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from console.night import NIGHT_TURN
 from staff.auth import CurrentOperator
 from wall.api.media import is_display
 from wall.deps import ServicesDep
 from wall.domain import PhotoStatus
 from wall.errors import ApiError
-from wall.night import NIGHT_TURN
 from wall.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
 from wall.schedule import NightPlan
 from wall.services import Services

@@ -1,6 +1,6 @@
 """A contact sheet of a night's approved photos, as a PDF (A4 pages) or one tall JPEG.
 
-Which photos: those approved during the night (12:00 to 12:00, see `wall.night`) and still
+Which photos: those approved during the night (12:00 to 12:00, see `console.night`) and still
 approved now, in the order they arrived. That is what the staff saw go on the wall that night,
 including a Mastodon post from the afternoon approved at 22:00, and not last week's photos
 still in rotation; removed and deleted ones stay out (a deleted photo's files are gone anyway).

@@ -1,6 +1,6 @@
 """The night's figures and its contact sheet, for the operator console (operators only).
 
-`GET /api/console/night?night=YYYY-MM-DD` → the figures (`wall.night`); without `night`, the
+`GET /api/console/night?night=YYYY-MM-DD` → the figures (`console.night`); without `night`, the
 current night (from noon) or the last one (in the morning).
 `GET /api/console/contact-sheet?night=YYYY-MM-DD&format=pdf|jpeg` → the file, as a download.
 """
@@ -14,12 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from staff.auth import CurrentOperator
-from wall.contact_sheet import SheetFormat, build_contact_sheet, heading, sheet_photos
-from wall.deps import ServicesDep
-from wall.domain import utcnow
-from wall.errors import ApiError, request_language
-from wall.night import (
+from console.contact_sheet import SheetFormat, build_contact_sheet, heading, sheet_photos
+from console.night import (
     InvalidNight,
     Night,
     NightFigures,
@@ -27,6 +23,10 @@ from wall.night import (
     night_figures,
     parse_night,
 )
+from staff.auth import CurrentOperator
+from wall.deps import ServicesDep
+from wall.domain import utcnow
+from wall.errors import ApiError, request_language
 from wall.services import Services
 
 router = APIRouter()

@@ -8,20 +8,21 @@ own `?v=` digest; the console's layout and panels are under `/static/console*`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from console import texts as console_texts
+from console.night import NIGHT_TURN
 from moderation import pages as moderation_pages
-from wall import console_texts
 from wall.config import Settings
-from wall.night import NIGHT_TURN
-from wall.webpage import PageKit, page_language
+from wall.webpage import SHARED_WEB_DIR, PageKit, page_language
 
-PAGES = PageKit(Path(__file__).parent / "web")
-STATIC_URL = "/static"  # wall/web/static, mounted by wall.app
+# The console's template and files still share wall/web with the visitor pages: one `/static`
+# mount and one `?v=` digest for both (moving them would change their URLs).
+PAGES = PageKit(SHARED_WEB_DIR)
+STATIC_URL = "/static"  # wall/web/static, mounted by the app package
 
 router = APIRouter()
 
@@ -32,7 +33,7 @@ def _script_data(lang: str, settings: Settings) -> dict[str, Any]:
         "lang": lang,
         "texts": console_texts.texts(lang),
         "timezone": settings.schedule.timezone,
-        # A night runs noon to noon in the wall's timezone (wall/night.py): the picker's default.
+        # A night runs noon to noon in the wall's timezone (console/night.py): the picker's default.
         "night_turn_hour": NIGHT_TURN.hour,
         "photo_sources": console_texts.photo_source_labels(lang),
         "roles": list(console_texts.ROLES),

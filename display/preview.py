@@ -29,7 +29,7 @@ FAILURE_LOG_INTERVAL_S = 60.0
 # Photos reported as shown but not yet acknowledged by the server (it was down): kept up to
 # this many, so a long outage costs a bounded set of ids rather than all the night's memory.
 MAX_PENDING_SHOWN = 5000
-MAX_SHOWN_PER_POST = 500  # the server's limit (wall/api/console_api.py)
+MAX_SHOWN_PER_POST = 500  # the server's limit (console/api.py)
 
 
 class PreviewSink(Protocol):

@@ -8,10 +8,11 @@ from typing import get_args
 
 import pytest
 
+from console import texts as console_texts
+from console.projectors_api import ProjectorOut
 from moderation import texts as moderation_texts
 from staff.accounts import Role
-from wall import console_texts, i18n
-from wall.api.projectors_api import ProjectorOut
+from wall import i18n
 from wall.projectors.pjlink import ERROR_PARTS
 
 CONTRACT_ERROR_CODES = {
@@ -120,7 +121,7 @@ def test_every_error_code_the_code_raises_has_a_message() -> None:
     root = Path(__file__).resolve().parents[1]
     raised = {
         match.group(1)
-        for package in ("wall", "moderation", "ingest")
+        for package in ("wall", "ingest", "moderation", "staff", "console")
         for path in (root / package).rglob("*.py")
         for match in re.finditer(r'ApiError\(\s*\d+,\s*"([a-z_]+)"', path.read_text())
     }

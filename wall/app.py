@@ -11,21 +11,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from console import api as console_api
+from console import night_api, projectors_api, sources_api
+from console import page as console_page
 from moderation import api as moderation_api
 from moderation import pages as moderation_pages
 from staff import auth_api
-from wall import console_page, pages
-from wall.api import (
-    console_api,
-    display_ws,
-    media,
-    night_api,
-    ops,
-    photos,
-    projectors_api,
-    sources_api,
-    wall_feed,
-)
+from wall import pages
+from wall.api import display_ws, media, ops, photos, wall_feed
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from wall import i18n
 
 LANG_COOKIE = "lang"
+SHARED_WEB_DIR = Path(__file__).parent / "web"  # visitor and console pages, served at /static
 LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600  # a returning visitor keeps their language all season
 
 

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from PIL import Image, PdfParser
 
+from console.api import SHOWN_HEADER
+from console.contact_sheet import HEADER_HEIGHT, MARGIN
 from tests.helpers.accounts import add_account, login
 from tests.helpers.images import distinctive_jpeg, jpeg
 from tests.helpers.server import LiveServer
 from tests.helpers.wall_display import colour_share
-from wall.api.console_api import SHOWN_HEADER
-from wall.contact_sheet import HEADER_HEIGHT, MARGIN
 
 PASSWORD = "correct horse battery"
 OPERATOR, MODERATOR = "olga", "mia"

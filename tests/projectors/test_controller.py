@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from console import texts as console_texts
 from tests.helpers.fake_pjlink import FakeProjector
-from wall import console_texts
 from wall.config import ProjectorSection
 from wall.projectors.controller import (
     INTERNAL_CODE,

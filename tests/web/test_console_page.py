@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
+from console import texts as console_texts
 from tests.api.test_night import report_shown
 from tests.helpers.accounts import add_account, login
 from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, PHONE_VIEWPORT, WatchedPage
@@ -34,7 +35,6 @@ from tests.helpers.wall_display import (
     Moderator,
     coloured_photo,
 )
-from wall import console_texts
 from wall.preview import PREVIEW_STALE_S
 from wall.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
 

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
+from console import texts as console_texts
 from tests.helpers.fake_mastodon import FakeMastodon
 from tests.helpers.moderation import TABLET_VIEWPORT
 from tests.helpers.server import LiveServer
 from tests.web.test_console_page import console, sign_in_operator, with_operator
-from wall import console_texts
 
 
 @pytest.fixture

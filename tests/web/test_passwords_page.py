@@ -10,12 +10,12 @@ from contextlib import contextmanager
 
 from playwright.sync_api import Browser, Page, expect
 
+from console import texts as console_texts
 from moderation import texts as moderation_texts
 from tests.helpers.accounts import add_account
 from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, WatchedPage
 from tests.helpers.moderation import TABLET_VIEWPORT
 from tests.helpers.server import LiveServer
-from wall import console_texts
 
 CONSOLE_T = console_texts.TEXTS["fr"]
 MOD_T = moderation_texts.TEXTS["fr"]

@@ -35,7 +35,7 @@ _CONDITIONS: dict[str, Condition] = {"0": "ok", "1": "warning", "2": "error"}
 
 class PJLinkError(Exception):
     """Anything that went wrong talking to a projector: `code` is what the console translates
-    (`projector_error_<code>` in wall/console_texts.py), `operator_message` is for the log."""
+    (`projector_error_<code>` in console/texts.py), `operator_message` is for the log."""
 
     code = "failed"  # the console words it in the staff's language
     operator_message = "the projector could not be controlled"

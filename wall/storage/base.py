@@ -260,7 +260,7 @@ class QuarterCount:
 
 @dataclass(frozen=True, slots=True)
 class NightCounts:
-    """The raw counts of a time range, by source and quarter hour; `wall.night` turns the
+    """The raw counts of a time range, by source and quarter hour; `console.night` turns the
     quarters into the wall's local hours (a quarter lies within one local hour everywhere)."""
 
     received: list[QuarterCount]
