@@ -18,7 +18,7 @@ from PIL import Image
 from ingest.sources.folder import FileChanged, FileSig, StabilityTracker, read_unchanged
 from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import add_account, login
-from tests.helpers.server import LiveServer
+from tests.helpers.app_server import AppServer
 
 OPERATOR, PASSWORD = "olga", "olga-operator-password"
 SOURCE = "reportage"
@@ -26,17 +26,17 @@ WAIT_S = 10.0  # poll 1 s + stable 1 s + the pipeline: an import lands in ~3 s
 
 
 def _folder_server(
-    make_server: Callable[..., LiveServer], folder: Path, approve: bool = False
-) -> LiveServer:
+    make_app_server: Callable[..., AppServer], folder: Path, approve: bool = False
+) -> AppServer:
     folder.mkdir(exist_ok=True)
     table = {"path": str(folder), "source": SOURCE, "approve": approve}
-    server: LiveServer = make_server(sources={"folder": [table]})
+    server: AppServer = make_app_server(sources={"folder": [table]})
     add_account(server, OPERATOR, "operator", PASSWORD)
     return server
 
 
 @contextmanager
-def _operator(server: LiveServer) -> Iterator[httpx.Client]:
+def _operator(server: AppServer) -> Iterator[httpx.Client]:
     with login(server, OPERATOR, PASSWORD) as client:
         yield client
 
@@ -83,10 +83,10 @@ def _write_slowly(path: Path, data: bytes, chunks: int = 3, pause_s: float = 0.7
 
 
 def test_dropped_photos_reach_the_queue_whole_and_once(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_app_server: Callable[..., AppServer], tmp_path: Path
 ) -> None:
     folder = tmp_path / "drop"
-    server = _folder_server(make_server, folder)
+    server = _folder_server(make_app_server, folder)
     (folder / "day1").mkdir()
     shutil.copy(SAMPLES_DIR / "chelsea.jpg", folder / "day1" / "chelsea.jpg")
     (folder / ".hidden.jpg").write_bytes((SAMPLES_DIR / "brick.jpg").read_bytes())
@@ -118,10 +118,10 @@ def test_dropped_photos_reach_the_queue_whole_and_once(
 
 
 def test_bad_files_are_refused_once_and_shown_in_health(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_app_server: Callable[..., AppServer], tmp_path: Path
 ) -> None:
     folder = tmp_path / "drop"
-    server = _folder_server(make_server, folder)
+    server = _folder_server(make_app_server, folder)
     (folder / "notes.jpg").write_text("not a photo, a reporter's notes\n" * 20)
     (folder / "empty.jpg").write_bytes(b"")
     with _operator(server) as client:
@@ -141,10 +141,10 @@ def test_bad_files_are_refused_once_and_shown_in_health(
 
 
 def test_restart_imports_nothing_twice_and_catches_up(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_app_server: Callable[..., AppServer], tmp_path: Path
 ) -> None:
     folder = tmp_path / "drop"
-    server = _folder_server(make_server, folder)
+    server = _folder_server(make_app_server, folder)
     shutil.copy(SAMPLES_DIR / "astronaut.jpg", folder / "astronaut.jpg")
     (folder / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     with _operator(server) as client:
@@ -164,10 +164,10 @@ def test_restart_imports_nothing_twice_and_catches_up(
 
 
 def test_renamed_files_are_imported_once_under_their_final_name(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_app_server: Callable[..., AppServer], tmp_path: Path
 ) -> None:
     folder = tmp_path / "drop"
-    server = _folder_server(make_server, folder)
+    server = _folder_server(make_app_server, folder)
     with _operator(server) as client:
         # Renamed before it was taken: only the final name is imported.
         shutil.copy(SAMPLES_DIR / "brick.jpg", folder / "IMG_0001.jpg")
@@ -191,10 +191,10 @@ def test_renamed_files_are_imported_once_under_their_final_name(
 
 
 def test_a_trusted_folder_goes_straight_onto_the_wall(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_app_server: Callable[..., AppServer], tmp_path: Path
 ) -> None:
     folder = tmp_path / "drop"
-    server = _folder_server(make_server, folder, approve=True)
+    server = _folder_server(make_app_server, folder, approve=True)
     shutil.copy(SAMPLES_DIR / "rocket.jpg", folder / "rocket.jpg")
     with _operator(server) as client:
         (photo,) = _wait_for(lambda: _photos(client, "approved"), "rocket.jpg approved")

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from tests.helpers.accounts import add_account, login
+from tests.helpers.app_server import AppServer
 from tests.helpers.fake_mjpeg import Box, FakeCamera, Scene, write_video
-from tests.helpers.server import LiveServer
 
 PASSWORD = "correct horse battery"
 CAMERA = "harbour"
@@ -34,10 +34,10 @@ def camera() -> Iterator[FakeCamera]:
         yield fake
 
 
-def start_wall(make_server: Callable[..., LiveServer], url: str, **options: Any) -> httpx.Client:
+def start_wall(make_app_server: Callable[..., AppServer], url: str, **options: Any) -> httpx.Client:
     """A server with one webcam; returns an operator's client (operators moderate too)."""
     webcam = {"name": CAMERA, "url": url, "interval_s": 0.5, **options}
-    server = make_server(sources={"webcam": [webcam]})
+    server = make_app_server(sources={"webcam": [webcam]})
     add_account(server, "olga", "operator", PASSWORD)
     return login(server, "olga", PASSWORD)
 
@@ -101,9 +101,9 @@ def assert_face_blurred_rest_intact(
 
 
 def test_mjpeg_frame_is_imported_with_the_face_blurred(
-    make_server: Callable[..., LiveServer], camera: FakeCamera
+    make_app_server: Callable[..., AppServer], camera: FakeCamera
 ) -> None:
-    client = start_wall(make_server, camera.stream_url)
+    client = start_wall(make_app_server, camera.stream_url)
     (photo, *_) = wait_for("photo", photos_at_least(client, 1), client)
     assert photo["source"] == CAMERA and photo["author"] == CAMERA and photo["caption"] == ""
     assert photo["source_ref"].startswith(f"webcam:{CAMERA}:")
@@ -116,11 +116,11 @@ def test_mjpeg_frame_is_imported_with_the_face_blurred(
 
 
 def test_still_scene_imports_one_photo_not_one_per_interval(
-    make_server: Callable[..., LiveServer], camera: FakeCamera
+    make_app_server: Callable[..., AppServer], camera: FakeCamera
 ) -> None:
     """Every frame differs in bytes (the ticker) but not in what it shows."""
     assert camera.jpeg(0) != camera.jpeg(1)
-    client = start_wall(make_server, camera.stream_url, interval_s=0.2)
+    client = start_wall(make_app_server, camera.stream_url, interval_s=0.2)
     wait_for(
         "skipped frames", lambda: int(health(client)["extra"].get("frames_skipped", 0)) >= 8, client
     )
@@ -130,9 +130,9 @@ def test_still_scene_imports_one_photo_not_one_per_interval(
 
 @pytest.mark.parametrize("failure", ["close", "hang"])
 def test_camera_stopping_mid_stream_shows_the_error_and_reconnects(
-    make_server: Callable[..., LiveServer], camera: FakeCamera, failure: str
+    make_app_server: Callable[..., AppServer], camera: FakeCamera, failure: str
 ) -> None:
-    client = start_wall(make_server, camera.stream_url)
+    client = start_wall(make_app_server, camera.stream_url)
     wait_for("first photo", photos_at_least(client, 1), client)
     camera.go_down("close" if failure == "close" else "hang")
     down = wait_for("error in health", lambda: (h := health(client))["last_error"] and h, client)
@@ -149,10 +149,10 @@ def test_camera_stopping_mid_stream_shows_the_error_and_reconnects(
     )
 
 
-def test_video_file_url(make_server: Callable[..., LiveServer], tmp_path: Path) -> None:
+def test_video_file_url(make_app_server: Callable[..., AppServer], tmp_path: Path) -> None:
     scene = Scene(640, 360)  # the face is ~50 px wide here: a small one
     video = write_video(tmp_path / "street.avi", scene, frames=20, fps=10)
-    client = start_wall(make_server, str(video))
+    client = start_wall(make_app_server, str(video))
     (photo,) = wait_for("photo", photos_at_least(client, 1), client)
     wait_for("end of file", lambda: health(client)["extra"].get("stream") == "ended", client)
     assert len(imported(client)) == 1  # the rest of the file shows the same still scene
@@ -161,8 +161,10 @@ def test_video_file_url(make_server: Callable[..., LiveServer], tmp_path: Path) 
     assert_face_blurred_rest_intact(shown, source, scene.face_core(0), scene.away_from_face(0))
 
 
-def test_http_jpeg_snapshot_url(make_server: Callable[..., LiveServer], camera: FakeCamera) -> None:
-    client = start_wall(make_server, camera.snapshot_url)
+def test_http_jpeg_snapshot_url(
+    make_app_server: Callable[..., AppServer], camera: FakeCamera
+) -> None:
+    client = start_wall(make_app_server, camera.snapshot_url)
     (photo, *_) = wait_for("photo", photos_at_least(client, 1), client)
     scene = camera.scene_frames
     assert_face_blurred_rest_intact(
