@@ -1,22 +1,25 @@
-"""The hashtag poller inside the real `wall serve`, against a fake Mastodon on loopback."""
+"""The hashtag poller inside the app (the real `wall serve` where it is killed mid-poll), against
+a fake Mastodon on loopback."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from ingest.sources.mastodon import html_to_text, next_max_id, rate_limit_wait, retry_after
 from tests.helpers.accounts import add_account, login
+from tests.helpers.app_server import AppServer
 from tests.helpers.fake_mastodon import FakeMastodon, sample_photos
 from tests.helpers.server import LiveServer
 
 PASSWORD = "a long operator passphrase"
 WAIT_S = 30.0
 SMALL_CAP = 4 * 1024 * 1024  # the endless body is cut here, not after 200 MB
+Server = TypeVar("Server", LiveServer, AppServer)
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def _source(fake: FakeMastodon, name: str = "") -> dict[str, Any]:
     return {"instance": fake.url, "tag": "town", "interval_s": 1, "name": name}
 
 
-def _serve(make_server: Callable[..., LiveServer], *fakes: FakeMastodon) -> LiveServer:
+def _serve(make_server: Callable[..., Server], *fakes: FakeMastodon) -> Server:
     sources = [_source(f, f"fake{i}") for i, f in enumerate(fakes)]
     server = make_server(
         sources={"mastodon": sources},
@@ -71,7 +74,7 @@ def _wait(what: str, check: Callable[[], Any], timeout: float = WAIT_S) -> Any:
 
 
 def test_posts_become_pending_photos_with_credit_and_bad_media_are_skipped(
-    make_server: Callable[..., LiveServer], fakes: Callable[[], FakeMastodon]
+    make_app_server: Callable[..., AppServer], fakes: Callable[[], FakeMastodon]
 ) -> None:
     fake = fakes()
     good = [fake.add_media(f"p{i}.jpg", data) for i, data in enumerate(sample_photos(5))]
@@ -83,7 +86,7 @@ def test_posts_become_pending_photos_with_credit_and_bad_media_are_skipped(
     mixed = fake.add_post([*bad, good[4]], text="Mixte")
     fake.behaviour.answer_429_once = 2.0  # the very first request
 
-    server = _serve(make_server, fake)
+    server = _serve(make_app_server, fake)
     with login(server, "op", PASSWORD) as client:
         photos = _wait("4 pending photos", lambda: len(p := _pending(client)) >= 4 and p)
         by_ref = {p["source_ref"]: p for p in photos}
@@ -163,7 +166,7 @@ def test_a_restart_mid_poll_neither_misses_nor_repeats_a_post(
 
 
 def test_a_post_seen_through_two_instances_is_one_photo(
-    make_server: Callable[..., LiveServer], fakes: Callable[[], FakeMastodon]
+    make_app_server: Callable[..., AppServer], fakes: Callable[[], FakeMastodon]
 ) -> None:
     home, other = fakes(), fakes()
     url = home.add_media("shared.jpg", sample_photos(1)[0])
@@ -171,7 +174,7 @@ def test_a_post_seen_through_two_instances_is_one_photo(
     other.add_post([url], text="Fédéré", uri=original["uri"])  # its federated copy
     home.behaviour.rate_remaining_zero_once = 3.0  # and home's rate limit is spent for 3 s
 
-    server = _serve(make_server, home, other)
+    server = _serve(make_app_server, home, other)
     with login(server, "op", PASSWORD) as client:
         _wait("both instances polled", lambda: len(home.timeline_log) >= 2)
         _wait("both cursors", lambda: all("cursor" in h["extra"] for h in _health(client).values()))
@@ -195,9 +198,7 @@ def test_caption_link_and_rate_limit_parsing() -> None:
     assert retry_after({"retry-after": "7"}, now) == 7
 
 
-def _serve_one(
-    make_server: Callable[..., LiveServer], fake: FakeMastodon, token: str
-) -> LiveServer:
+def _serve_one(make_server: Callable[..., AppServer], fake: FakeMastodon, token: str) -> AppServer:
     source = {**_source(fake, "closed"), "access_token": token}
     server = make_server(sources={"mastodon": [source]}, ingest={"workers": 2})
     add_account(server, "op", "operator", PASSWORD)
@@ -205,14 +206,14 @@ def _serve_one(
 
 
 def test_a_timeline_closed_to_anonymous_readers_asks_for_a_token_then_works_with_one(
-    make_server: Callable[..., LiveServer], fakes: Callable[[], FakeMastodon]
+    make_app_server: Callable[..., AppServer], fakes: Callable[[], FakeMastodon]
 ) -> None:
     fake = fakes()
     fake.behaviour.hashtag_feeds = "authenticated"  # mastodon.social's setting since 4.4
     fake.behaviour.access_token = "good-token"
     fake.add_post([fake.add_media("p.jpg", sample_photos(1)[0])], text="Concert")
 
-    anonymous = _serve_one(make_server, fake, "")
+    anonymous = _serve_one(make_app_server, fake, "")
     with login(anonymous, "op", PASSWORD) as client:
         health = _wait(
             "the refusal explained",
@@ -223,7 +224,7 @@ def test_a_timeline_closed_to_anonymous_readers_asks_for_a_token_then_works_with
         assert _pending(client) == []
     anonymous.stop()
 
-    wrong = _serve_one(make_server, fake, "stale-token")
+    wrong = _serve_one(make_app_server, fake, "stale-token")
     with login(wrong, "op", PASSWORD) as client:
         health = _wait(
             "the bad token named",
@@ -233,7 +234,7 @@ def test_a_timeline_closed_to_anonymous_readers_asks_for_a_token_then_works_with
         assert "stale-token" not in str(health)  # a secret never reaches the console
     wrong.stop()
 
-    signed_in = _serve_one(make_server, fake, "good-token")
+    signed_in = _serve_one(make_app_server, fake, "good-token")
     with login(signed_in, "op", PASSWORD) as client:
         photos = _wait("the post imported", lambda: _pending(client))
         assert [p["caption"] for p in photos] == ["Concert #town"]
