@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from tests.helpers.accounts import add_account, login
+from tests.helpers.app_server import AppServer
 from tests.helpers.server import LiveServer
 from tests.helpers.wall_display import (
     MAGENTA,
@@ -62,7 +63,7 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     raise AssertionError(f"not {what} within {timeout} s")
 
 
-def operator(server: LiveServer) -> Any:
+def operator(server: LiveServer | AppServer) -> Any:
     add_account(server, "regie", "operator", PASSWORD)
     return login(server, "regie", PASSWORD)
 
@@ -125,9 +126,9 @@ def test_between_shows_the_wall_is_true_black_and_the_console_lists_the_next_sho
     )
 
 
-def test_without_a_schedule_the_wall_is_always_lit(live_server: LiveServer) -> None:
-    staff = operator(live_server)
-    show = staff.get(f"{live_server.url}/api/console/show").json()
+def test_without_a_schedule_the_wall_is_always_lit(app_server: AppServer) -> None:
+    staff = operator(app_server)
+    show = staff.get(f"{app_server.url}/api/console/show").json()
     assert show["schedule_enabled"] is False and show["upcoming"] == []
     assert show["state"]["lit"] is True and show["state"]["reason"] == "always"
 
@@ -167,14 +168,12 @@ def test_console_gets_the_walls_preview_and_says_when_it_stops(
     assert staff.get(f"{live_server.url}/api/console/preview.jpg").status_code == 200
 
 
-def test_preview_endpoint_refuses_strangers_and_non_jpegs(live_server: LiveServer) -> None:
-    import httpx
-
-    url = f"{live_server.url}/api/display/preview"
-    with httpx.Client(trust_env=False) as client:
+def test_preview_endpoint_refuses_strangers_and_non_jpegs(app_server: AppServer) -> None:
+    url = "/api/display/preview"
+    with app_server.client() as client:
         jpeg = coloured_photo(MAGENTA, (320, 180))
         assert client.post(url, content=jpeg).status_code == 401
-        auth = {"Authorization": f"Bearer {live_server.display_token}"}
+        auth = {"Authorization": f"Bearer {app_server.display_token}"}
         png = io.BytesIO()
         Image.new("RGB", (10, 10)).save(png, "PNG")
         answer = client.post(url, content=png.getvalue(), headers=auth)
