@@ -10,21 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from ingest.upload_api import MAX_AUTHOR, MAX_CAPTION
+from ingest.visitors import identify, keep_device
 from wall import i18n
-from wall.api.photos import MAX_AUTHOR, MAX_CAPTION
 from wall.config import Settings
 from wall.services import Services
 from wall.tonight import show_promise
-from wall.visitors import identify, keep_device
-from wall.webpage import PageKit, page_language
+from wall.webpage import SHARED_WEB_DIR, PageKit, page_language
 
-PAGES = PageKit(Path(__file__).parent / "web")
+# The visitor pages' templates and files stay in wall/web, shared with the console: one
+# `/static` mount, so their URLs do not change.
+PAGES = PageKit(SHARED_WEB_DIR)
 # Ids are opaque to this page (url-safe base64 today); anything else cannot be ours.
 PHOTO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -20,16 +20,16 @@ from starlette.formparsers import MultiPartException
 
 from ingest.errors import Refused, too_large
 from ingest.service import Submission
+from ingest.visitors import DEVICE_COOKIE, UploadGate, Visitor, identify, keep_device
 from ingest.workers import PoolBusy
 from wall.bodylimit import BodyTooLarge
 from wall.deps import ServicesDep
-from wall.domain import Consent, Photo, PhotoStatus, utcnow
+from wall.domain import UPLOAD_SOURCE, Consent, Photo, PhotoStatus, utcnow
 from wall.errors import ApiError, request_language
 from wall.i18n import CONSENT_VERSION, normalise_language
 from wall.instance import token_hash, token_matches
 from wall.schemas import PhotoStatusOut, UploadAccepted
 from wall.storage.base import PhotoNotFound
-from wall.visitors import DEVICE_COOKIE, UploadGate, Visitor, identify, keep_device
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -42,7 +42,6 @@ CONSENT_YES = frozenset({"true", "on", "1", "yes"})
 RECEIPT_TOKEN_BYTES = 24
 BUSY_RETRY_AFTER_S = "5"  # the pool drains ~30 photos in that time on two cores
 FLOOD_RETRY_AFTER_S = "300"  # until moderators catch up with this visitor's photos
-UPLOAD_SOURCE = "upload"
 SHORT_FIELD = 32  # consent_version, lang
 MAX_IDEMPOTENCY_KEY = 128
 PROGRESS_HEADER = "X-Progress-Key"

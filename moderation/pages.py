@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from moderation import texts
-from wall.api.photos import UPLOAD_SOURCE
 from wall.config import Settings
+from wall.domain import UPLOAD_SOURCE
 from wall.webpage import PageKit, page_language
 
 PAGES = PageKit(Path(__file__).parent / "web")

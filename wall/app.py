@@ -14,11 +14,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console import api as console_api
 from console import night_api, projectors_api, sources_api
 from console import page as console_page
+from ingest import pages
+from ingest import upload_api as photos
 from moderation import api as moderation_api
 from moderation import pages as moderation_pages
 from staff import auth_api
-from wall import pages
-from wall.api import display_ws, media, ops, photos, wall_feed
+from wall.api import display_ws, media, ops, wall_feed
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers

@@ -102,7 +102,7 @@ def _serve(settings: Settings) -> int:
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from wall.importer import run_import
+    from ingest.importer import run_import
 
     report = asyncio.run(run_import(settings, args.paths, args.source, args.approve))
     return 0 if report.accepted or not report.refused else 1
@@ -211,8 +211,8 @@ def _demo_display(args: argparse.Namespace, settings: Settings) -> subprocess.Po
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from ingest.importer import seed_samples
     from staff.bootstrap import ensure_demo_moderator
-    from wall.importer import seed_samples
 
     settings = _settings(args, wall={"data_dir": str(DEMO_DATA_DIR)})
     asyncio.run(seed_samples(settings, SAMPLES_DIR))

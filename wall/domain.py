@@ -6,6 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+# Photo.source of a visitor's upload; every other source is named in the config.
+UPLOAD_SOURCE = "upload"
+
 
 def utcnow() -> datetime:
     """One clock for every timestamp we store, so ordering never depends on local time."""
@@ -77,7 +80,7 @@ class Photo:
     author: str
     created_at: datetime
     updated_at: datetime
-    contributor: str = ""  # who sent it: an upload's device pseudonym (wall/visitors.py), a handle
+    contributor: str = ""  # who sent it: an upload's device pseudonym (ingest/visitors), a handle
     sha256: str = ""
     phash: int = 0
     mean_lab: tuple[float, float, float] = (0.0, 0.0, 0.0)

@@ -10,6 +10,8 @@ from ingest.faces import FaceDetector
 from ingest.service import IngestService, pipeline_spec
 from ingest.sources.registry import build_sources
 from ingest.sources.supervisor import SourceSupervisor
+from ingest.uploadprogress import UploadProgress
+from ingest.visitors import DeviceTokens, UploadGate
 from ingest.workers import WorkerPool
 from moderation.live import ModerationTranslator
 from moderation.policy import Policy
@@ -30,8 +32,6 @@ from wall.retention import RetentionSweeper
 from wall.show import ShowController
 from wall.storage import open_embedded_store
 from wall.storage.base import Store
-from wall.uploadprogress import UploadProgress
-from wall.visitors import DeviceTokens, UploadGate
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ import httpx
 
 from display.contracts import Shown
 from display.rotation import FairRotation
+from ingest.visitors import DEVICE_COOKIE
 from tests.helpers.app_server import AppServer
 from tests.helpers.images import distinctive_jpeg
 from tests.helpers.server import LiveServer
 from tests.helpers.uploads import accepted, assert_refused, post
 from wall.schemas import WallPhoto
-from wall.visitors import DEVICE_COOKIE
 
 MIN_COOKIE_DAYS = 300  # the device is the same phone all season
 SMALL = (64, 48)
