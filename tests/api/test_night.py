@@ -22,8 +22,8 @@ from PIL import Image, PdfParser
 from console.api import SHOWN_HEADER
 from console.contact_sheet import HEADER_HEIGHT, MARGIN
 from tests.helpers.accounts import add_account, login
+from tests.helpers.app_server import AppServer
 from tests.helpers.images import distinctive_jpeg, jpeg
-from tests.helpers.server import LiveServer
 from tests.helpers.wall_display import colour_share
 
 PASSWORD = "correct horse battery"
@@ -70,17 +70,17 @@ def wait_for(condition: Callable[[], Any], what: str) -> Any:
 
 
 class Wall(NamedTuple):
-    server: LiveServer
+    server: AppServer
     zone: str
     folder: Path  # a trusted folder source: what lands there is approved by itself
 
 
 @pytest.fixture
-def wall(make_server: Callable[..., LiveServer], tmp_path: Path) -> Wall:
+def wall(make_app_server: Callable[..., AppServer], tmp_path: Path) -> Wall:
     folder = tmp_path / "drop"
     folder.mkdir()
     zone = midnight_zone(datetime.now(UTC))
-    server: LiveServer = make_server(
+    server: AppServer = make_app_server(
         server={"trusted_proxies": ["127.0.0.1"]},
         schedule={"timezone": zone},
         sources={"folder": [{"path": str(folder), "source": FOLDER_SOURCE, "approve": True}]},
@@ -91,7 +91,7 @@ def wall(make_server: Callable[..., LiveServer], tmp_path: Path) -> Wall:
 
 
 @contextmanager
-def phones(server: LiveServer, addresses: dict[str, str]) -> Iterator[dict[str, httpx.Client]]:
+def phones(server: AppServer, addresses: dict[str, str]) -> Iterator[dict[str, httpx.Client]]:
     """Visitors' phones behind the trusted proxy, by name: each loads the upload page first,
     which gives it its device token; several may share one address (a venue's Wi-Fi)."""
     with ExitStack() as stack:
@@ -115,7 +115,7 @@ def upload(phone: httpx.Client, data: bytes, author: str = "") -> dict[str, Any]
 
 
 @contextmanager
-def signed_in(server: LiveServer, name: str) -> Iterator[httpx.Client]:
+def signed_in(server: AppServer, name: str) -> Iterator[httpx.Client]:
     with login(server, name, PASSWORD) as client:
         yield client
 
@@ -131,7 +131,7 @@ def decide(moderator: httpx.Client, photo_id: str, decision: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def report_shown(server: LiveServer, photo_ids: list[str]) -> None:
+def report_shown(server: AppServer, photo_ids: list[str]) -> None:
     """What `wall display` sends each second: a small picture and the photos on screen."""
     with server.client() as display:
         answer = display.post(
@@ -335,21 +335,21 @@ BAD_QUERIES = [
 MESSAGE_HINTS = {"night": "AAAA-MM-JJ", "format": "jpeg"}
 
 
-def test_operators_only_and_bad_queries_named(live_server: LiveServer) -> None:
-    add_account(live_server, OPERATOR, "operator", PASSWORD)
-    add_account(live_server, MODERATOR, "moderator", PASSWORD)
+def test_operators_only_and_bad_queries_named(app_server: AppServer) -> None:
+    add_account(app_server, OPERATOR, "operator", PASSWORD)
+    add_account(app_server, MODERATOR, "moderator", PASSWORD)
     paths = ["/api/console/night", "/api/console/contact-sheet"]
-    with live_server.client() as anonymous:
+    with app_server.client() as anonymous:
         for path in paths:
             answer = anonymous.get(path, params={"night": "tonight"})  # who, before what
             assert answer.status_code == 401
             assert answer.json()["error"]["code"] == "unauthorized"
-    with signed_in(live_server, MODERATOR) as moderator:
+    with signed_in(app_server, MODERATOR) as moderator:
         for path in paths:
             answer = moderator.get(path)
             assert answer.status_code == 403
             assert answer.json()["error"]["code"] == "forbidden"
-    with signed_in(live_server, OPERATOR) as operator:
+    with signed_in(app_server, OPERATOR) as operator:
         for params, field in BAD_QUERIES:
             for path in paths[1:] if field == "format" else paths:
                 answer = operator.get(path, params=params)
