@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,17 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # as `wall` conf
 T = TypeVar("T")
 
 
+class _Chunks(httpx.AsyncByteStream):
+    """A body read in the test's thread, handed to the app in the same pieces."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
 class _AppTransport(httpx.BaseTransport):
     """A sync httpx transport that runs each request through the app on the server's loop."""
 
@@ -36,9 +47,12 @@ class _AppTransport(httpx.BaseTransport):
         self._asgi = httpx.ASGITransport(app=server.app, client=PEER, raise_app_exceptions=False)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        # Read a sync body (a generator, a file) here: the loop only takes bytes.
-        body = request.read()
-        inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+        # Read a sync body (a generator, a file) here, in its pieces; the headers go as they
+        # are, so a body without Content-Length still reaches the app as one (chunked).
+        assert isinstance(request.stream, httpx.SyncByteStream)
+        chunks = list(request.stream)
+        stream = _Chunks(chunks)
+        inner = httpx.Request(request.method, request.url, headers=request.headers, stream=stream)
         status, headers, content = self._server.call(self._send(inner))
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
 

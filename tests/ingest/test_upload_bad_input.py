@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import images
+from tests.helpers.app_server import AppServer
 from tests.helpers.server import LiveServer
 from tests.helpers.uploads import (
     CONSENT,
@@ -274,8 +275,8 @@ def test_exif_orientation_applied_and_gps_stripped(client: httpx.Client) -> None
         assert_clean_jpeg(fetch_rendition(client, photo_id, token, kind))
 
 
-def test_body_over_the_limit_is_413(make_server: Callable[..., LiveServer]) -> None:
-    small = make_server(upload={"max_bytes": 200_000})
+def test_body_over_the_limit_is_413(make_app_server: Callable[..., AppServer]) -> None:
+    small = make_app_server(upload={"max_bytes": 200_000})
     big = images.jpeg(images.textured((1600, 1200), (120, 120, 120), seed=16), quality=95)
     assert len(big) > 1_000_000
     with small.client() as http:
@@ -339,8 +340,10 @@ def test_malformed_request_is_a_clean_400(
     assert_refused(send(client), 400, code)
 
 
-def test_fourth_quick_upload_is_rate_limited(make_server: Callable[..., LiveServer]) -> None:
-    limited = make_server(upload={"rate_limit_per_minute": 3})
+def test_fourth_quick_upload_is_rate_limited(
+    make_app_server: Callable[..., AppServer],
+) -> None:
+    limited = make_app_server(upload={"rate_limit_per_minute": 3})
     with limited.client() as http:
         for seed in range(3):
             accepted(post(http, images.distinctive_jpeg(size=(64, 48), seed=100 + seed)))
