@@ -11,15 +11,14 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from console.deps import ConsoleDep, ConsoleServices
 from console.night import NIGHT_TURN
 from staff.auth import CurrentOperator
-from wall.api.media import is_display
-from wall.deps import ServicesDep
+from wall.display_feed import is_display
 from wall.domain import PhotoStatus
 from wall.errors import ApiError
 from wall.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
 from wall.schedule import NightPlan
-from wall.services import Services
 
 router = APIRouter()
 
@@ -45,7 +44,7 @@ def _night_payload(plan: NightPlan, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _show_payload(services: Services) -> dict[str, Any]:
+def _show_payload(services: ConsoleServices) -> dict[str, Any]:
     show = services.show
     zone = ZoneInfo(services.settings.schedule.timezone)
     return {
@@ -62,19 +61,19 @@ def _show_payload(services: Services) -> dict[str, Any]:
 
 
 @router.get("/api/console/show")
-async def show_state(_: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
+async def show_state(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
     return _show_payload(services)
 
 
 @router.post("/api/console/blank")
-async def blank(body: BlankIn, operator: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
+async def blank(body: BlankIn, operator: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
     """The "blank the wall now" switch: true black on the wall within a second, until lifted."""
     await services.show.set_blanked(body.blanked, operator.username)
     return _show_payload(services)
 
 
 @router.get("/api/console/status")
-async def status(_: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
+async def status(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
     """What the console polls each second: is the display alive, how long is the queue."""
     latest = services.preview.latest
     age = services.preview.age_s()
@@ -94,7 +93,7 @@ async def status(_: CurrentOperator, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/api/console/preview.jpg")
-async def preview_image(_: CurrentOperator, services: ServicesDep) -> Response:
+async def preview_image(_: CurrentOperator, services: ConsoleDep) -> Response:
     latest = services.preview.latest
     if latest is None:
         raise ApiError(404, "no_preview")
@@ -110,9 +109,9 @@ def _shown_ids(request: Request) -> list[str]:
 
 
 @router.post("/api/display/preview", status_code=204)
-async def receive_preview(request: Request, services: ServicesDep) -> Response:
+async def receive_preview(request: Request, services: ConsoleDep) -> Response:
     """From `wall display`: a small JPEG of the wall, and the photos that came on screen."""
-    if not is_display(request, services):
+    if not is_display(request, services.secrets.display_token):
         raise ApiError(401, "unauthorized")
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > PREVIEW_MAX_BYTES:

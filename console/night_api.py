@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from console.contact_sheet import SheetFormat, build_contact_sheet, heading, sheet_photos
+from console.deps import ConsoleDep, ConsoleServices
 from console.night import (
     InvalidNight,
     Night,
@@ -24,10 +25,8 @@ from console.night import (
     parse_night,
 )
 from staff.auth import CurrentOperator
-from wall.deps import ServicesDep
 from wall.domain import utcnow
 from wall.errors import ApiError, request_language
-from wall.services import Services
 
 router = APIRouter()
 
@@ -84,7 +83,7 @@ class NightFiguresOut(BaseModel):
         )
 
 
-def _night(services: Services, night: str | None) -> Night:
+def _night(services: ConsoleServices, night: str | None) -> Night:
     timezone = services.settings.schedule.timezone
     if night is None or not night.strip():
         return night_at(utcnow(), timezone)
@@ -103,7 +102,7 @@ def _format(value: str) -> SheetFormat:
 
 @router.get("/api/console/night", response_model=NightFiguresOut)
 async def night_figures_api(
-    _: CurrentOperator, services: ServicesDep, night: str | None = None
+    _: CurrentOperator, services: ConsoleDep, night: str | None = None
 ) -> NightFiguresOut:
     return NightFiguresOut.of(await night_figures(services.store, _night(services, night)))
 
@@ -112,7 +111,7 @@ async def night_figures_api(
 async def contact_sheet(
     request: Request,
     _: CurrentOperator,
-    services: ServicesDep,
+    services: ConsoleDep,
     night: str | None = None,
     sheet_format: Annotated[str, Query(alias="format")] = "pdf",
 ) -> Response:

@@ -8,8 +8,8 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from console.deps import ConsoleDep
 from staff.auth import CurrentOperator
-from wall.deps import ServicesDep
 
 router = APIRouter()
 
@@ -26,7 +26,7 @@ class ProjectorOut(BaseModel):
     lamp_hours: list[int]
     model: str
     last_error: str  # English, as logged; the console shows the code's words instead
-    last_error_code: str  # "" when fine; `projector_error_<code>` in wall/console_texts.py
+    last_error_code: str  # "" when fine; `projector_error_<code>` in console/texts.py
     last_error_params: dict[str, str]  # the values its words name ({"input": "32"})
     last_error_at: datetime | None
     last_seen: datetime | None
@@ -38,7 +38,7 @@ class ProjectorsOut(BaseModel):
 
 
 @router.get("/api/projectors", response_model=ProjectorsOut)
-async def projectors(_: CurrentOperator, services: ServicesDep) -> ProjectorsOut:
+async def projectors(_: CurrentOperator, services: ConsoleDep) -> ProjectorsOut:
     return ProjectorsOut(
         projectors=[ProjectorOut.model_validate(state) for state in services.projectors.states()]
     )

@@ -7,8 +7,8 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from console.deps import ConsoleDep
 from staff.auth import CurrentOperator
-from wall.deps import ServicesDep
 
 router = APIRouter()
 
@@ -19,7 +19,7 @@ class SourceHealthOut(BaseModel):
     state: str
     last_success: datetime | None
     last_error: str  # English, as logged; the console words the code instead
-    last_error_code: str  # `source_error_<code>` in wall/console_texts.py; "" before any
+    last_error_code: str  # `source_error_<code>` in console/texts.py; "" before any
     last_error_params: dict[str, str]
     last_error_at: datetime | None
     imported: int
@@ -32,7 +32,7 @@ class SourcesOut(BaseModel):
 
 
 @router.get("/api/sources", response_model=SourcesOut)
-async def sources(_: CurrentOperator, services: ServicesDep) -> SourcesOut:
+async def sources(_: CurrentOperator, services: ConsoleDep) -> SourcesOut:
     return SourcesOut(
         sources=[
             SourceHealthOut.model_validate(health, from_attributes=True)

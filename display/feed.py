@@ -54,7 +54,7 @@ OPEN_TIMEOUT_S = 5.0
 HOUSEKEEPING_INTERVAL_S = 1.0
 # Missing renditions (a failed download, an evicted file) are asked for again this often.
 SWEEP_INTERVAL_S = 30.0
-CLOSE_UNAUTHORIZED = 4401  # wall/api/display_ws.py
+CLOSE_UNAUTHORIZED = 4401  # app/api/display_ws.py
 
 
 def _log_unreadable(exc: ValidationError) -> None:

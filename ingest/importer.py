@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ingest.errors import Refused, too_large
-from ingest.service import Submission
+from ingest.service import IngestService, Submission
+from ingest.workers import WorkerPool
 from wall.config import Settings
 from wall.domain import PhotoStatus
 from wall.i18n import error_message, terminal_language
-from wall.services import Services
+from wall.lifecycle import PhotoLifecycle
+from wall.storage.base import Store
 
 IMPORT_ACTOR = "import"
 
@@ -52,7 +55,7 @@ def _reader(path: Path, max_bytes: int) -> bytes:
 
 
 async def _import_one(
-    services: Services, path: Path, source: str, approve: bool, report: ImportReport
+    services: ImportServices, path: Path, source: str, approve: bool, report: ImportReport
 ) -> None:
     max_bytes = services.settings.upload.max_bytes
     try:
@@ -85,8 +88,22 @@ def _print_report(console: Console, report: ImportReport) -> None:
         console.print(f"  refused {path} ({code})", style="dim")
 
 
+class ImportServices(Protocol):
+    """What an import uses of the app's services: no projectors, show or sources run."""
+
+    settings: Settings
+    store: Store
+    pool: WorkerPool
+    ingest: IngestService
+    lifecycle: PhotoLifecycle
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 async def run_import(
-    settings: Settings,
+    services: ImportServices,
     paths: list[Path],
     source: str,
     approve: bool,
@@ -95,7 +112,6 @@ async def run_import(
     console = console or Console(stderr=True)
     files = list(iter_files(paths))
     report = ImportReport()
-    services = Services.build(settings)
     await services.start()
     columns = (
         TextColumn("{task.description}"),
@@ -122,9 +138,9 @@ async def run_import(
     return report
 
 
-async def seed_samples(settings: Settings, samples: Path) -> None:
+async def seed_samples(build: Callable[[], ImportServices], samples: Path) -> None:
     """The demo's first start: put the shipped sample photos on the wall."""
-    services = Services.build(settings)
+    services = build()
     await services.start()
     try:
         page = await services.store.photos.list(None, limit=1)
@@ -132,4 +148,4 @@ async def seed_samples(settings: Settings, samples: Path) -> None:
             return
     finally:
         await services.stop()
-    await run_import(settings, [samples], "demo", approve=True)
+    await run_import(build(), [samples], "demo", approve=True)

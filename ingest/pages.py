@@ -15,11 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from ingest.deps import IngestServices
 from ingest.upload_api import MAX_AUTHOR, MAX_CAPTION
 from ingest.visitors import identify, keep_device
 from wall import i18n
 from wall.config import Settings
-from wall.services import Services
 from wall.tonight import show_promise
 from wall.webpage import SHARED_WEB_DIR, PageKit, page_language
 
@@ -62,7 +62,8 @@ def upload_page(request: Request) -> HTMLResponse:
     def context(lang: str, settings: Settings) -> dict[str, Any]:
         schedule = settings.schedule
         season = i18n.season_text(lang, schedule.season_start, schedule.season_end)
-        show = request.app.state.services.show
+        services: IngestServices = request.app.state.services
+        show = services.show
         promise = show_promise(lang, schedule, show.upcoming(1), datetime.now(UTC))
         return {
             "promise": promise,
@@ -83,7 +84,7 @@ def upload_page(request: Request) -> HTMLResponse:
 
 def _keep_device(request: Request, response: HTMLResponse) -> None:
     """The phone's device token, set here so that its first upload already carries it."""
-    services: Services = request.app.state.services
+    services: IngestServices = request.app.state.services
     visitor = identify(request, services.devices, services.settings)
     keep_device(response, visitor, services.settings.wall.public_url)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from ingest.faces import FaceDetector
 from ingest.pipeline import PipelineSpec, Processed, process
+from ingest.triage import Triage
 from ingest.workers import WorkerPool
-from moderation.policy import Policy
 from wall.config import Settings
 from wall.domain import Consent, NewPhoto, Photo, PhotoStatus, Rendition
 from wall.events import EventBus, PhotoCreated
@@ -84,14 +84,14 @@ class IngestService:
         bus: EventBus,
         pool: WorkerPool,
         spec: PipelineSpec,
-        policy: Policy,
+        triage: Triage,
         detector: FaceDetector | None,
     ) -> None:
         self.store = store
         self.bus = bus
         self.pool = pool
         self.spec = spec
-        self.policy = policy
+        self.triage = triage
         self.detector = detector
         self._in_flight: dict[str, asyncio.Future[Photo]] = {}
 
@@ -134,7 +134,7 @@ class IngestService:
         processed, stored = await self.pool.run(
             lambda: _process_and_store(read, self.spec, self.detector, self.store.media)
         )
-        status, reason = self.policy.initial_status(submission.source), ""
+        status, reason = self.triage.initial_status(submission.source), ""
         original = await self.store.photos.find_by_sha256(processed.sha256)
         if original is not None:
             status, reason, stored = PhotoStatus.REJECTED, "duplicate", ()
@@ -148,7 +148,7 @@ class IngestService:
             phash=processed.phash,
             mean_lab=processed.mean_lab,
             signals=processed.signals,
-            flags=self.policy.flags(
+            flags=self.triage.flags(
                 processed.signals, submission.caption, submission.author, processed.phash
             )
             + tuple(f for f in submission.extra_flags if f),
@@ -164,7 +164,7 @@ class IngestService:
             photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")
             await self._restore_missing(processed, stored)
         if photo.status is not PhotoStatus.REJECTED:
-            self.policy.remember(photo.id, photo.phash)
+            self.triage.remember(photo.id, photo.phash)
         self.bus.publish(PhotoCreated(photo=photo))
         return photo
 

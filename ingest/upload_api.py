@@ -18,12 +18,12 @@ from python_multipart.exceptions import MultipartParseError
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
+from ingest.deps import IngestDep
 from ingest.errors import Refused, too_large
 from ingest.service import Submission
 from ingest.visitors import DEVICE_COOKIE, UploadGate, Visitor, identify, keep_device
 from ingest.workers import PoolBusy
 from wall.bodylimit import BodyTooLarge
-from wall.deps import ServicesDep
 from wall.domain import UPLOAD_SOURCE, Consent, Photo, PhotoStatus, utcnow
 from wall.errors import ApiError, request_language
 from wall.i18n import CONSENT_VERSION, normalise_language
@@ -128,7 +128,7 @@ def _accepted(photo: Photo, token: str) -> JSONResponse:
 
 
 async def _ingest_form(
-    services: ServicesDep, form: FormData, contributor: str, lang: str, idempotency: str
+    services: IngestDep, form: FormData, contributor: str, lang: str, idempotency: str
 ) -> JSONResponse:
     consent = _consent(form, lang)
     caption = _text_field(form, "caption", MAX_CAPTION)
@@ -151,7 +151,7 @@ async def _ingest_form(
     return _accepted(photo, token)
 
 
-async def _admit(services: ServicesDep, visitor: Visitor) -> None:
+async def _admit(services: IngestDep, visitor: Visitor) -> None:
     """429 over the device's allowance, the address's ceiling, or its photos waiting."""
     settings = services.settings
     wait = services.upload_gate.admit(visitor)
@@ -166,7 +166,7 @@ async def _admit(services: ServicesDep, visitor: Visitor) -> None:
         raise ApiError(429, "rate_limited", {"Retry-After": FLOOD_RETRY_AFTER_S})
 
 
-def _counted(request: Request, services: ServicesDep, visitor: Visitor) -> Request:
+def _counted(request: Request, services: IngestDep, visitor: Visitor) -> Request:
     """The request, its body counted as it arrives under its X-Progress-Key (one per try:
     a retry's figures start from zero), for the page to ask how far it got."""
     progress_key = idempotency_key(request, visitor.contributor, PROGRESS_HEADER)
@@ -181,7 +181,7 @@ def _counted(request: Request, services: ServicesDep, visitor: Visitor) -> Reque
 
 
 @router.post("/api/photos", status_code=201, response_model=UploadAccepted)
-async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
+async def upload_photo(request: Request, services: IngestDep) -> JSONResponse:
     settings = services.settings
     metrics = services.metrics
     visitor = identify(request, services.devices, settings)
@@ -222,7 +222,7 @@ async def upload_photo(request: Request, services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/api/uploads/{key}", response_model=UploadProgressOut)
-async def upload_progress(request: Request, key: str, services: ServicesDep) -> UploadProgressOut:
+async def upload_progress(request: Request, key: str, services: IngestDep) -> UploadProgressOut:
     """How many bytes of this device's upload (its X-Progress-Key) the server has received."""
     tokens = services.devices
     device_id = tokens.device_id(request.cookies.get(DEVICE_COOKIE))
@@ -234,7 +234,7 @@ async def upload_progress(request: Request, key: str, services: ServicesDep) -> 
     return UploadProgressOut(received=entry.received, total=entry.total)
 
 
-async def _photo_for_receipt(services: ServicesDep, photo_id: str, token: str) -> Photo:
+async def _photo_for_receipt(services: IngestDep, photo_id: str, token: str) -> Photo:
     """404 alike for an unknown id and a wrong token: ids cannot be probed."""
     stored_hash = await services.store.photos.receipt_hash(photo_id)
     photo = await services.store.photos.get(photo_id) if stored_hash else None
@@ -243,7 +243,7 @@ async def _photo_for_receipt(services: ServicesDep, photo_id: str, token: str) -
     return photo
 
 
-async def _last_came_on(services: ServicesDep, photo: Photo) -> datetime | None:
+async def _last_came_on(services: IngestDep, photo: Photo) -> datetime | None:
     """The latest of the display's recent report (to the second) and the night's record
     (to the quarter hour's first report), in the wall's timezone."""
     if photo.status is not PhotoStatus.APPROVED and photo.status is not PhotoStatus.REMOVED:
@@ -262,7 +262,7 @@ async def _last_came_on(services: ServicesDep, photo: Photo) -> datetime | None:
 
 
 @router.get("/api/photos/{photo_id}", response_model=PhotoStatusOut)
-async def photo_status(photo_id: str, services: ServicesDep, token: str = "") -> PhotoStatusOut:
+async def photo_status(photo_id: str, services: IngestDep, token: str = "") -> PhotoStatusOut:
     """The receipt page polls this: the status, and whether and when it was on the wall."""
     photo = await _photo_for_receipt(services, photo_id, token)
     on_wall = photo.status is PhotoStatus.APPROVED and services.preview.on_wall_now(photo.id)
@@ -275,7 +275,7 @@ async def photo_status(photo_id: str, services: ServicesDep, token: str = "") ->
 
 
 @router.delete("/api/photos/{photo_id}", status_code=204)
-async def delete_photo(photo_id: str, services: ServicesDep, token: str = "") -> Response:
+async def delete_photo(photo_id: str, services: IngestDep, token: str = "") -> Response:
     photo = await _photo_for_receipt(services, photo_id, token)
     if photo.status is PhotoStatus.DELETED:
         raise ApiError(404, "not_found")

@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
 
+from moderation.deps import ModerationDep, ModerationServices
 from moderation.present import Presenter
 from moderation.schemas import AuditEntryOut, AuditPage, DecisionIn, ModPhoto, QueuePage
 from moderation.undo import UndoExpired
 from staff.auth import CurrentModerator, CurrentOperator, websocket_account
-from wall.deps import ServicesDep
 from wall.domain import PhotoStatus
 from wall.errors import ApiError
-from wall.services import Services
 from wall.storage.base import InvalidTransition, PhotoNotFound, VersionConflict
 
 router = APIRouter()
@@ -26,14 +25,14 @@ TARGET = {
 }
 
 
-def _presenter(services: Services) -> Presenter:
-    return Presenter(services.store, services.ingest.policy)
+def _presenter(services: ModerationServices) -> Presenter:
+    return Presenter(services.store, services.policy)
 
 
 @router.get("/api/moderation/queue", response_model=QueuePage)
 async def queue(
     _: CurrentModerator,
-    services: ServicesDep,
+    services: ModerationDep,
     status: PhotoStatus = PhotoStatus.PENDING,
     limit: Annotated[int, Query(ge=0, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -49,7 +48,7 @@ async def queue(
 
 @router.post("/api/moderation/photos/{photo_id}/decision", response_model=ModPhoto)
 async def decide(
-    photo_id: str, decision: DecisionIn, account: CurrentModerator, services: ServicesDep
+    photo_id: str, decision: DecisionIn, account: CurrentModerator, services: ModerationDep
 ) -> ModPhoto:
     current = await services.store.photos.get(photo_id)
     if current is None or current.status is PhotoStatus.DELETED:
@@ -71,7 +70,7 @@ async def decide(
 
 
 @router.post("/api/moderation/undo", response_model=ModPhoto)
-async def undo(account: CurrentModerator, services: ServicesDep) -> ModPhoto:
+async def undo(account: CurrentModerator, services: ModerationDep) -> ModPhoto:
     try:
         last = services.undo.take(account.username)
     except UndoExpired:
@@ -97,7 +96,7 @@ async def undo(account: CurrentModerator, services: ServicesDep) -> ModPhoto:
 @router.get("/api/moderation/audit", response_model=AuditPage)
 async def audit(
     _: CurrentOperator,
-    services: ServicesDep,
+    services: ModerationDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
@@ -107,7 +106,7 @@ async def audit(
 
 @router.websocket("/ws/moderation")
 async def moderation_socket(websocket: WebSocket) -> None:
-    services: Services = websocket.app.state.services
+    services: ModerationServices = websocket.app.state.services
     if await websocket_account(websocket) is None:
         await websocket.close(code=CLOSE_UNAUTHORIZED)
         return

@@ -12,6 +12,10 @@ FACE_HEAVY_AREA = 0.15  # faces cover this share of the picture: a portrait, not
 
 
 class Policy:
+    """Implements ingest's `Triage`, and is the one owner of the near-duplicate index: the
+    app loads it at start, ingest adds to it, the lifecycle forgets erased photos, and the
+    moderation views ask it what a photo resembles."""
+
     def __init__(self, settings: ModerationSection) -> None:
         self.settings = settings
         terms = list(settings.caption_blocklist)
@@ -58,6 +62,14 @@ class Policy:
         """Index an accepted photo, so that its near-copies are flagged from now on."""
         if phash:
             self.near_duplicates.add(photo_id, phash)
+
+    def forget(self, photo_id: str) -> None:
+        """An erased photo is nobody's near-duplicate any more."""
+        self.near_duplicates.forget(photo_id)
+
+    def load(self, pairs: list[tuple[str, int]]) -> None:
+        """At start: every kept photo's perceptual hash, from the store."""
+        self.near_duplicates.load(pairs)
 
     def initial_status(self, source: str) -> PhotoStatus:
         if source in self.settings.auto_approve_sources:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wall.cli import main
+from app.cli import main
 from wall.config import ConfigError, Settings, load_settings
 
 WALL_TOML = """\

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.cli import _parser
 from tests.helpers.deploy import (
     DEPLOY_DIR,
     SITE,
@@ -24,7 +25,6 @@ from tests.helpers.deploy import (
 )
 from tests.helpers.server import REPO_ROOT
 from wall.bodylimit import MULTIPART_OVERHEAD
-from wall.cli import _parser
 from wall.config import UploadSection
 
 UNITS = ("wall-serve.service", "wall-display.service")

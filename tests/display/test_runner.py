@@ -11,6 +11,7 @@ import numpy as np
 import pygame
 import pytest
 
+from app.cli import main
 from display.cache import RenditionCache
 from display.commands import Command, PhotoGone, PhotoReady
 from display.contracts import ImageSource, Layout, Rotation
@@ -21,7 +22,6 @@ from display.rotation import FairRotation
 from display.runner import Runner
 from tests.helpers.images import distinctive_jpeg
 from tests.helpers.wall_display import MAGENTA, colour_share, wall_photo
-from wall.cli import main
 from wall.config import DisplaySection
 
 SIZE = (320, 180)

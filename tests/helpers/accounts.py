@@ -7,9 +7,9 @@ import sys
 
 import httpx
 
+from app.cli import main
 from tests.helpers.app_server import AppServer
 from tests.helpers.server import LiveServer
-from wall.cli import main
 
 
 def add_account(server: LiveServer | AppServer, name: str, role: str, password: str) -> None:

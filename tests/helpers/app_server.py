@@ -116,7 +116,7 @@ class AppServer:
         self._root_level = logging.WARNING
 
     def start(self) -> AppServer:
-        from wall.app import create_app  # here, not at import: conftest loads this module
+        from app.server import create_app  # here, not at import: conftest loads this module
 
         # The settings `wall serve --host 127.0.0.1 --port N` would load.
         settings = load_settings(self.config, server={"host": "127.0.0.1", "port": self.port})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
 from tests.helpers.server import write_config
-from wall.cli import main
 
 PASSWORD = "correct horse battery"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.services import Services
 from ingest.service import Submission
 from ingest.sources import supervisor
 from ingest.sources.base import SourceContext
@@ -16,7 +17,6 @@ from ingest.sources.supervisor import SourceSupervisor
 from tests.conftest import SAMPLES_DIR
 from tests.helpers.server import write_config
 from wall.config import load_settings
-from wall.services import Services
 
 FIRST_RETRY_S = 0.2  # the real first delay (2 s) scaled down: the same doubling, sooner
 

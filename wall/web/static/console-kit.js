@@ -55,7 +55,7 @@ window.Ops = (() => {
     return { iso: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour) % 24 };
   }
 
-  /** Tonight's name, as wall/night.py names nights: the evening's date, noon to noon. */
+  /** Tonight's name, as console/night.py names nights: the evening's date, noon to noon. */
   function currentNight(now = new Date()) {
     const { iso, hour } = wallParts(now);
     if (hour >= pageData.night_turn_hour) return iso;

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
+from app.deps import ServicesDep
+from app.services import Services
 from staff.auth import SESSION_COOKIE
 from wall import display_feed
-from wall.deps import ServicesDep
 from wall.domain import Photo, RenditionKind
 from wall.errors import ApiError
 from wall.instance import token_matches
-from wall.services import Services
 
 router = APIRouter()
 

@@ -9,12 +9,14 @@ import logging
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
+import wall
 from wall.config import ConfigError, Settings, load_settings
 from wall.logs import install_redaction
 
-SAMPLES_DIR = Path(__file__).parent / "samples"
+SAMPLES_DIR = Path(wall.__file__).parent / "samples"  # shipped with the core (package data)
 DEMO_DATA_DIR = Path("wall-data")
 EXIT_NO_WINDOW = 3  # `wall display` found no screen to draw on
 
@@ -86,7 +88,7 @@ def _settings(args: argparse.Namespace, **overrides: dict[str, object]) -> Setti
 def _serve(settings: Settings) -> int:
     import uvicorn
 
-    from wall.app import create_app
+    from app.server import create_app
     from wall.supervised import SupervisedServer
 
     app = create_app(settings)
@@ -102,9 +104,11 @@ def _serve(settings: Settings) -> int:
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from app.services import Services
     from ingest.importer import run_import
 
-    report = asyncio.run(run_import(settings, args.paths, args.source, args.approve))
+    services = Services.build(settings)
+    report = asyncio.run(run_import(services, args.paths, args.source, args.approve))
     return 0 if report.accepted or not report.refused else 1
 
 
@@ -211,11 +215,12 @@ def _demo_display(args: argparse.Namespace, settings: Settings) -> subprocess.Po
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from app.services import Services
     from ingest.importer import seed_samples
     from staff.bootstrap import ensure_demo_moderator
 
     settings = _settings(args, wall={"data_dir": str(DEMO_DATA_DIR)})
-    asyncio.run(seed_samples(settings, SAMPLES_DIR))
+    asyncio.run(seed_samples(partial(Services.build, settings), SAMPLES_DIR))
     login = ensure_demo_moderator(settings)
     host, port = settings.server.host, settings.server.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, WebSocket
 
+from app.services import Services
 from wall.display_feed import approved_photos, config_message, is_display, show_message
-from wall.services import Services
 from wall.wire import DisplayMessage, Snapshot
 
 router = APIRouter()

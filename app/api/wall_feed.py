@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from wall.deps import ServicesDep
+from app.deps import ServicesDep
 from wall.display_feed import approved_photos, is_display
 from wall.errors import ApiError
 from wall.schemas import WallSnapshot

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import display_ws, media, ops, wall_feed
+from app.services import Services
 from console import api as console_api
 from console import night_api, projectors_api, sources_api
 from console import page as console_page
@@ -19,13 +20,12 @@ from ingest import upload_api as photos
 from moderation import api as moderation_api
 from moderation import pages as moderation_pages
 from staff import auth_api
-from wall.api import display_ws, media, ops, wall_feed
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers
-from wall.services import Services
+from wall.webpage import SHARED_WEB_DIR
 
-STATIC_DIR = Path(__file__).parent / "web" / "static"
+STATIC_DIR = SHARED_WEB_DIR / "static"  # the visitor and console pages' files
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 UPLOAD_PATHS = frozenset({"/api/photos"})
 SECURITY_HEADERS = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from wall.deps import ServicesDep
+from app.deps import ServicesDep
+from app.services import Services
 from wall.domain import PhotoStatus
-from wall.services import Services
 
 router = APIRouter()
 

@@ -6,13 +6,17 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from console.deps import ConsoleServices
+from ingest.deps import IngestServices
 from ingest.faces import FaceDetector
+from ingest.importer import ImportServices
 from ingest.service import IngestService, pipeline_spec
 from ingest.sources.registry import build_sources
 from ingest.sources.supervisor import SourceSupervisor
 from ingest.uploadprogress import UploadProgress
 from ingest.visitors import DeviceTokens, UploadGate
 from ingest.workers import WorkerPool
+from moderation.deps import ModerationServices
 from moderation.live import ModerationTranslator
 from moderation.policy import Policy
 from moderation.undo import UndoLedger
@@ -43,6 +47,7 @@ class Services:
     store: Store
     bus: EventBus
     pool: WorkerPool
+    policy: Policy  # moderation's: implements ingest's Triage, owns the near-duplicate index
     ingest: IngestService
     lifecycle: PhotoLifecycle
     upload_gate: UploadGate
@@ -68,12 +73,11 @@ class Services:
         bus = EventBus()
         pool = WorkerPool(settings.ingest.workers, settings.ingest.queue_limit)
         detector = FaceDetector() if settings.ingest.detect_faces else None
-        ingest = IngestService(
-            store, bus, pool, pipeline_spec(settings), Policy(settings.moderation), detector
-        )
-        moderation_translator = ModerationTranslator(store, ingest.policy)
+        policy = Policy(settings.moderation)
+        ingest = IngestService(store, bus, pool, pipeline_spec(settings), policy, detector)
+        moderation_translator = ModerationTranslator(store, policy)
         instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
-        lifecycle = PhotoLifecycle(store, bus, ingest.policy.near_duplicates.forget)
+        lifecycle = PhotoLifecycle(store, bus, policy.forget)
 
         async def approve(photo_id: str, actor: str) -> None:
             await lifecycle.transition(photo_id, PhotoStatus.APPROVED, actor, "trusted source")
@@ -89,6 +93,7 @@ class Services:
             store=store,
             bus=bus,
             pool=pool,
+            policy=policy,
             ingest=ingest,
             lifecycle=lifecycle,
             upload_gate=UploadGate(settings.upload),
@@ -111,7 +116,7 @@ class Services:
         )
 
     async def start(self) -> None:
-        self.ingest.policy.near_duplicates.load(await self.store.photos.perceptual_hashes())
+        self.policy.load(await self.store.photos.perceptual_hashes())
         recovered = await self.store.recover()
         if any(recovered.values()):
             log.warning("recovered after an unclean stop: %s", recovered)
@@ -141,3 +146,13 @@ class Services:
         await self.moderation_feed.stop()
         self.pool.close()
         await self.store.photos.close()
+
+
+def feature_views(services: Services) -> None:
+    """Never called: mypy checks here that the container gives each feature what its
+    narrow Protocol asks for (the features read `app.state.services` through them)."""
+    ingest: IngestServices = services
+    importing: ImportServices = services
+    moderation: ModerationServices = services
+    console: ConsoleServices = services
+    del ingest, importing, moderation, console

@@ -1,0 +1,1 @@
+"""Routers that read across features: health and metrics, media, the display's feed."""
