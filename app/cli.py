@@ -104,11 +104,11 @@ def _serve(settings: Settings) -> int:
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from app.services import Services
+    from app.services import ImportKit
     from ingest.importer import run_import
 
-    services = Services.build(settings)
-    report = asyncio.run(run_import(services, args.paths, args.source, args.approve))
+    kit = ImportKit.build(settings)
+    report = asyncio.run(run_import(kit, args.paths, args.source, args.approve))
     return 0 if report.accepted or not report.refused else 1
 
 
@@ -215,12 +215,12 @@ def _demo_display(args: argparse.Namespace, settings: Settings) -> subprocess.Po
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from app.services import Services
+    from app.services import ImportKit
     from ingest.importer import seed_samples
     from staff.bootstrap import ensure_demo_moderator
 
     settings = _settings(args, wall={"data_dir": str(DEMO_DATA_DIR)})
-    asyncio.run(seed_samples(partial(Services.build, settings), SAMPLES_DIR))
+    asyncio.run(seed_samples(partial(ImportKit.build, settings), SAMPLES_DIR))
     login = ensure_demo_moderator(settings)
     host, port = settings.server.host, settings.server.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

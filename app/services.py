@@ -40,6 +40,47 @@ from wall.storage.base import Store
 log = logging.getLogger(__name__)
 
 
+async def _open_store(store: Store, policy: Policy) -> None:
+    """Before any photo arrives: the near-duplicate index from the store, and what an
+    unclean stop left behind cleared."""
+    policy.load(await store.photos.perceptual_hashes())
+    recovered = await store.recover()
+    if any(recovered.values()):
+        log.warning("recovered after an unclean stop: %s", recovered)
+
+
+@dataclass
+class ImportKit:
+    """What `wall import` and the demo's seeding run: the store, the pipeline and the
+    lifecycle, without the projectors, show, sources, accounts or sockets of a server."""
+
+    settings: Settings
+    store: Store
+    bus: EventBus
+    pool: WorkerPool
+    policy: Policy
+    ingest: IngestService
+    lifecycle: PhotoLifecycle
+
+    @classmethod
+    def build(cls, settings: Settings) -> ImportKit:
+        store = open_embedded_store(settings.wall.data_dir)
+        bus = EventBus()
+        pool = WorkerPool(settings.ingest.workers, settings.ingest.queue_limit)
+        detector = FaceDetector() if settings.ingest.detect_faces else None
+        policy = Policy(settings.moderation)
+        ingest = IngestService(store, bus, pool, pipeline_spec(settings), policy, detector)
+        lifecycle = PhotoLifecycle(store, bus, policy.forget)
+        return cls(settings, store, bus, pool, policy, ingest, lifecycle)
+
+    async def start(self) -> None:
+        await _open_store(self.store, self.policy)
+
+    async def stop(self) -> None:
+        self.pool.close()
+        await self.store.photos.close()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -69,15 +110,11 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> Services:
         data_dir = settings.wall.data_dir
-        store = open_embedded_store(data_dir)
-        bus = EventBus()
-        pool = WorkerPool(settings.ingest.workers, settings.ingest.queue_limit)
-        detector = FaceDetector() if settings.ingest.detect_faces else None
-        policy = Policy(settings.moderation)
-        ingest = IngestService(store, bus, pool, pipeline_spec(settings), policy, detector)
+        kit = ImportKit.build(settings)
+        store, bus, pool, policy, ingest = kit.store, kit.bus, kit.pool, kit.policy, kit.ingest
         moderation_translator = ModerationTranslator(store, policy)
         instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
-        lifecycle = PhotoLifecycle(store, bus, policy.forget)
+        lifecycle = kit.lifecycle
 
         async def approve(photo_id: str, actor: str) -> None:
             await lifecycle.transition(photo_id, PhotoStatus.APPROVED, actor, "trusted source")
@@ -116,10 +153,7 @@ class Services:
         )
 
     async def start(self) -> None:
-        self.policy.load(await self.store.photos.perceptual_hashes())
-        recovered = await self.store.recover()
-        if any(recovered.values()):
-            log.warning("recovered after an unclean stop: %s", recovered)
+        await _open_store(self.store, self.policy)
         self.moderation_feed.start()
         self.display_feed.start()
 
@@ -148,11 +182,11 @@ class Services:
         await self.store.photos.close()
 
 
-def feature_views(services: Services) -> None:
+def feature_views(services: Services, kit: ImportKit) -> None:
     """Never called: mypy checks here that the container gives each feature what its
     narrow Protocol asks for (the features read `app.state.services` through them)."""
     ingest: IngestServices = services
-    importing: ImportServices = services
+    importing: ImportServices = kit
     moderation: ModerationServices = services
     console: ConsoleServices = services
     del ingest, importing, moderation, console
