@@ -207,8 +207,6 @@ ModerationMessage = Annotated[
 ]
 MODERATION_MESSAGE: TypeAdapter[ModerationMessage] = TypeAdapter(ModerationMessage)
 
-WireMessage = BaseModel  # any of the above
-
 
 def encode(message: BaseModel) -> str:
     """The text frame: `json.dumps` of the JSON-mode dump, as the dicts were sent before."""
