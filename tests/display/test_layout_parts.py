@@ -84,9 +84,11 @@ def test_assigning_a_frame_s_batch_is_cheap() -> None:
         assigner.add(number, tuple(lab.tolist()))
     times = []
     for start in range(0, assigner.cells, 48):
-        began = time.perf_counter()
+        # CPU time: a test running beside this one (the suite runs in parallel) does not count
+        # against the budget; numpy's own threads, if any, do.
+        began = time.process_time()
         assigner.assign(np.arange(start, min(start + 48, assigner.cells)))
-        times.append(time.perf_counter() - began)
+        times.append(time.process_time() - began)
     assert (assigner.occupant != EMPTY).all()
     counts = np.bincount(assigner.occupant)
     assert counts.max() <= assigner.limit <= 3  # 3,600 cells, 2,000 photos
