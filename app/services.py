@@ -20,6 +20,9 @@ from moderation.deps import ModerationServices
 from moderation.live import ModerationTranslator
 from moderation.policy import Policy
 from moderation.undo import UndoLedger
+from show.controller import ShowController
+from show.preview import PreviewBoard
+from show.projectors.controller import ProjectorController
 from staff.accounts import AccountService
 from staff.sessions import SessionManager
 from wall.config import Settings
@@ -30,10 +33,7 @@ from wall.instance import InstanceSecrets
 from wall.lifecycle import PhotoLifecycle
 from wall.live import LiveFeed
 from wall.metrics import Metrics
-from wall.preview import PreviewBoard
-from wall.projectors.controller import ProjectorController
 from wall.retention import RetentionSweeper
-from wall.show import ShowController
 from wall.storage import open_embedded_store
 from wall.storage.base import Store
 

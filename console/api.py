@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict
 
 from console.deps import ConsoleDep, ConsoleServices
 from console.night import NIGHT_TURN
+from show.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
 from staff.auth import CurrentOperator
 from wall.display_feed import is_display
 from wall.domain import PhotoStatus
 from wall.errors import ApiError
-from wall.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
 from wall.schedule import NightPlan
 
 router = APIRouter()

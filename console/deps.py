@@ -11,13 +11,13 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends
 
+from show.controller import ShowController
+from show.preview import PreviewBoard
+from show.projectors.controller import ProjectorController
 from wall.config import Settings
 from wall.deps import services_of
 from wall.instance import InstanceSecrets
 from wall.live import LiveFeed
-from wall.preview import PreviewBoard
-from wall.projectors.controller import ProjectorController
-from wall.show import ShowController
 from wall.storage.base import Store
 
 

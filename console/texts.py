@@ -49,7 +49,7 @@ PROJECTOR_PARTS: Final = ("fan", "lamp", "temperature", "cover", "filter", "othe
 SOURCE_STATES: Final = ("starting", "ok", "retrying", "stopped")
 SOURCE_KINDS: Final = ("mastodon", "webcam", "folder")
 ROLES: Final = ("moderator", "operator")
-# The projectors' problems (`last_error_code`: wall/projectors/pjlink.py, controller.py),
+# The projectors' problems (`last_error_code`: show/projectors/pjlink.py, controller.py),
 # worded as `projector_error_<code>` with their values ({input}).
 PROJECTOR_ERRORS: Final = (
     "failed",

@@ -13,12 +13,12 @@ from fastapi import Depends
 from ingest.service import IngestService
 from ingest.uploadprogress import UploadProgress
 from ingest.visitors import DeviceTokens, UploadGate
+from show.controller import ShowController
+from show.preview import PreviewBoard
 from wall.config import Settings
 from wall.deps import services_of
 from wall.lifecycle import PhotoLifecycle
 from wall.metrics import Metrics
-from wall.preview import PreviewBoard
-from wall.show import ShowController
 from wall.storage.base import Store
 
 

@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse
 from ingest.deps import IngestServices
 from ingest.upload_api import MAX_AUTHOR, MAX_CAPTION
 from ingest.visitors import identify, keep_device
+from show.tonight import show_promise
 from wall import i18n
 from wall.config import Settings
-from wall.tonight import show_promise
 from wall.webpage import SHARED_WEB_DIR, PageKit, page_language
 
 # The visitor pages' templates and files stay in wall/web, shared with the console: one

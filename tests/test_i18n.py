@@ -11,9 +11,9 @@ import pytest
 from console import texts as console_texts
 from console.projectors_api import ProjectorOut
 from moderation import texts as moderation_texts
+from show.projectors.pjlink import ERROR_PARTS
 from staff.accounts import Role
 from wall import i18n
-from wall.projectors.pjlink import ERROR_PARTS
 
 CONTRACT_ERROR_CODES = {
     "consent_required",

@@ -52,7 +52,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "fr": _french(
         {
             "page_title": "Envoyer une photo",
-            # The intro's promise follows the show plan (wall/tonight.py): "ce soir" only
+            # The intro's promise follows the show plan (show/tonight.py): "ce soir" only
             # when a show falls on tonight.
             "intro_tonight": "Votre photo sur le mur, ce soir.",
             "intro_tonight_from": "Votre photo sur le mur ce soir, à partir de {time}.",

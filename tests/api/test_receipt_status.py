@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from show.preview import PREVIEW_STALE_S
 from tests.api.test_night import report_shown
 from tests.helpers.app_server import AppServer
 from tests.helpers.wall_display import LIME, MAGENTA, Moderator, coloured_photo
-from wall.preview import PREVIEW_STALE_S
 
 WALL_ZONE = "America/New_York"  # not the machine's zone, nor UTC: the wall's clock counts
 

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console import texts as console_texts
-from tests.helpers.fake_pjlink import FakeProjector
-from wall.config import ProjectorSection
-from wall.projectors.controller import (
+from show.projectors.controller import (
     INTERNAL_CODE,
     INTERNAL_ERROR,
     NO_INPUT_CODE,
     ProjectorController,
 )
-from wall.projectors.pjlink import PJLinkAuthError, PJLinkError, PJLinkUnreachable
+from show.projectors.pjlink import PJLinkAuthError, PJLinkError, PJLinkUnreachable
+from tests.helpers.fake_pjlink import FakeProjector
+from wall.config import ProjectorSection
 
 POLL_S = 0.1  # rounds ten times a second: the tests take seconds, not an evening
 WARM_UP_S = 0.6

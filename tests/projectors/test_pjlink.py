@@ -8,9 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers.fake_pjlink import FakeProjector, Mode
-from tests.helpers.server import free_port
-from wall.projectors.pjlink import (
+from show.projectors.pjlink import (
     Lamp,
     PJLinkAuthError,
     PJLinkClient,
@@ -27,6 +25,8 @@ from wall.projectors.pjlink import (
     decode_lamps,
     digest,
 )
+from tests.helpers.fake_pjlink import FakeProjector, Mode
+from tests.helpers.server import free_port
 
 TIMEOUT_S = 0.5  # the loopback fake answers in microseconds; only the silent one waits this
 WARM_UP_S = 0.4

@@ -7,10 +7,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from show.controller import ShowController
 from wall.config import ScheduleSection
 from wall.domain import ShowReason
 from wall.events import EventBus, ShowChanged
-from wall.show import ShowController
 from wall.storage import open_embedded_store
 
 PARIS_SUMMER = ScheduleSection(

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from console import texts as console_texts
+from show.preview import PREVIEW_STALE_S
+from show.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
 from tests.api.test_night import report_shown
 from tests.helpers.accounts import add_account, login
 from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, PHONE_VIEWPORT, WatchedPage
@@ -35,8 +37,6 @@ from tests.helpers.wall_display import (
     Moderator,
     coloured_photo,
 )
-from wall.preview import PREVIEW_STALE_S
-from wall.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
 
 T = console_texts.TEXTS["fr"]
 REGIE, REGIE_PASSWORD = "regie", "regie-console-password"

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from show.preview import PREVIEW_STALE_S
 from tests.api.test_night import report_shown
 from tests.api.test_receipt_status import upload
 from tests.conftest import SAMPLES_DIR
@@ -33,7 +34,6 @@ from tests.helpers.server import LiveServer
 from tests.helpers.wall_display import COLOUR_TOLERANCE, LIME, MAGENTA, Moderator
 from tests.web.test_console_page import off_loop
 from wall.i18n import TEXTS
-from wall.preview import PREVIEW_STALE_S
 
 T = TEXTS["fr"]
 WALL_ZONE = "Europe/Paris"  # the default: the page writes times on the wall's clock

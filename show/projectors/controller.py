@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from wall.config import ProjectorSection
-from wall.projectors.pjlink import (
+from show.projectors.pjlink import (
     PJLinkClient,
     PJLinkConnection,
     PJLinkError,
@@ -30,6 +29,7 @@ from wall.projectors.pjlink import (
     PJLinkUnreachable,
     Power,
 )
+from wall.config import ProjectorSection
 
 log = logging.getLogger(__name__)
 
