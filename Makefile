@@ -2,6 +2,9 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Four pytest workers on two cores: most tests wait on a browser, a socket or a poll, not the
+# CPU. Whole files per worker: module-scoped browsers and servers are started once.
+TEST_WORKERS ?= 4
 
 .PHONY: run test lint format bench bench-quick clean
 
@@ -19,7 +22,7 @@ test: $(BIN)/wall
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(BIN)/wall
 	$(BIN)/ruff check .
