@@ -126,7 +126,11 @@ class AppServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._lifespan = _Lifespan(self.app)
-        self.call(self._lifespan.startup(), LIFESPAN_TIMEOUT_S)
+        try:
+            self.call(self._lifespan.startup(), LIFESPAN_TIMEOUT_S)
+        except BaseException:
+            self._close_loop()  # a failed start leaves no thread or log handler behind
+            raise
         return self
 
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = REQUEST_TIMEOUT_S) -> T:
@@ -174,9 +178,14 @@ class AppServer:
         try:
             self.call(self._lifespan.shutdown(), LIFESPAN_TIMEOUT_S)
         finally:
+            self._close_loop()
+
+    def _close_loop(self) -> None:
+        assert self._loop is not None and self._thread is not None
+        try:
             self.call(_cancel_the_rest(), LIFESPAN_TIMEOUT_S)
+        finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            assert self._thread is not None
             self._thread.join(LIFESPAN_TIMEOUT_S)
             self._loop.close()
             self._thread = None
