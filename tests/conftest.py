@@ -5,8 +5,9 @@ tests about a process, a socket or a browser."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
@@ -19,21 +20,42 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus" / "pillow-tests"
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "wall" / "samples"
 
 
-@pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Builds and starts servers with extra config sections; all are stopped afterwards."""
-    started: list[LiveServer] = []
+class _Startable(Protocol):
+    def start(self) -> Any: ...
 
-    def factory(**sections: dict[str, Any]) -> LiveServer:
-        root = tmp_path / f"server{len(started)}"
-        root.mkdir()
-        server = LiveServer(root, **sections).start()
+    def stop(self) -> None: ...
+
+
+Server = TypeVar("Server", bound=_Startable)
+
+
+@contextmanager
+def _servers(
+    kind: Callable[..., Server], root: Path, prefix: str
+) -> Iterator[Callable[..., Server]]:
+    """A factory of started servers with extra config sections; all stopped on leaving."""
+    started: list[Server] = []
+
+    def factory(**sections: dict[str, Any]) -> Server:
+        folder = root / f"{prefix}{len(started)}"
+        folder.mkdir()
+        server = kind(folder, **sections)
+        server.start()
         started.append(server)
         return server
 
-    yield factory
-    for server in started:
-        server.stop()
+    try:
+        yield factory
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Real `wall serve` processes."""
+    with _servers(LiveServer, tmp_path, "server") as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -44,18 +66,8 @@ def live_server(make_server: Callable[..., LiveServer]) -> LiveServer:
 @pytest.fixture
 def make_app_server(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
     """As `make_server`, with the app run in the test process: no interpreter to boot."""
-    started: list[AppServer] = []
-
-    def factory(**sections: dict[str, Any]) -> AppServer:
-        root = tmp_path / f"app{len(started)}"
-        root.mkdir()
-        server = AppServer(root, **sections).start()
-        started.append(server)
-        return server
-
-    yield factory
-    for server in started:
-        server.stop()
+    with _servers(AppServer, tmp_path, "app") as factory:
+        yield factory
 
 
 @pytest.fixture
