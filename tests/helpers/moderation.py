@@ -28,6 +28,7 @@ from tests.helpers.server import LiveServer
 TABLET_VIEWPORT: ViewportSize = {"width": 1280, "height": 800}  # a 10" tablet in landscape
 MIN_TAP_PX = 64  # the decision buttons, for a thumb in the dark
 LIVE_TIMEOUT_MS = 10_000  # an event or a reconnection (backoff up to a few seconds)
+STATUS_TIMEOUT_S = 10.0  # a decision the page sent reaches the server
 XSS_CAPTION = "<img src=x onerror=alert(1)>"
 NINA, NINA_PASSWORD = "nina", "nina-tablet-password"
 OMAR, OMAR_PASSWORD = "omar", "omar-phone-password"
@@ -123,6 +124,17 @@ def status_of(server: LiveServer, photo: Upload) -> str:
     assert answer.status_code == 200, answer.text
     status: str = answer.json()["status"]
     return status
+
+
+def expect_status(
+    server: LiveServer, photo: Upload, status: str, timeout_s: float = STATUS_TIMEOUT_S
+) -> None:
+    """The server reaches `status`: a page moves on to the next card as soon as the
+    moderator decides, while the decision is still on its way."""
+    deadline = time.monotonic() + timeout_s
+    while (seen := status_of(server, photo)) != status and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert seen == status, f"{photo.id}: {seen}, not {status}, after {timeout_s} s"
 
 
 def decided(server: LiveServer, status: str) -> dict[str, dict[str, Any]]:

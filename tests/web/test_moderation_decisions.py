@@ -23,6 +23,7 @@ from tests.helpers.moderation import (
     approve_now,
     decided,
     drag,
+    expect_status,
     moderator_on,
     status_of,
     tablet_context,
@@ -99,7 +100,7 @@ def test_a_double_tap_decides_only_the_photo_that_was_seen(
         nina.page.locator("#approve").dblclick()
         nina.expect_card(second.id)
         expect(nina.toast()).to_contain_text("Approuvée")
-        assert status_of(server, first) == "approved"
+        expect_status(server, first, "approved")
         assert status_of(server, second) == "pending"
 
 
@@ -126,13 +127,13 @@ def test_swipe_right_approves_swipe_left_asks_why_short_swipe_does_nothing(
         page.mouse.up()
         omar.expect_card(second.id)
         expect(omar.toast()).to_contain_text("Approuvée")
-        assert status_of(server, first) == "approved"
+        expect_status(server, first, "approved")
 
         drag(page, card, -220)
         expect(page.locator("#reasons")).to_be_visible()
         page.locator(".reason", has_text="Hors sujet").tap()  # one tap for the reason
         omar.expect_empty()
-        assert status_of(server, second) == "rejected"
+        expect_status(server, second, "rejected")
         assert decided(server, "rejected")[second.id]["reason"] == "off_topic"
 
 
@@ -161,7 +162,7 @@ def test_a_finger_swipe_approves_and_rejects(
         omar.expect_card(second.id)
         expect(omar.toast()).to_contain_text("Approuvée")
         expect(omar.wall_item(first.id)).to_be_visible()
-        assert status_of(server, first) == "approved"
+        expect_status(server, first, "approved")
 
         touch_swipe(page, card, 40)  # too short: nothing happens
         omar.expect_card(second.id)
@@ -194,7 +195,7 @@ def test_the_remove_button_disarms_after_three_seconds(
         expect(remove).to_have_text("Retirer", timeout=5_000)
         remove.tap()  # a first tap again, not a confirmation
         expect(remove).to_have_text("Confirmer ?")
-        assert status_of(server, photo) == "approved"
+        expect_status(server, photo, "approved")
 
 
 def test_the_wall_strip_tells_a_screen_reader_which_photo_each_button_removes(
@@ -223,8 +224,8 @@ def test_the_wall_strip_tells_a_screen_reader_which_photo_each_button_removes(
         expect(confirm).to_have_text("Confirmer ?")
         confirm.tap()
         expect(omar.wall_item(sunset.id)).to_have_count(0)
-        assert status_of(server, sunset) == "removed"
-        assert status_of(server, untitled) == "approved"
+        expect_status(server, sunset, "removed")
+        expect_status(server, untitled, "approved")
 
         page.click("text=English")
         expect(

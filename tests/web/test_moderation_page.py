@@ -35,6 +35,7 @@ from tests.helpers.moderation import (
     approve_now,
     assert_thumb_reachable,
     decided,
+    expect_status,
     moderator_on,
     normalised,
     status_of,
@@ -327,16 +328,16 @@ def test_two_moderators_see_photos_arrive_and_leave_without_reloading(
         for moderator in (nina, omar):
             expect(moderator.wall_item(photo.id)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
             expect(moderator.page.locator("#backlog")).to_have_text("Rien en attente")
-        assert status_of(server, photo) == "approved"
+        expect_status(server, photo, "approved")
 
         remove = omar.wall_item(photo.id).locator("button.remove")
         remove.tap()
         expect(remove).to_have_text("Confirmer ?")  # one tap alone removes nothing
-        assert status_of(server, photo) == "approved"
+        expect_status(server, photo, "approved")
         remove.tap()
         for moderator in (nina, omar):
             expect(moderator.wall_item(photo.id)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
-        assert status_of(server, photo) == "removed"
+        expect_status(server, photo, "removed")
 
 
 def test_photo_decided_elsewhere_leaves_with_a_notice(browser: Browser, server: LiveServer) -> None:
