@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from astral import LocationInfo, Observer
+from astral import Observer
 from astral.sun import sunrise, sunset
 
 if TYPE_CHECKING:
@@ -68,8 +68,7 @@ def _zone(name: str) -> ZoneInfo:
 
 def _observer(settings: ScheduleSection) -> Observer:
     """The wall's place on Earth, which is what sunset depends on."""
-    place = LocationInfo("wall", "", settings.timezone, settings.latitude, settings.longitude)
-    return place.observer
+    return Observer(settings.latitude, settings.longitude)
 
 
 def _resolve(settings: ScheduleSection, spec: str, day: date, key: str) -> datetime:

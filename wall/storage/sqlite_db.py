@@ -44,7 +44,7 @@ def _migrations() -> list[tuple[int, str]]:
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Applies the migrations newer than `PRAGMA user_version`, each in its own transaction."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     for version, script in _migrations():
         if version <= current:
             continue
