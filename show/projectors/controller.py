@@ -223,6 +223,9 @@ class ProjectorController:
         wanted = self._power_wanted(now, timedelta(seconds=config.lead_s))
         state.wanted_power = None if wanted is None else "on" if wanted else "off"
         async with client.connect() as projector:
+            # Reachable as soon as it answers, before any reading: the console must never show
+            # a projector "on" yet unreachable in the middle of a round.
+            state.reachable = True
             power = await self._steer_power(projector, wanted, state)
             state.power = power.value
             problem: Problem | None = None
@@ -232,7 +235,6 @@ class ProjectorController:
             else:
                 state.input, state.av_mute = "", None
             await self._read_health(projector, state)
-        state.reachable = True
         state.last_seen = now
         if problem is not None:
             state.problem(problem, now)
