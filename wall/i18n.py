@@ -110,7 +110,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "receipt_keep": "Gardez ce lien : c'est le seul moyen de suivre ou de supprimer votre "
             "photo.",
             # The upload page's link to the receipt page (key kept: upload.html names it).
-            "delete_my_photo": "Suivre ma photo",
+            "follow_my_photo": "Suivre ma photo",
             "delete_this_photo": "Supprimer ma photo",
             "send_another": "Envoyer une autre photo",
             "my_photos": "Vos photos envoyées",
@@ -195,7 +195,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "receipt_rejected_duplicate": "Your photo was rejected: duplicate (it was already sent).",
         "receipt_keep": "Keep this link: it is the only way to follow or delete your photo.",
         # The upload page's link to the receipt page (key kept: upload.html names it).
-        "delete_my_photo": "Follow my photo",
+        "follow_my_photo": "Follow my photo",
         "delete_this_photo": "Delete my photo",
         "send_another": "Send another photo",
         "my_photos": "Photos you sent",

@@ -186,7 +186,7 @@ def test_upload_success_links_to_the_receipt_as_follow_my_photo(
         page.click("#send")
         link = page.locator("#receipt-link")
         expect(link).to_be_visible(timeout=30_000)
-        expect(link).to_have_text(T["delete_my_photo"])
+        expect(link).to_have_text(T["follow_my_photo"])
         assert normalised(link.inner_text()) == "Suivre ma photo"
         link.tap()
         expect(page.locator("#photo-status")).to_have_text(T["status_pending"])
