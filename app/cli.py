@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
 from functools import partial
 from pathlib import Path
 
@@ -113,47 +114,44 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _user_add(settings: Settings, args: argparse.Namespace) -> int:
-    from staff.accounts import AccountError, Role
-    from staff.bootstrap import (
-        PasswordInputError,
-        account_error_text,
-        add_account,
-        read_new_password,
-    )
+    from staff.accounts import Role
+    from staff.bootstrap import add_account
 
-    try:
-        password = read_new_password(sys.stdin)
-        asyncio.run(add_account(settings, args.name, Role(args.role), password))
-    except PasswordInputError as exc:
-        print(f"wall user add: {exc}", file=sys.stderr)
-        return 2
-    except AccountError as exc:
-        print(f"wall user add: {account_error_text(exc)}", file=sys.stderr)
-        return 2
-    print("created")
-    return 0
+    async def create(password: str) -> str:
+        await add_account(settings, args.name, Role(args.role), password)
+        return "created"
+
+    return _with_new_password("wall user add", "", create)
 
 
 def _user_passwd(settings: Settings, args: argparse.Namespace) -> int:
     """For the operator who locked themselves out: no server, no sign-in needed."""
+    from staff.bootstrap import reset_password
+
+    async def change(password: str) -> str:
+        changed = await reset_password(settings, args.name, password)
+        return f"password changed for {changed.username}; its sessions are closed"
+
+    return _with_new_password("wall user passwd", f"{args.name}: ", change)
+
+
+def _with_new_password(
+    command: str, subject: str, action: Callable[[str], Coroutine[object, object, str]]
+) -> int:
+    """Reads the password from stdin, runs `action` with it; a bad password or account is a
+    sentence on stderr and exit code 2, never a traceback."""
     from staff.accounts import AccountError
-    from staff.bootstrap import (
-        PasswordInputError,
-        account_error_text,
-        read_new_password,
-        reset_password,
-    )
+    from staff.bootstrap import PasswordInputError, account_error_text, read_new_password
 
     try:
-        password = read_new_password(sys.stdin)
-        changed = asyncio.run(reset_password(settings, args.name, password))
+        done = asyncio.run(action(read_new_password(sys.stdin)))
     except PasswordInputError as exc:
-        print(f"wall user passwd: {exc}", file=sys.stderr)
+        print(f"{command}: {exc}", file=sys.stderr)
         return 2
     except AccountError as exc:
-        print(f"wall user passwd: {args.name}: {account_error_text(exc)}", file=sys.stderr)
+        print(f"{command}: {subject}{account_error_text(exc)}", file=sys.stderr)
         return 2
-    print(f"password changed for {changed.username}; its sessions are closed")
+    print(done)
     return 0
 
 
