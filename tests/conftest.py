@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pytest
+from playwright.sync_api import Browser
 
 from tests.helpers.app_server import AppServer
+from tests.helpers.browser import launch_chromium
 from tests.helpers.server import LiveServer
 
 # Hostile images from Pillow's own tests (licence inside): the project carries them, a clone
@@ -73,3 +75,10 @@ def make_app_server(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
 @pytest.fixture
 def app_server(make_app_server: Callable[..., AppServer]) -> AppServer:
     return make_app_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module of the browser tests."""
+    with launch_chromium() as chromium:
+        yield chromium

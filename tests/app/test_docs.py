@@ -5,7 +5,7 @@ from pathlib import Path
 
 from wall.config import Settings
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _documented() -> dict[str, set[str]]:

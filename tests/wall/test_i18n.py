@@ -118,7 +118,7 @@ def test_console_texts_are_complete_in_both_languages() -> None:
 
 def test_every_error_code_the_code_raises_has_a_message() -> None:
     """An API client reads the message: a code without one would say "internal error"."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     raised = {
         match.group(1)
         for package in ("wall", "ingest", "moderation", "staff", "console")

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, exp
 from console import texts as console_texts
 from show.preview import PREVIEW_STALE_S
 from show.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
-from tests.api.test_night import report_shown
+from tests.console.test_night import report_shown
 from tests.helpers.accounts import add_account, login
 from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, PHONE_VIEWPORT, WatchedPage
 from tests.helpers.fake_pjlink import FakeProjector

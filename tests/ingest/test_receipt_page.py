@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from show.preview import PREVIEW_STALE_S
-from tests.api.test_night import report_shown
-from tests.api.test_receipt_status import upload
 from tests.conftest import SAMPLES_DIR
+from tests.console.test_console_page import off_loop
+from tests.console.test_night import report_shown
 from tests.helpers.browser import (
     DEFAULT_LOCATOR_TIMEOUT_MS,
     PHONE_VIEWPORT,
@@ -32,7 +32,7 @@ from tests.helpers.browser import (
 from tests.helpers.moderation import TABLET_VIEWPORT, normalised
 from tests.helpers.server import LiveServer
 from tests.helpers.wall_display import COLOUR_TOLERANCE, LIME, MAGENTA, Moderator
-from tests.web.test_console_page import off_loop
+from tests.ingest.test_receipt_status import upload
 from wall.i18n import TEXTS
 
 T = TEXTS["fr"]

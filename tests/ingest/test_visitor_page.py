@@ -189,7 +189,7 @@ def test_send_see_progress_and_receipt_then_delete(phone: Phone, live_server: Li
     assert normalised(page.inner_text("#receipt-status")) == (
         "Votre photo est en attente de modération."
     )
-    expect(page.locator("#progress-box")).to_be_hidden()  # (tests/web/test_upload_honesty.py)
+    expect(page.locator("#progress-box")).to_be_hidden()  # (tests/ingest/test_upload_honesty.py)
     link = page.get_attribute("#receipt-link", "href")
     assert link == f"/r/{receipt['id']}#t={receipt['token']}"
     # A small photo travels untouched, with the consent the server must record.

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from show.preview import PREVIEW_STALE_S
-from tests.api.test_night import report_shown
+from tests.console.test_night import report_shown
 from tests.helpers.app_server import AppServer
 from tests.helpers.wall_display import LIME, MAGENTA, Moderator, coloured_photo
 

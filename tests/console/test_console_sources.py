@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from console import texts as console_texts
+from tests.console.test_console_page import console, sign_in_operator, with_operator
 from tests.helpers.fake_mastodon import FakeMastodon
 from tests.helpers.moderation import TABLET_VIEWPORT
 from tests.helpers.server import LiveServer
-from tests.web.test_console_page import console, sign_in_operator, with_operator
 
 
 @pytest.fixture
