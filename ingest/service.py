@@ -20,7 +20,7 @@ from ingest.workers import WorkerPool
 from wall.config import Settings
 from wall.domain import Consent, NewPhoto, Photo, PhotoStatus, Rendition
 from wall.events import EventBus, PhotoCreated
-from wall.storage.base import MediaStore, Store
+from wall.storage.base import DuplicateIdempotencyKey, MediaStore, Store
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,18 @@ class IngestService:
         existing = await self.store.photos.find_by_idempotency_key(key)
         if existing is not None:
             return await self._replayed(existing, submission)
+        try:
+            return await self._first_try(read, submission, key)
+        except DuplicateIdempotencyKey:
+            # Another process took the same retry meanwhile: its photo is this one.
+            existing = await self.store.photos.find_by_idempotency_key(key)
+            if existing is None:
+                raise
+            return await self._replayed(existing, submission)
+
+    async def _first_try(
+        self, read: Callable[[], bytes], submission: Submission, key: str
+    ) -> Photo:
         future: asyncio.Future[Photo] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
@@ -134,10 +146,9 @@ class IngestService:
         processed, stored = await self.pool.run(
             lambda: _process_and_store(read, self.spec, self.detector, self.store.media)
         )
+        # Bytes an original already has are stored as a duplicate by `add` itself, inside
+        # its transaction: two processes taking the same photo at once cannot both win.
         status, reason = self.triage.initial_status(submission.source), ""
-        original = await self.store.photos.find_by_sha256(processed.sha256)
-        if original is not None:
-            status, reason, stored = PhotoStatus.REJECTED, "duplicate", ()
         new = NewPhoto(
             id=new_photo_id(),
             source=submission.source,
@@ -162,7 +173,7 @@ class IngestService:
         )
         async with self.store.media_refs:
             photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")
-            await self._restore_missing(processed, stored)
+            await self._restore_missing(processed, tuple(photo.renditions.values()))
         if photo.status is not PhotoStatus.REJECTED:
             self.triage.remember(photo.id, photo.phash)
         self.bus.publish(PhotoCreated(photo=photo))

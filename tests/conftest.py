@@ -16,6 +16,9 @@ from tests.helpers.app_server import AppServer
 from tests.helpers.browser import launch_chromium
 from tests.helpers.server import LiveServer
 
+# Fixtures of the real services a cluster runs on, started only by the tests that ask.
+pytest_plugins = ["tests.helpers.postgres", "tests.helpers.stores"]
+
 # Hostile images from Pillow's own tests (licence inside): the project carries them, a clone
 # alone runs every test.
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus" / "pillow-tests"

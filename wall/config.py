@@ -43,6 +43,11 @@ class WallSection(_Section):
     """Identity of the wall and where its data lives."""
 
     name: str = Field("Mur participatif", min_length=1, max_length=80)
+    id: str = Field(
+        "main",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        description="the wall's name in a cluster: lowercase letters, digits, - and _",
+    )
     data_dir: Path = Path("wall-data")
     public_url: str = "http://127.0.0.1:8000"
     hashtag: str = "#murparticipatif"
@@ -53,6 +58,26 @@ class WallSection(_Section):
     rejected_retention_days: int = Field(
         7, ge=1, le=3650, description="a rejected photo is erased this long after the decision"
     )
+
+
+class StorageSection(_Section):
+    """Where the wall's state lives: empty (the default) keeps SQLite and files in data_dir;
+    a cluster points every process of every wall at PostgreSQL and an S3-compatible store."""
+
+    database: str = Field(
+        "",
+        pattern=r"^(|postgres(ql)?://.+)$",
+        description='empty: SQLite in data_dir; "postgresql://user@host:5432/db" for a cluster',
+    )
+    media: str = Field(
+        "",
+        pattern=r"^(|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)$",
+        description='empty: files in data_dir; "s3://bucket/prefix" for a cluster',
+    )
+    s3_endpoint: str = Field("", description="any S3-compatible store; empty: AWS")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = Field("", description="empty: AWS_ACCESS_KEY_ID")
+    s3_secret_access_key: str = Field("", description="empty: AWS_SECRET_ACCESS_KEY")
 
 
 class ServerSection(_Section):
@@ -274,6 +299,7 @@ class Settings(BaseSettings):
     )
 
     wall: WallSection = WallSection()
+    storage: StorageSection = StorageSection()
     server: ServerSection = ServerSection()
     upload: UploadSection = UploadSection()
     ingest: IngestSection = IngestSection()

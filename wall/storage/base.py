@@ -10,7 +10,7 @@ import asyncio
 import builtins
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +34,19 @@ class InvalidTransition(StorageError):
     pass
 
 
+class DuplicateIdempotencyKey(StorageError):
+    """Another request (in this process or another) already stored a photo under this
+    idempotency key: the caller replays that photo instead."""
+
+
+DUPLICATE_REASON = "duplicate"
+
+
+def as_duplicate(new: NewPhoto) -> NewPhoto:
+    """What `add` stores when an original with the same bytes exists: rejected, no files."""
+    return replace(new, status=PhotoStatus.REJECTED, reason=DUPLICATE_REASON, renditions=())
+
+
 @dataclass(frozen=True, slots=True)
 class PhotoPage:
     photos: list[Photo]
@@ -41,7 +54,18 @@ class PhotoPage:
 
 
 class PhotoRepository(Protocol):
-    async def add(self, new: NewPhoto, actor: str) -> Photo: ...
+    async def open(self) -> None:
+        """Connects (and migrates) a remote database; the embedded one is ready at once."""
+        ...
+
+    async def add(self, new: NewPhoto, actor: str) -> Photo:
+        """Stores the photo, its renditions and the audit row in one transaction.
+
+        Checked inside that transaction, so two processes racing cannot both win: an
+        idempotency key already used raises `DuplicateIdempotencyKey`; bytes an original
+        (not deleted) already has are stored `as_duplicate`.
+        """
+        ...
 
     async def get(self, photo_id: str) -> Photo | None: ...
 

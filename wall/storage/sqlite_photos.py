@@ -20,25 +20,15 @@ from wall.domain import (
     utcnow,
 )
 from wall.storage.base import (
+    DuplicateIdempotencyKey,
     InvalidTransition,
     PhotoNotFound,
     PhotoPage,
     VersionConflict,
+    as_duplicate,
 )
 from wall.storage.sqlite_db import Database
-
-ALLOWED = {
-    PhotoStatus.PENDING: {PhotoStatus.APPROVED, PhotoStatus.REJECTED},
-    PhotoStatus.APPROVED: {PhotoStatus.REMOVED},
-    PhotoStatus.REMOVED: {PhotoStatus.APPROVED},
-    PhotoStatus.REJECTED: {PhotoStatus.APPROVED},
-    PhotoStatus.DELETED: set(),
-}
-UNDO = {
-    PhotoStatus.APPROVED: {PhotoStatus.PENDING},
-    PhotoStatus.REJECTED: {PhotoStatus.PENDING},
-    PhotoStatus.REMOVED: {PhotoStatus.APPROVED},
-}
+from wall.storage.transitions import allowed_next
 
 
 def _signals_from(raw: str | None) -> Signals | None:
@@ -115,7 +105,20 @@ def _signed64(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def _is_taken(conn: sqlite3.Connection, sql: str, value: str) -> bool:
+    return bool(value) and conn.execute(sql, (value,)).fetchone() is not None
+
+
 def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
+    # On the one writer thread: nothing can come between these checks and the insert.
+    if _is_taken(
+        conn,
+        "SELECT 1 FROM photos WHERE idempotency_key = ? AND status != 'deleted'",
+        new.idempotency_key,
+    ):
+        raise DuplicateIdempotencyKey(new.idempotency_key)
+    if _is_taken(conn, "SELECT 1 FROM photos WHERE sha256 = ? AND status != 'deleted'", new.sha256):
+        new = as_duplicate(new)
     now = utcnow().isoformat()
     consent = new.consent
     signals: dict[str, Any] = {
@@ -163,6 +166,9 @@ def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
 class SqlitePhotoRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def open(self) -> None:
+        """Opened and migrated when built: nothing to wait for."""
 
     async def add(self, new: NewPhoto, actor: str) -> Photo:
         return await self.db.write(lambda conn: _insert(conn, new, actor))
@@ -217,15 +223,13 @@ class SqlitePhotoRepository:
         expected_version: int | None = None,
         undo: bool = False,
     ) -> tuple[Photo, Photo]:
-        allowed = UNDO if undo else ALLOWED
-
         def change(conn: sqlite3.Connection) -> tuple[Photo, Photo]:
             before = _load(conn, photo_id)
             if before is None or before.status is PhotoStatus.DELETED:
                 raise PhotoNotFound(photo_id)
             if expected_version is not None and before.version != expected_version:
                 raise VersionConflict(photo_id)
-            if to not in allowed.get(before.status, set()):
+            if to not in allowed_next(before.status, undo):
                 raise InvalidTransition(f"{before.status} → {to}")
             conn.execute(
                 "UPDATE photos SET status = ?, version = version + 1, updated_at = ?, reason = ?"
