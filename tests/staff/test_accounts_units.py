@@ -3,9 +3,7 @@ what the live tests cannot wait for."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -23,8 +21,8 @@ from staff.accounts import (
 )
 from staff.auth import origin_allowed, parse_origin
 from staff.sessions import SessionManager
+from tests.helpers.stores import run_on
 from wall.config import load_settings
-from wall.storage import open_embedded_store
 from wall.storage.base import Store
 
 PASSWORD = "correct horse battery"
@@ -44,8 +42,9 @@ class FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_embedded_store(tmp_path / "data")
+def store(any_store: Store) -> Store:
+    """Each test on both backends: the embedded SQLite and the cluster's PostgreSQL."""
+    return any_store
 
 
 def test_lockout_doubles_per_failure_up_to_the_cap() -> None:
@@ -61,7 +60,7 @@ def test_the_right_password_works_once_the_lockout_is_over(store: Store) -> None
     clock = FakeClock()
     service = AccountService(store.accounts, hasher=CHEAP, clock=clock)
 
-    async def scenario() -> None:
+    async def scenario(_store: Store) -> None:
         await service.create("mia", Role.MODERATOR, PASSWORD)
         for _ in range(5):
             with pytest.raises(BadCredentials):
@@ -79,20 +78,18 @@ def test_the_right_password_works_once_the_lockout_is_over(store: Store) -> None
                 await service.authenticate("mia", "wrong password", "10.0.0.2")
         assert (await service.authenticate("mia", PASSWORD, "10.0.0.2")).username == "mia"
 
-    asyncio.run(scenario())
-    asyncio.run(store.photos.close())
+    run_on(store, scenario)
 
 
 def test_a_hash_with_old_parameters_is_replaced_at_login(store: Store) -> None:
-    async def scenario() -> None:
+    async def scenario(_store: Store) -> None:
         await AccountService(store.accounts, hasher=CHEAP).create("ana", Role.OPERATOR, PASSWORD)
         stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
         await AccountService(store.accounts, hasher=stronger).authenticate("ana", PASSWORD, "x")
         record = await store.accounts.get_account("ana")
         assert record is not None and not stronger.check_needs_rehash(record.password_hash)
 
-    asyncio.run(scenario())
-    asyncio.run(store.photos.close())
+    run_on(store, scenario)
 
 
 def test_sessions_end_when_idle_or_too_old(store: Store) -> None:
@@ -101,7 +98,7 @@ def test_sessions_end_when_idle_or_too_old(store: Store) -> None:
         store.accounts, idle=timedelta(minutes=30), max_age=timedelta(hours=2), clock=clock
     )
 
-    async def scenario() -> None:
+    async def scenario(_store: Store) -> None:
         await AccountService(store.accounts, hasher=CHEAP).create("mia", Role.MODERATOR, PASSWORD)
         cookie, _ = await sessions.open(MIA)
         for _ in range(4):  # used every 25 minutes: alive past the idle limit...
@@ -114,8 +111,7 @@ def test_sessions_end_when_idle_or_too_old(store: Store) -> None:
         assert await sessions.resolve(idle) is None
         assert await sessions.resolve("x" * 500) is None
 
-    asyncio.run(scenario())
-    asyncio.run(store.photos.close())
+    run_on(store, scenario)
 
 
 def _connection(headers: dict[str, str], scheme: str = "http") -> HTTPConnection:
