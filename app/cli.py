@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Coroutine
@@ -195,9 +196,11 @@ def _display(args: argparse.Namespace) -> int:
 def _demo_display(args: argparse.Namespace, settings: Settings) -> subprocess.Popen[bytes] | None:
     """The window beside the server, as its own process: a display that cannot open a window
     says so and exits; the server runs on."""
-    from wall.instance import InstanceSecrets
+    from wall.instance import DISPLAY_TOKEN_NAME
+    from wall.storage.file_secrets import read_or_create
 
-    InstanceSecrets(settings.wall.data_dir)  # the display reads the token the server will use
+    # The display reads the token the server will use (the embedded store's file).
+    read_or_create(settings.wall.data_dir / DISPLAY_TOKEN_NAME, secrets.token_urlsafe(24))
     host, port = settings.server.host, settings.server.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     env = {**os.environ, "WALL_WALL__DATA_DIR": str(settings.wall.data_dir)}

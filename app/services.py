@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -34,8 +35,8 @@ from wall.lifecycle import PhotoLifecycle
 from wall.live import LiveFeed
 from wall.metrics import Metrics
 from wall.retention import RetentionSweeper
-from wall.storage import open_embedded_store
-from wall.storage.base import Store
+from wall.storage import store_from_settings
+from wall.storage.base import EventRelay, Store
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,40 @@ log = logging.getLogger(__name__)
 async def _open_store(store: Store, policy: Policy) -> None:
     """Before any photo arrives: the near-duplicate index from the store, and what an
     unclean stop left behind cleared."""
+    await store.photos.open()
     policy.load(await store.photos.perceptual_hashes())
     recovered = await store.recover()
     if any(recovered.values()):
         log.warning("recovered after an unclean stop: %s", recovered)
+
+
+@dataclass
+class ClusterLinks:
+    """What ties a process to the wall's other processes: the relay that publishes every
+    process's photo events here, and the near-duplicate index following them."""
+
+    relay: EventRelay
+    bus: EventBus
+    policy: Policy
+    _follower: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(cls, store: Store, bus: EventBus, policy: Policy) -> ClusterLinks | None:
+        if store.relay_events is None:
+            return None
+        return cls(store.relay_events(bus), bus, policy)
+
+    def start(self) -> None:
+        self._follower = asyncio.create_task(
+            self.policy.follow(self.bus.subscribe()), name="near-duplicates-follow"
+        )
+        self.relay.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        if self._follower is not None:
+            self._follower.cancel()
+            await asyncio.gather(self._follower, return_exceptions=True)
 
 
 @dataclass
@@ -64,8 +95,8 @@ class ImportKit:
 
     @classmethod
     def build(cls, settings: Settings) -> ImportKit:
-        store = open_embedded_store(settings.wall.data_dir)
-        bus = EventBus()
+        store = store_from_settings(settings)
+        bus = EventBus(relayed=store.relay_events is not None)
         pool = WorkerPool(settings.ingest.workers, settings.ingest.queue_limit)
         detector = FaceDetector() if settings.ingest.detect_faces else None
         policy = Policy(settings.moderation)
@@ -106,14 +137,14 @@ class Services:
     projectors: ProjectorController
     preview: PreviewBoard
     retention: RetentionSweeper
+    cluster: ClusterLinks | None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
-        data_dir = settings.wall.data_dir
         kit = ImportKit.build(settings)
         store, bus, pool, policy, ingest = kit.store, kit.bus, kit.pool, kit.policy, kit.ingest
         moderation_translator = ModerationTranslator(store, policy)
-        instance_secrets = InstanceSecrets(data_dir, settings.wall.display_token)
+        instance_secrets = InstanceSecrets(settings.wall.display_token)
         lifecycle = kit.lifecycle
 
         async def approve(photo_id: str, actor: str) -> None:
@@ -150,10 +181,14 @@ class Services:
             projectors=projectors,
             preview=PreviewBoard(),
             retention=RetentionSweeper(settings.wall, store.photos, lifecycle),
+            cluster=ClusterLinks.build(store, bus, policy),
         )
 
     async def start(self) -> None:
         await _open_store(self.store, self.policy)
+        await self.secrets.load(self.store.secrets)
+        if self.cluster is not None:
+            self.cluster.start()
         self.moderation_feed.start()
         self.display_feed.start()
 
@@ -178,6 +213,8 @@ class Services:
         await self.sources.stop()
         await self.display_feed.stop()
         await self.moderation_feed.stop()
+        if self.cluster is not None:
+            await self.cluster.stop()
         self.pool.close()
         await self.store.photos.close()
 

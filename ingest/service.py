@@ -176,13 +176,17 @@ class IngestService:
             await self._restore_missing(processed, tuple(photo.renditions.values()))
         if photo.status is not PhotoStatus.REJECTED:
             self.triage.remember(photo.id, photo.phash)
-        self.bus.publish(PhotoCreated(photo=photo))
+        self.bus.announce(PhotoCreated(photo=photo))
         return photo
 
     async def _restore_missing(self, processed: Processed, stored: tuple[Rendition, ...]) -> None:
         """A delete of an identical photo may have unlinked a file we found existing."""
         media = self.store.media
         encoded = {r.kind: r.data for r in processed.renditions}
-        missing = [r for r in stored if not media.exists(r.key)]
-        if missing:
-            await asyncio.to_thread(lambda: [media.put(encoded[r.kind], "jpg") for r in missing])
+
+        def restore() -> None:  # in a thread: `exists` is a HEAD request on an object store
+            for r in stored:
+                if not media.exists(r.key):
+                    media.put(encoded[r.kind], "jpg")
+
+        await asyncio.to_thread(restore)

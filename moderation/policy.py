@@ -3,10 +3,13 @@ the queue. Flags inform; only exact duplicates are refused outright."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
+
 from moderation.blocklist import Blocklist, builtin_terms
 from moderation.near_duplicates import NearDuplicateIndex
 from wall.config import ModerationSection
 from wall.domain import PhotoStatus, Signals
+from wall.events import Event, PhotoCreated, PhotoDeleted
 
 FACE_HEAVY_AREA = 0.15  # faces cover this share of the picture: a portrait, not a view
 
@@ -70,6 +73,16 @@ class Policy:
     def load(self, pairs: list[tuple[str, int]]) -> None:
         """At start: every kept photo's perceptual hash, from the store."""
         self.near_duplicates.load(pairs)
+
+    async def follow(self, events: AsyncIterable[Event]) -> None:
+        """In a cluster, photos arrive and leave through the wall's other processes too: the
+        index follows the wall's events (a local photo comes back here: adding it twice is
+        a no-op). Runs until cancelled."""
+        async for event in events:
+            if isinstance(event, PhotoCreated) and event.photo.status is not PhotoStatus.REJECTED:
+                self.remember(event.photo.id, event.photo.phash)
+            elif isinstance(event, PhotoDeleted):
+                self.forget(event.photo_id)
 
     def initial_status(self, source: str) -> PhotoStatus:
         if source in self.settings.auto_approve_sources:

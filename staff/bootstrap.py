@@ -19,7 +19,7 @@ from typing import TextIO
 from staff.accounts import AccountError, AccountService, AccountSummary, Role
 from wall.config import Settings
 from wall.i18n import error_message, terminal_language
-from wall.storage import open_embedded_store
+from wall.storage import store_from_settings
 
 DEMO_USERNAME = "demo"
 DEMO_ROLE = Role.OPERATOR  # the demo shows the operator console as well as moderation
@@ -33,7 +33,8 @@ class PasswordInputError(Exception):
 
 @asynccontextmanager
 async def offline_accounts(settings: Settings) -> AsyncIterator[AccountService]:
-    store = open_embedded_store(settings.wall.data_dir)
+    store = store_from_settings(settings)
+    await store.photos.open()
     try:
         yield AccountService(store.accounts)
     finally:

@@ -86,11 +86,18 @@ class Subscription(DropToResync[Event]):
 
 
 class EventBus:
-    """In-process fan-out; a multi-process backend (PostgreSQL NOTIFY) would feed `publish`."""
+    """In-process fan-out of the wall's events.
 
-    def __init__(self, queue_limit: int = SUBSCRIBER_QUEUE_LIMIT) -> None:
+    `relayed`: the store sends each photo event to every process of the wall itself (a
+    cluster: PostgreSQL NOTIFY in the change's transaction), and a relay `publish`es what
+    it hears, in commit order, in every process, this one included. Then `announce` of a
+    change this process made publishes nothing, or it would arrive twice.
+    """
+
+    def __init__(self, queue_limit: int = SUBSCRIBER_QUEUE_LIMIT, relayed: bool = False) -> None:
         self._subscribers: set[Subscription] = set()
         self._queue_limit = queue_limit
+        self.relayed = relayed
         self.published = 0
 
     def subscribe(self) -> Subscription:
@@ -100,6 +107,18 @@ class EventBus:
 
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
+
+    def announce(self, event: Event) -> None:
+        """A photo change this process just committed: published here, unless the cluster
+        relays it (see the class)."""
+        if not self.relayed:
+            self.publish(event)
+
+    def resync_all(self) -> None:
+        """Events may have been missed (the relay lost its connection): every subscriber
+        reloads a snapshot."""
+        for sub in list(self._subscribers):
+            sub.offer_resync()
 
     def publish(self, event: Event) -> None:
         """Must be called on the event loop's thread."""

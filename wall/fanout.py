@@ -29,9 +29,13 @@ class DropToResync(Generic[T]):
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
             self.dropped += 1
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(self._resync())
+            self.offer_resync()
+
+    def offer_resync(self) -> None:
+        """The reader's picture may be stale: drop its backlog, tell it to reload."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(self._resync())
 
     async def get(self) -> T:
         return await self.queue.get()

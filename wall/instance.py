@@ -1,35 +1,50 @@
-"""Secrets that belong to one installation, created once and kept in the data directory."""
+"""Secrets that belong to one wall, created once and kept by its store: files in the data
+directory for the embedded store, a table for a cluster (every process of the wall then signs
+and checks with the same key, so a phone's device token is good on any of them)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
-from pathlib import Path
 
-SECRET_FILE = "instance.secret"
-DISPLAY_TOKEN_FILE = "display.token"
+from wall.storage.base import SecretRepository
+
+SECRET_NAME = "instance.secret"
+DISPLAY_TOKEN_NAME = "display.token"
 
 
-def _read_or_create(path: Path, make: str) -> str:
-    if path.is_file():
-        value = path.read_text(encoding="utf-8").strip()
-        if value:
-            return value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(make)
-    return make
+class SecretsNotLoaded(RuntimeError):
+    """Asked before the store was opened: a bug in the start order, not a visitor's doing."""
 
 
 class InstanceSecrets:
-    def __init__(self, data_dir: Path, configured_display_token: str = "") -> None:
-        self.key = _read_or_create(data_dir / SECRET_FILE, secrets.token_hex(32)).encode()
-        self.display_token = configured_display_token or _read_or_create(
-            data_dir / DISPLAY_TOKEN_FILE, secrets.token_urlsafe(24)
-        )
+    """The wall's signing key and display token. Built before the event loop runs; `load`
+    reads (or creates) them from the store when the services start."""
+
+    def __init__(self, configured_display_token: str = "") -> None:
+        self._configured_display_token = configured_display_token
+        self._key: bytes | None = None
+        self._display_token = configured_display_token
+
+    async def load(self, repository: SecretRepository) -> None:
+        self._key = (await repository.get_or_create(SECRET_NAME, secrets.token_hex(32))).encode()
+        if not self._configured_display_token:
+            self._display_token = await repository.get_or_create(
+                DISPLAY_TOKEN_NAME, secrets.token_urlsafe(24)
+            )
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            raise SecretsNotLoaded("the instance secrets are read when the services start")
+        return self._key
+
+    @property
+    def display_token(self) -> str:
+        if not self._display_token:
+            raise SecretsNotLoaded("the display token is read when the services start")
+        return self._display_token
 
     def pseudonym(self, client: str) -> str:
         """A stable key per client that is not its IP address (nothing to leak if stolen)."""

@@ -7,11 +7,14 @@ wall is one event that the display feed turns into `photo.removed` at once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 from wall.domain import Photo, PhotoStatus
 from wall.events import EventBus, PhotoChanged, PhotoDeleted
-from wall.storage.base import Store
+from wall.storage.base import MediaUnavailable, Store
+
+log = logging.getLogger(__name__)
 
 
 class PhotoLifecycle:
@@ -36,7 +39,7 @@ class PhotoLifecycle:
         before, after = await self.store.photos.transition(
             photo_id, to, actor, reason, expected_version, undo
         )
-        self.bus.publish(
+        self.bus.announce(
             PhotoChanged(photo=after, before=before.status, actor=actor, reason=reason)
         )
         return after
@@ -48,9 +51,14 @@ class PhotoLifecycle:
             # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
             await asyncio.to_thread(self._wipe, unused)
         self._forget(photo_id)
-        self.bus.publish(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
+        self.bus.announce(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
         return before
 
     def _wipe(self, keys: list[str]) -> None:
-        for key in keys:
-            self.store.media.delete(key)
+        try:
+            for key in keys:
+                self.store.media.delete(key)
+        except MediaUnavailable as exc:
+            # The row is gone already; what is left no row names, and the orphan
+            # collection (`Store.recover`) takes it once the store answers again.
+            log.warning("media of a deleted photo left for the orphan collection: %s", exc)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wall.config import StorageSection
+from wall.config import Settings, StorageSection
 from wall.storage.base import MediaStore, Store
+from wall.storage.file_secrets import FileSecretRepository
 from wall.storage.media import FileMediaStore
 from wall.storage.sqlite_accounts import SqliteAccountRepository
 from wall.storage.sqlite_db import Database
@@ -27,6 +28,7 @@ def open_embedded_store(data_dir: Path, media: MediaStore | None = None) -> Stor
         sources=SqliteSourceStateRepository(db),
         shown=SqliteShownRepository(db),
         figures=SqliteFiguresRepository(db),
+        secrets=FileSecretRepository(data_dir),
     )
 
 
@@ -49,8 +51,10 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
     machine, files). Built without I/O: `Store.open` connects and migrates."""
     from wall.storage.pg_accounts import PgAccountRepository
     from wall.storage.pg_db import PgDatabase
+    from wall.storage.pg_events import PgEventRelay
     from wall.storage.pg_figures import PgFiguresRepository
     from wall.storage.pg_photos import PgPhotoRepository
+    from wall.storage.pg_secrets import PgSecretRepository
     from wall.storage.pg_shown import PgShownRepository
     from wall.storage.pg_sources import PgSourceStateRepository
 
@@ -62,6 +66,8 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
         sources=PgSourceStateRepository(db),
         shown=PgShownRepository(db),
         figures=PgFiguresRepository(db),
+        secrets=PgSecretRepository(db),
+        relay_events=lambda bus: PgEventRelay(db, bus),
     )
 
 
@@ -70,3 +76,8 @@ def open_store(storage: StorageSection, wall_id: str, data_dir: Path) -> Store:
     if storage.database:
         return open_cluster_store(storage, wall_id, data_dir)
     return open_embedded_store(data_dir, open_media(storage, data_dir))
+
+
+def store_from_settings(settings: Settings) -> Store:
+    """The wall's store as `wall.toml` describes it (built, not yet opened)."""
+    return open_store(settings.storage, settings.wall.id, settings.data_dir)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import builtins
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from wall.domain import AuditEntry, NewPhoto, Photo, PhotoStatus
+from wall.events import EventBus
 
 
 class StorageError(Exception):
@@ -227,24 +228,79 @@ class AccountRepository(Protocol):
     async def clear_failures(self, key: str) -> None: ...
 
 
-class MediaStore(Protocol):
-    """Content-addressed bytes. `put` is synchronous: it runs in an ingest worker thread."""
+# An orphan (a media object no row names) younger than this is left alone: another
+# process may have written the renditions of an upload whose row it has not committed
+# yet. An upload takes seconds; an hour also covers clock skew between the app machines
+# and the store, and a `put` of an existing key refreshes its age.
+ORPHAN_GRACE = timedelta(hours=1)
+MEDIA_RETRY_AFTER_S = "10"  # what a 503 says when the media store does not answer
 
-    def put(self, data: bytes, ext: str) -> str: ...
+
+class MediaUnavailable(StorageError):
+    """The media store did not answer (down, unreachable, refusing our credentials).
+
+    Callers answer 503 with Retry-After: nothing was half-written (a file is renamed into
+    place, an S3 PUT is whole or absent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaEntry:
+    """One stored object: its key and when it was last written (aware)."""
+
+    key: str
+    modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MediaBody:
+    """An object being read: its size, then its bytes in chunks.
+
+    `chunks` is a plain iterator that may block: Starlette's `StreamingResponse` iterates
+    it in its thread pool. A store that fails half-way raises `MediaUnavailable` from it."""
+
+    size: int
+    chunks: Iterator[bytes]
+
+
+class MediaStore(Protocol):
+    """Content-addressed bytes, keys `<sha256>.<ext>`.
+
+    The plain methods block (disk or network): call them from a worker thread, as ingest
+    does. `open` is the one meant for the event loop. Every method raises `BadMediaKey`
+    (a `ValueError`) for a malformed key and `MediaUnavailable` when the store is down; a
+    missing object is `FileNotFoundError`."""
+
+    def put(self, data: bytes, ext: str) -> str:
+        """Stores the bytes, returns their key. Storing an existing key again refreshes its
+        modification time: the orphan grace counts from the last upload that wrote it."""
+        ...
 
     def read(self, key: str) -> bytes: ...
 
     def local_path(self, key: str) -> Path | None:
-        """A file to stream from, or None for a remote store (then `read` it)."""
+        """A file to stream from, or None for a remote store (then `open` it)."""
+        ...
+
+    async def open(self, key: str) -> MediaBody:
+        """Starts reading an object without blocking the loop; raises before any byte."""
         ...
 
     def exists(self, key: str) -> bool: ...
 
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """Removes the object; a missing one is no error."""
+        ...
 
     def keys(self) -> Iterator[str]: ...
 
-    def sweep_temporaries(self) -> int: ...
+    def entries(self) -> Iterator[MediaEntry]:
+        """Every object with its modification time, for the orphan collection."""
+        ...
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Removes half-written temporaries last touched before `older_than`; 0 where the
+        store never leaves any (an S3 PUT is atomic)."""
+        ...
 
 
 class SourceStateRepository(Protocol):
@@ -308,6 +364,23 @@ class FiguresRepository(Protocol):
         ...
 
 
+class SecretRepository(Protocol):
+    """The wall's secrets (signing key, display token): made once, the same for every
+    process of the wall."""
+
+    async def get_or_create(self, name: str, make: str) -> str:
+        """The stored value, or `make` stored and returned when there is none yet."""
+        ...
+
+
+class EventRelay(Protocol):
+    """Publishes on this process's bus the events every process of the wall commits."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Store:
     """What the app factory hands to the services."""
@@ -318,19 +391,34 @@ class Store:
     sources: SourceStateRepository
     shown: ShownRepository
     figures: FiguresRepository
+    secrets: SecretRepository
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # A cluster's store sends photo events to every process itself (in the change's
+    # transaction); this builds the relay that publishes them on a process's bus.
+    relay_events: Callable[[EventBus], EventRelay] | None = None
 
-    async def recover(self) -> dict[str, int]:
+    async def recover(self, now: datetime | None = None) -> dict[str, int]:
         """After a crash: drop half-written temp files and media no row refers to.
 
-        Only safe before the server accepts uploads (an upload writes its files first
-        and commits its row last).
+        Safe while uploads go on, here or in another process of the cluster: an upload
+        writes its files first and commits its row last, so only objects older than
+        `ORPHAN_GRACE` are collected. Runs off the event loop (the store may be remote).
         """
-        temporaries = self.media.sweep_temporaries()
+        cutoff = (now or datetime.now(UTC)) - ORPHAN_GRACE
+        temporaries = await asyncio.to_thread(self.media.sweep_temporaries, cutoff)
+        # The rows first, then the objects: a row committed after this read names objects
+        # written (or refreshed) moments before, which the cutoff spares.
         in_use = await self.photos.media_keys_in_use()
-        orphans = [key for key in self.media.keys() if key not in in_use]
-        for key in orphans:
-            self.media.delete(key)
-        return {"temporaries": temporaries, "orphans": len(orphans)}
+
+        def collect() -> int:
+            orphans = [
+                e.key for e in self.media.entries() if e.modified < cutoff and e.key not in in_use
+            ]
+            for key in orphans:
+                self.media.delete(key)
+            return len(orphans)
+
+        orphans = await asyncio.to_thread(collect)
+        return {"temporaries": temporaries, "orphans": orphans}

@@ -6,18 +6,44 @@ power cut a key either names the whole file or does not exist.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wall.atomicfile import TEMP_PREFIX, fsync_dir, write_atomic
+from wall.storage.base import MediaBody, MediaEntry
 
 _KEY = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,5}$")
+CHUNK_BYTES = 64 * 1024
 
 
 class BadMediaKey(ValueError):
     pass
+
+
+def check_key(key: str) -> str:
+    """The key itself, if it is `<sha256>.<ext>`; raises `BadMediaKey` otherwise."""
+    if not _KEY.match(key):
+        raise BadMediaKey(key)
+    return key
+
+
+def media_key(data: bytes, ext: str) -> str:
+    return check_key(f"{hashlib.sha256(data).hexdigest()}.{ext}")
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
+
+
+def _modified(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 class FileMediaStore:
@@ -26,15 +52,18 @@ class FileMediaStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise BadMediaKey(key)
+        check_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes, ext: str) -> str:
-        key = f"{hashlib.sha256(data).hexdigest()}.{ext}"
+        key = media_key(data, ext)
         final = self._path(key)
         if final.exists():
-            return key
+            try:
+                os.utime(final)  # a fresh upload names it: the orphan grace starts again
+                return key
+            except FileNotFoundError:
+                pass  # deleted just now: write it again
         write_atomic(final, data)
         return key
 
@@ -43,6 +72,11 @@ class FileMediaStore:
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
+
+    async def open(self, key: str) -> MediaBody:
+        path = self._path(key)
+        size = (await asyncio.to_thread(path.stat)).st_size
+        return MediaBody(size=size, chunks=_chunks(path))
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -57,9 +91,23 @@ class FileMediaStore:
             if _KEY.match(path.name):
                 yield path.name
 
-    def sweep_temporaries(self) -> int:
+    def entries(self) -> Iterator[MediaEntry]:
+        for path in self.root.glob("??/??/*"):
+            if _KEY.match(path.name):
+                try:
+                    yield MediaEntry(path.name, _modified(path))
+                except FileNotFoundError:
+                    continue  # deleted while we listed
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Temporaries of a write cut short; younger ones may be another process's write."""
         count = 0
         for path in self.root.glob(f"??/??/{TEMP_PREFIX}*"):
+            try:
+                if _modified(path) >= older_than:
+                    continue
+            except FileNotFoundError:
+                continue  # renamed into place meanwhile
             path.unlink(missing_ok=True)
             count += 1
         return count

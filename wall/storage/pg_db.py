@@ -14,7 +14,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -46,6 +46,17 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
 )
+
+
+def channel(wall_id: str) -> str:
+    """The wall's NOTIFY channel: a process hears only its own wall's events."""
+    return f"wall_events_{wall_id}"
+
+
+async def notify(conn: asyncpg.Connection, wall_id: str, **payload: Any) -> None:
+    """Queues an event in the caller's transaction: delivered at commit, never before, in
+    commit order (see `wall.storage.pg_events`)."""
+    await conn.execute("SELECT pg_notify($1, $2)", channel(wall_id), json.dumps(payload))
 
 
 def _migrations() -> list[tuple[int, str]]:

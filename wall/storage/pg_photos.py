@@ -32,7 +32,7 @@ from wall.storage.base import (
     VersionConflict,
     as_duplicate,
 )
-from wall.storage.pg_db import PgDatabase
+from wall.storage.pg_db import PgDatabase, notify
 from wall.storage.transitions import allowed_next
 
 UNSIGNED_64 = 0xFFFF_FFFF_FFFF_FFFF
@@ -155,6 +155,7 @@ class PgPhotoRepository:
                 new_photo.status.value,
                 new_photo.reason,
             )
+            await notify(conn, self.wall, e="photo.created", id=new.id)
             photo = await load_photo(conn, self.wall, new.id)
             assert photo is not None
             return photo
@@ -282,6 +283,15 @@ class PgPhotoRepository:
             await write_audit(
                 conn, self.wall, photo_id, actor, action, before.status.value, to.value, reason
             )
+            await notify(
+                conn,
+                self.wall,
+                e="photo.changed",
+                id=photo_id,
+                before=before.status.value,
+                actor=actor,
+                reason=reason,
+            )
             after = await load_photo(conn, self.wall, photo_id)
             assert after is not None
             return before, after
@@ -308,6 +318,9 @@ class PgPhotoRepository:
             )  # fmt: skip
             await write_audit(
                 conn, self.wall, photo_id, actor, "delete", before.status.value, "deleted", reason
+            )
+            await notify(
+                conn, self.wall, e="photo.deleted", id=photo_id, was_public=before.is_public
             )
             # Media are shared by every wall of the cluster's store: a key is unused only
             # when no rendition of any wall names it.
