@@ -1,0 +1,153 @@
+"""Many `wall serve` processes on one cluster (a real PostgreSQL): two processes of one wall
+serve it together, a third of another wall sees none of it. Everything goes through the real
+HTTP and WebSocket paths of separate processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.conftest import SAMPLES_DIR
+from tests.helpers.accounts import add_account, login
+from tests.helpers.postgres import PostgresServer
+from tests.helpers.server import LiveServer
+
+PASSWORD = "cluster-password-1"
+DELIVERY_S = 1.0  # the issue's bound: a decision reaches every display of the wall within it
+
+
+@pytest.fixture
+def cluster(
+    postgres_server: PostgresServer, make_server: Callable[..., LiveServer]
+) -> dict[str, LiveServer]:
+    dsn = postgres_server.fresh_database()
+
+    def serve(wall_id: str) -> LiveServer:
+        return make_server(
+            wall={"id": wall_id, "display_token": f"{wall_id}-display-token"},
+            storage={"database": dsn},
+        )
+
+    servers = {"brive-1": serve("brive"), "brive-2": serve("brive"), "tulle": serve("tulle")}
+    add_account(servers["brive-1"], "ana", "moderator", PASSWORD)
+    return servers
+
+
+@contextmanager
+def display_socket(server: LiveServer) -> Iterator[ClientConnection]:
+    url = server.url.replace("http://", "ws://") + "/ws/display"
+    headers = {"Authorization": f"Bearer {server.display_token}"}
+    with connect(url, additional_headers=headers) as socket:
+        assert _next(socket, 5)["type"] == "snapshot"
+        yield socket
+
+
+def _next(socket: ClientConnection, timeout: float) -> dict[str, Any]:
+    return dict(json.loads(socket.recv(timeout=timeout)))
+
+
+def _wait_for(socket: ClientConnection, kind: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        message = _next(socket, max(0.01, deadline - time.monotonic()))
+        if message["type"] == kind:
+            return message
+
+
+def _photo_news(socket: ClientConnection, seconds: float) -> list[dict[str, Any]]:
+    heard = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            heard.append(_next(socket, left))
+        except TimeoutError:
+            break
+        except ConnectionClosed:
+            break
+    return [m for m in heard if str(m["type"]).startswith("photo.")]
+
+
+def _upload(server: LiveServer) -> dict[str, Any]:
+    with server.client() as visitor:
+        answer = visitor.post(
+            "/api/photos",
+            files={"file": ("p.jpg", (SAMPLES_DIR / "chelsea.jpg").read_bytes(), "image/jpeg")},
+            data={"consent": "true", "caption": "Depuis le pont"},
+        )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def _queue(client: httpx.Client) -> list[dict[str, Any]]:
+    answer = client.get("/api/moderation/queue", params={"status": "pending"})
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["photos"])
+
+
+def test_two_processes_serve_one_wall_and_another_wall_sees_nothing(
+    cluster: dict[str, LiveServer],
+) -> None:
+    one, two, tulle = cluster["brive-1"], cluster["brive-2"], cluster["tulle"]
+    with (
+        display_socket(one) as display_one,
+        display_socket(two) as display_two,
+        display_socket(tulle) as display_tulle,
+        login(two, "ana", PASSWORD) as moderator,  # an account made through process one
+    ):
+        uploaded = _upload(one)
+        queued = [p for p in _queue(moderator) if p["id"] == uploaded["id"]]
+        assert queued, "an upload through one process is in the other's moderation queue"
+
+        started = time.monotonic()
+        decided = moderator.post(
+            f"/api/moderation/photos/{uploaded['id']}/decision",
+            json={"decision": "approve", "version": queued[0]["version"]},
+        )
+        assert decided.status_code == 200, decided.text
+        for display in (display_one, display_two):
+            on_wall = _wait_for(display, "photo.approved", DELIVERY_S)
+            assert on_wall["photo"]["id"] == uploaded["id"]
+        assert time.monotonic() - started < DELIVERY_S + 0.5
+
+        # The contributor erases it through the other process: gone from both displays.
+        with one.client() as contributor:
+            erased = contributor.delete(
+                f"/api/photos/{uploaded['id']}", params={"token": uploaded["receipt_token"]}
+            )
+        assert erased.status_code in (200, 204), erased.text
+        for display in (display_one, display_two):
+            assert _wait_for(display, "photo.removed", DELIVERY_S)["photo_id"] == uploaded["id"]
+
+        assert _photo_news(display_tulle, 0.5) == []
+    # The other wall has no such photo, no such account, and its own display token.
+    with tulle.client() as visitor:
+        gone = visitor.get(
+            f"/api/photos/{uploaded['id']}", params={"token": uploaded["receipt_token"]}
+        )
+        assert gone.status_code == 404
+        refused = visitor.post("/api/auth/login", json={"username": "ana", "password": PASSWORD})
+        assert refused.status_code == 401
+        wrong_wall = visitor.get("/api/wall/photos", params={"token": one.display_token})
+        assert wrong_wall.status_code in (401, 403)
+
+
+def test_a_phone_is_one_visitor_on_every_process_of_its_wall(
+    cluster: dict[str, LiveServer],
+) -> None:
+    """The device cookie one process sets is good on the other (one signing key per wall)."""
+    one, two = cluster["brive-1"], cluster["brive-2"]
+    with one.client() as phone:
+        phone.get("/")
+        token = phone.cookies.get("wall_device")
+    assert token
+    with two.client(cookies={"wall_device": token}) as same_phone:
+        page = same_phone.get("/")
+        assert "wall_device" not in page.headers.get("set-cookie", "")  # recognised, not new
