@@ -36,7 +36,7 @@ from wall.live import LiveFeed
 from wall.metrics import Metrics
 from wall.retention import RetentionSweeper
 from wall.storage import store_from_settings
-from wall.storage.base import EventRelay, Store
+from wall.storage.base import EventRelay, Leadership, Store
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +54,20 @@ async def _open_store(store: Store, policy: Policy) -> None:
 @dataclass
 class ClusterLinks:
     """What ties a process to the wall's other processes: the relay that publishes every
-    process's photo events here, and the near-duplicate index following them."""
+    process's photo events here, the near-duplicate index following them, and the claim on
+    the wall's leadership (the jobs that must run once)."""
 
     relay: EventRelay
+    leadership: Leadership
     bus: EventBus
     policy: Policy
     _follower: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, store: Store, bus: EventBus, policy: Policy) -> ClusterLinks | None:
-        if store.relay_events is None:
+        if store.cluster is None:
             return None
-        return cls(store.relay_events(bus), bus, policy)
+        return cls(store.cluster.relay(bus), store.cluster.leadership("wall-jobs"), bus, policy)
 
     def start(self) -> None:
         self._follower = asyncio.create_task(
@@ -74,6 +76,7 @@ class ClusterLinks:
         self.relay.start()
 
     async def stop(self) -> None:
+        await self.leadership.stop()
         await self.relay.stop()
         if self._follower is not None:
             self._follower.cancel()
@@ -96,7 +99,7 @@ class ImportKit:
     @classmethod
     def build(cls, settings: Settings) -> ImportKit:
         store = store_from_settings(settings)
-        bus = EventBus(relayed=store.relay_events is not None)
+        bus = EventBus(relayed=store.cluster is not None)
         pool = WorkerPool(settings.ingest.workers, settings.ingest.queue_limit)
         detector = FaceDetector() if settings.ingest.detect_faces else None
         policy = Policy(settings.moderation)
@@ -193,24 +196,34 @@ class Services:
         self.display_feed.start()
 
     async def start_show(self) -> None:
-        """Only the server decides when the wall is lit (not `wall import`) and erases
-        photos past their retention."""
+        """Only the server decides when the wall is lit (not `wall import`); every process
+        of a cluster follows the same schedule, for the displays connected to it."""
         await self.show.start()
+
+    async def start_wall_jobs(self) -> None:
+        """The jobs that must run once per wall: retention, the pollers, cameras and folders,
+        the projectors (after the show loop knows the state). One process: here and now; a
+        cluster: on the wall's leader, and on the next one when it dies."""
+        if self.cluster is None:
+            await self._run_wall_jobs()
+        else:
+            self.cluster.leadership.start(self._run_wall_jobs, self._stop_wall_jobs)
+
+    async def _run_wall_jobs(self) -> None:
         self.retention.start()
-
-    def start_sources(self) -> None:
-        """Only the server runs the pollers, cameras and folders (not `wall import`)."""
         self.sources.start(build_sources(self.settings))
-
-    def start_projectors(self) -> None:
-        """Only the server switches the projectors, after the show loop knows the state."""
         self.projectors.start()
 
-    async def stop(self) -> None:
+    async def _stop_wall_jobs(self) -> None:
         await self.projectors.stop()
-        await self.show.stop()
         await self.retention.stop()
         await self.sources.stop()
+
+    async def stop(self) -> None:
+        if self.cluster is not None:
+            await self.cluster.leadership.stop()
+        await self._stop_wall_jobs()
+        await self.show.stop()
         await self.display_feed.stop()
         await self.moderation_feed.stop()
         if self.cluster is not None:

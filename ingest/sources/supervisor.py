@@ -78,5 +78,6 @@ class SourceSupervisor:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._tasks.clear()  # a cluster's leader may start them again after a takeover
         for health in self.health.values():
             health.state = "stopped"

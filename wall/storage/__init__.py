@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from wall.config import Settings, StorageSection
-from wall.storage.base import MediaStore, Store
+from wall.storage.base import ClusterHooks, MediaStore, Store
 from wall.storage.file_secrets import FileSecretRepository
 from wall.storage.media import FileMediaStore
 from wall.storage.sqlite_accounts import SqliteAccountRepository
@@ -53,6 +53,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
     from wall.storage.pg_db import PgDatabase
     from wall.storage.pg_events import PgEventRelay
     from wall.storage.pg_figures import PgFiguresRepository
+    from wall.storage.pg_leader import PgLeadership
     from wall.storage.pg_photos import PgPhotoRepository
     from wall.storage.pg_secrets import PgSecretRepository
     from wall.storage.pg_shown import PgShownRepository
@@ -67,7 +68,10 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
         shown=PgShownRepository(db),
         figures=PgFiguresRepository(db),
         secrets=PgSecretRepository(db),
-        relay_events=lambda bus: PgEventRelay(db, bus),
+        cluster=ClusterHooks(
+            relay=lambda bus: PgEventRelay(db, bus),
+            leadership=lambda job: PgLeadership(db, job),
+        ),
     )
 
 

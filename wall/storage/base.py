@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -381,6 +381,28 @@ class EventRelay(Protocol):
     async def stop(self) -> None: ...
 
 
+class Leadership(Protocol):
+    """Whether this process is the wall's leader for a job, held until its connection ends."""
+
+    is_leader: bool
+
+    def start(
+        self, on_gain: Callable[[], Awaitable[None]], on_loss: Callable[[], Awaitable[None]]
+    ) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterHooks:
+    """What only a cluster's store has: events that cross processes (PostgreSQL sends each
+    photo event itself, in the change's transaction; `relay` publishes them on a process's
+    bus) and one leader per wall for the jobs that must run once."""
+
+    relay: Callable[[EventBus], EventRelay]
+    leadership: Callable[[str], Leadership]
+
+
 @dataclass(frozen=True, slots=True)
 class Store:
     """What the app factory hands to the services."""
@@ -395,9 +417,7 @@ class Store:
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # A cluster's store sends photo events to every process itself (in the change's
-    # transaction); this builds the relay that publishes them on a process's bus.
-    relay_events: Callable[[EventBus], EventRelay] | None = None
+    cluster: ClusterHooks | None = None  # None: the embedded store, one process
 
     async def recover(self, now: datetime | None = None) -> dict[str, int]:
         """After a crash: drop half-written temp files and media no row refers to.
