@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,9 +20,12 @@ from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import add_account, login
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.server import LiveServer
+from wall.storage.pg_leader import CLAIM_EVERY_S
 
 PASSWORD = "cluster-password-1"
 DELIVERY_S = 1.0  # the issue's bound: a decision reaches every display of the wall within it
+TAKEOVER_S = 5.0  # "another process takes over within seconds"
+IMPORT_S = 10.0  # a folder's poll (1 s) + its file settling (1 s) + the pipeline
 
 
 @pytest.fixture
@@ -151,3 +155,52 @@ def test_a_phone_is_one_visitor_on_every_process_of_its_wall(
     with two.client(cookies={"wall_device": token}) as same_phone:
         page = same_phone.get("/")
         assert "wall_device" not in page.headers.get("set-cookie", "")  # recognised, not new
+
+
+def _wall_photos(server: LiveServer) -> list[str]:
+    with server.client() as display:
+        answer = display.get("/api/wall/photos", params={"token": server.display_token})
+    assert answer.status_code == 200, answer.text
+    return [photo["id"] for photo in answer.json()["photos"]]
+
+
+def _within(seconds: float, condition: Callable[[], bool], what: str) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
+    postgres_server: PostgresServer, make_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """A watched folder (a job that must run once per wall) served by two processes: each
+    file is imported once, and SIGKILL of the leader hands the folder to the other."""
+    dsn = postgres_server.fresh_database()
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    sections = {
+        "wall": {"id": "brive", "display_token": "brive-display-token"},
+        "storage": {"database": dsn},
+        "sources": {"folder": [{"path": str(folder), "source": "reportage", "approve": True}]},
+    }
+    photo = (SAMPLES_DIR / "chelsea.jpg").read_bytes()
+    leader = make_server(**sections)  # alone: the leader
+    (folder / "first.jpg").write_bytes(photo)
+    _within(IMPORT_S, lambda: len(_wall_photos(leader)) == 1, "the first file on the wall")
+    follower = make_server(**sections)
+    time.sleep(2 * CLAIM_EVERY_S)  # the follower has asked for the lead, and was refused
+    assert len(_wall_photos(follower)) == 1  # the first file was not imported again
+
+    leader.kill()
+    (folder / "second.jpg").write_bytes((SAMPLES_DIR / "coffee.jpg").read_bytes())
+    took = _within(
+        TAKEOVER_S + IMPORT_S,
+        lambda: len(_wall_photos(follower)) == 2,
+        "the second file imported by the process left",
+    )
+    assert took < TAKEOVER_S + IMPORT_S
+    time.sleep(2)
+    assert len(_wall_photos(follower)) == 2  # and only once
