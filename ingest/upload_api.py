@@ -29,7 +29,7 @@ from wall.errors import ApiError, request_language
 from wall.i18n import CONSENT_VERSION, normalise_language
 from wall.instance import token_hash, token_matches
 from wall.schemas import PhotoStatusOut, UploadAccepted
-from wall.storage.base import PhotoNotFound
+from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable, PhotoNotFound
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -210,6 +210,12 @@ async def upload_photo(request: Request, services: IngestDep) -> JSONResponse:
     except PoolBusy:
         metrics.uploads.labels("busy").inc()
         raise ApiError(503, "busy", {"Retry-After": BUSY_RETRY_AFTER_S}) from None
+    except MediaUnavailable as exc:
+        # The object store is down: no row was committed, every object is whole or absent
+        # (one already written is an orphan the collection takes after its grace).
+        log.warning("upload refused: %s", exc)
+        metrics.uploads.labels("unavailable").inc()
+        raise ApiError(503, "unavailable", {"Retry-After": MEDIA_RETRY_AFTER_S}) from None
     except ApiError as error:
         metrics.uploads.labels(error.code).inc()
         raise

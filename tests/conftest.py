@@ -17,7 +17,7 @@ from tests.helpers.browser import launch_chromium
 from tests.helpers.server import LiveServer
 
 # Fixtures of the real services a cluster runs on, started only by the tests that ask.
-pytest_plugins = ["tests.helpers.postgres", "tests.helpers.stores"]
+pytest_plugins = ["tests.helpers.postgres", "tests.helpers.seaweed", "tests.helpers.stores"]
 
 # Hostile images from Pillow's own tests (licence inside): the project carries them, a clone
 # alone runs every test.

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wall.i18n import DEFAULT_LANGUAGE, ERROR_MESSAGES, error_message, pick_language
+from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 400, "invalid_field", field=field)
 
 
+async def _media_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The object store is down: a moment's wait, not a bug (the display keeps its cache).
+    log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(request, 503, "unavailable", {"Retry-After": MEDIA_RETRY_AFTER_S})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, 500, "internal")
@@ -91,4 +98,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(MediaUnavailable, _media_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from app.deps import ServicesDep
 from app.services import Services
@@ -12,6 +12,7 @@ from wall import display_feed
 from wall.domain import Photo, RenditionKind
 from wall.errors import ApiError
 from wall.instance import token_matches
+from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable
 
 router = APIRouter()
 
@@ -53,9 +54,15 @@ async def rendition(kind: str, name: str, request: Request, services: ServicesDe
     }
     path = services.store.media.local_path(found.key)
     if path is None:
-        return Response(
-            services.store.media.read(found.key), media_type=found.mime, headers=headers
-        )
+        # A remote store: streamed through, its reads in the thread pool, never the loop.
+        try:
+            body = await services.store.media.open(found.key)
+        except FileNotFoundError:
+            raise ApiError(404, "not_found") from None
+        except MediaUnavailable:
+            raise ApiError(503, "unavailable", {"Retry-After": MEDIA_RETRY_AFTER_S}) from None
+        headers["Content-Length"] = str(body.size)
+        return StreamingResponse(body.chunks, media_type=found.mime, headers=headers)
     if not path.is_file():
         raise ApiError(404, "not_found")
     return FileResponse(path, media_type=found.mime, headers=headers)
