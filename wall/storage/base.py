@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import logging
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,8 @@ from typing import Protocol
 
 from wall.domain import AuditEntry, NewPhoto, Photo, PhotoStatus
 from wall.events import EventBus
+
+log = logging.getLogger(__name__)
 
 
 class StorageError(Exception):
@@ -440,5 +443,11 @@ class Store:
                 self.media.delete(key)
             return len(orphans)
 
-        orphans = await asyncio.to_thread(collect)
+        try:
+            orphans = await asyncio.to_thread(collect)
+        except MediaUnavailable as exc:
+            # The store is down: the server starts all the same (uploads answer 503 until
+            # it is back, the displays play from their caches); orphans wait for next time.
+            log.warning("orphan media not collected: %s", exc)
+            return {"temporaries": temporaries, "orphans": 0, "media_unavailable": 1}
         return {"temporaries": temporaries, "orphans": orphans}

@@ -29,7 +29,7 @@ from wall.storage.media import _KEY, check_key, media_key
 
 if TYPE_CHECKING:
     from obstore import GetResult
-    from obstore.store import ClientConfig, RetryConfig
+    from obstore.store import ClientConfig, RetryConfig, S3Config
 
 T = TypeVar("T")
 
@@ -153,14 +153,17 @@ def open_s3_media(
         "allow_http": endpoint.startswith("http://"),
     }
     retry: RetryConfig = {"max_retries": MAX_RETRIES, "retry_timeout": RETRY_TIMEOUT}
+    # obstore takes no None: a value left out is looked up in its usual places.
+    config: S3Config = {}
+    if endpoint:
+        config["endpoint"] = endpoint
+    if region:
+        config["region"] = region
+    if access_key:
+        config["access_key_id"] = access_key
+    if secret_key:
+        config["secret_access_key"] = secret_key
     store = S3Store(
-        bucket,
-        prefix=prefix or None,
-        endpoint=endpoint or None,
-        region=region or None,
-        access_key_id=access_key,
-        secret_access_key=secret_key,
-        client_options=client,
-        retry_config=retry,
+        bucket, prefix=prefix or None, config=config, client_options=client, retry_config=retry
     )
     return S3MediaStore(store, f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}")

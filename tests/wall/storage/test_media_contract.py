@@ -205,9 +205,7 @@ def _down_store() -> S3MediaStore:
     return open_s3_media("s3://wall-tests/down", endpoint, "us-east-1", "key", "secret")
 
 
-@pytest.mark.parametrize(
-    "operation", ["put", "read", "exists", "delete", "keys", "open", "recover"]
-)
+@pytest.mark.parametrize("operation", ["put", "read", "exists", "delete", "keys", "open"])
 def test_a_store_down_is_media_unavailable_and_fast(operation: str) -> None:
     media = _down_store()
     key = secrets.token_hex(32) + ".jpg"
@@ -218,12 +216,17 @@ def test_a_store_down_is_media_unavailable_and_fast(operation: str) -> None:
         "delete": lambda: media.delete(key),
         "keys": lambda: list(media.keys()),
         "open": lambda: _read_all(media, key),
-        "recover": lambda: asyncio.run(_store(media, set()).recover()),
     }
     started = time.monotonic()
     with pytest.raises(MediaUnavailable):
         calls[operation]()
     assert time.monotonic() - started < 5  # retries bounded: an upload is refused at once
+
+
+def test_recovery_with_the_store_down_leaves_the_orphans_for_later() -> None:
+    """A server must start while the store is down: uploads then answer 503."""
+    recovered = asyncio.run(_store(_down_store(), set()).recover())
+    assert recovered == {"temporaries": 0, "orphans": 0, "media_unavailable": 1}
 
 
 def test_wrong_credentials_are_media_unavailable(seaweed: SeaweedServer) -> None:
