@@ -20,23 +20,19 @@ from ingest import upload_api as photos
 from moderation import api as moderation_api
 from moderation import pages as moderation_pages
 from staff import auth_api
+from staff import pages as staff_pages
+from wall import webpage
 from wall.bodylimit import BodyLimitMiddleware
 from wall.config import Settings
 from wall.errors import install_error_handlers
-from wall.webpage import SHARED_WEB_DIR
 
-STATIC_DIR = SHARED_WEB_DIR / "static"  # the visitor and console pages' files
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 UPLOAD_PATHS = frozenset({"/api/photos"})
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
-        b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-    ),
+    (b"content-security-policy", webpage.CONTENT_SECURITY_POLICY.encode()),
 ]
 
 
@@ -78,8 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await services.start()
         await services.start_show()
-        services.start_sources()
-        services.start_projectors()
+        await services.start_wall_jobs()
         try:
             yield
         finally:
@@ -106,13 +101,10 @@ def create_app(settings: Settings) -> FastAPI:
         console_page.router,
     ):
         app.include_router(router)
-    # Before "/static", which would otherwise take these paths too.
-    app.mount(
-        moderation_pages.STATIC_URL,
-        VersionedStaticFiles(directory=moderation_pages.STATIC_DIR),
-        name="moderation-static",
-    )
-    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
+    # Each package's page files; the shared kit's "/static" last, which would take them all.
+    for kit in (pages.PAGES, moderation_pages.PAGES, console_page.PAGES, staff_pages.PAGES):
+        app.mount(kit.static_url, VersionedStaticFiles(directory=kit.static_dir))
+    app.mount("/static", VersionedStaticFiles(directory=webpage.KIT.static_dir), name="static")
     app.add_middleware(BodyLimitMiddleware, limit=settings.upload.max_bytes, paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

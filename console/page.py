@@ -1,13 +1,13 @@
 """The operator console (`/console`): one HTML shell; its scripts poll the operators' APIs.
 
-Like `/moderate`, the shell carries no session data: the scripts ask `/api/auth/me` and show
-the sign-in form when it answers 401. The sign-in and request helpers are the moderators'
-page's own scripts (`/static/moderation/mod-common.js`, `mod-session.js`), served with their
-own `?v=` digest; the console's layout and panels are under `/static/console*`.
+A staff page like `/moderate` (`staff.pages`: base template, sign-in and session scripts,
+no session data in the shell); the console's own layout and panels are in console/web,
+served at `/static/console`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,14 +15,11 @@ from fastapi.responses import HTMLResponse
 
 from console import texts as console_texts
 from console.night import NIGHT_TURN
-from moderation import pages as moderation_pages
+from staff import pages as staff_pages
 from wall.config import Settings
-from wall.webpage import SHARED_WEB_DIR, PageKit, page_language
+from wall.webpage import PageKit, page_language
 
-# The console's template and files still share wall/web with the visitor pages: one `/static`
-# mount and one `?v=` digest for both (moving them would change their URLs).
-PAGES = PageKit(SHARED_WEB_DIR)
-STATIC_URL = "/static"  # wall/web/static, mounted by the app package
+PAGES = PageKit(Path(__file__).parent / "web", "/static/console", uses=(staff_pages.PAGES,))
 
 router = APIRouter()
 
@@ -30,8 +27,7 @@ router = APIRouter()
 def _script_data(lang: str, settings: Settings) -> dict[str, Any]:
     """What the scripts need: texts, the wall's timezone, and the codes they may label."""
     return {
-        "lang": lang,
-        "texts": console_texts.texts(lang),
+        **staff_pages.page_data(lang, console_texts.texts(lang)),
         "timezone": settings.schedule.timezone,
         # A night runs noon to noon in the wall's timezone (console/night.py): the picker's default.
         "night_turn_hour": NIGHT_TURN.hour,
@@ -48,10 +44,8 @@ def console_page(request: Request) -> HTMLResponse:
     context = {
         "t": console_texts.texts(lang),
         "wall_name": settings.wall.name,
-        "static_url": STATIC_URL,
-        "mod_static_url": moderation_pages.STATIC_URL,
-        "mod_asset_version": moderation_pages.PAGES.asset_version,
         "script_data": _script_data(lang, settings),
         "roles": console_texts.ROLES,
+        "limits": staff_pages.limits(),
     }
     return PAGES.render(request, "console.html", context)

@@ -1,8 +1,8 @@
 """Every text of the operator console (`/console`), in French (the default) and English.
 
 The console is read by office staff, not engineers, often at night next to a projector: plain
-words, state first ("Allumé", "Masqué"), no codes. The sign-in words are the moderators' page's
-own (`SHARED_KEYS`): one translation of "Mot de passe" for the whole wall. Labels are keyed by
+words, state first ("Allumé", "Masqué"), no codes. The sign-in words are the staff pages'
+(`staff.texts`): one translation of "Mot de passe" for the whole wall. Labels are keyed by
 the codes the APIs return (power, source states, roles, error codes), so the scripts only ever
 translate a code and never show raw server text as a label.
 """
@@ -11,38 +11,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from moderation import texts as moderation_texts
+from staff import texts as staff_texts
+from staff.accounts import MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS
 from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 
-# Taken from the moderators' page as they are: the sign-in form and `mod-session.js` use them.
-SHARED_KEYS: Final = (
-    "switch_label",
-    "switch_hint",
-    "noscript",
-    "username",
-    "password",
-    "login",
-    "logging_in",
-    "bad_credentials",
-    "too_many_attempts",
-    "session_expired",
-    "logout",
-    "signed_in_as",
-    "change_password",
-    "current_password",
-    "new_password",
-    "new_password_again",
-    "password_save",
-    "password_changed",
-    "password_weak",
-    "password_mismatch",
-    "password_wrong",
-    "offline",
-    "loading",
-    "cancel",
-    "network_error",
-    "server_error",
-)
 # Codes whose labels the scripts look up as `<prefix>_<code>`.
 POWER_STATES: Final = ("on", "off", "warming", "cooling", "unknown")
 PROJECTOR_PARTS: Final = ("fan", "lamp", "temperature", "cover", "filter", "other")
@@ -244,13 +216,14 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "enable": "Réactiver",
         "add_account_title": "Ajouter un compte",
         "add_account": "Ajouter",
-        "password_hint": "10 caractères au moins",
+        "password_hint": f"{MIN_PASSWORD_CHARS} caractères au moins",
         "account_created": "Compte {name} créé.",
         "account_disabled_done": "Compte {name} désactivé.",
         "account_enabled_done": "Compte {name} réactivé.",
         "error_invalid_username": "Identifiant : lettres, chiffres, point, tiret ou souligné, "
-        "40 au plus.",
-        "error_weak_password": "Mot de passe trop faible : 10 caractères au moins.",
+        f"{MAX_USERNAME_CHARS} au plus.",
+        "error_weak_password": "Mot de passe trop faible : "
+        f"{MIN_PASSWORD_CHARS} caractères au moins.",
         "error_account_exists": "Ce compte existe déjà.",
         "error_account_not_found": "Ce compte n'existe plus.",
         "error_self_disable": "Vous ne pouvez pas désactiver votre propre compte.",
@@ -258,8 +231,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "col_actions": "Actions",
         "reset_password": "Nouveau mot de passe",
         "reset_for": "Nouveau mot de passe pour {name}",
-        "reset_note": "10 caractères au moins. Ses sessions ouvertes seront fermées ; "
-        "communiquez-lui le nouveau mot de passe.",
+        "reset_note": f"{MIN_PASSWORD_CHARS} caractères au moins. Ses sessions ouvertes seront "
+        "fermées ; communiquez-lui le nouveau mot de passe.",
         "reset_save": "Enregistrer",
         "reset_confirm": "Confirmer ?",
         "reset_done": "Nouveau mot de passe enregistré pour {name}.",
@@ -435,12 +408,13 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "enable": "Enable",
         "add_account_title": "Add an account",
         "add_account": "Add",
-        "password_hint": "10 characters or more",
+        "password_hint": f"{MIN_PASSWORD_CHARS} characters or more",
         "account_created": "Account {name} created.",
         "account_disabled_done": "Account {name} disabled.",
         "account_enabled_done": "Account {name} enabled again.",
-        "error_invalid_username": "Username: letters, digits, dot, dash or underscore, 40 at most.",
-        "error_weak_password": "Password too weak: 10 characters or more.",
+        "error_invalid_username": "Username: letters, digits, dot, dash or underscore, "
+        f"{MAX_USERNAME_CHARS} at most.",
+        "error_weak_password": f"Password too weak: {MIN_PASSWORD_CHARS} characters or more.",
         "error_account_exists": "This account already exists.",
         "error_account_not_found": "This account no longer exists.",
         "error_self_disable": "You cannot disable your own account.",
@@ -448,8 +422,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "col_actions": "Actions",
         "reset_password": "New password",
         "reset_for": "New password for {name}",
-        "reset_note": "10 characters or more. Their open sessions will end; tell them the new "
-        "password.",
+        "reset_note": f"{MIN_PASSWORD_CHARS} characters or more. Their open sessions will end; "
+        "tell them the new password.",
         "reset_save": "Save",
         "reset_confirm": "Confirm?",
         "reset_done": "New password saved for {name}.",
@@ -480,13 +454,9 @@ _OWN: Final[dict[str, dict[str, str]]] = {
 }
 
 
-def _table(lang: str) -> dict[str, str]:
-    shared = moderation_texts.TEXTS[lang]
-    own = typeset_french(_OWN[lang]) if lang == "fr" else _OWN[lang]
-    return {**{key: shared[key] for key in SHARED_KEYS}, **own}
-
-
-TEXTS: Final[dict[str, dict[str, str]]] = {lang: _table(lang) for lang in _OWN}
+TEXTS: Final[dict[str, dict[str, str]]] = staff_texts.with_staff_texts(
+    {"fr": typeset_french(_OWN["fr"]), "en": _OWN["en"]}
+)
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -496,5 +466,4 @@ def texts(lang: str) -> dict[str, str]:
 
 def photo_source_labels(lang: str) -> dict[str, str]:
     """How the moderators' page names photo sources ("upload" → "Téléphone"): same words here."""
-    words = moderation_texts.texts(lang)
-    return {source: words[f"source_{source}"] for source in moderation_texts.SOURCES}
+    return staff_texts.photo_source_labels(lang)

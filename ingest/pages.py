@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,11 +22,10 @@ from ingest.visitors import identify, keep_device
 from show.tonight import show_promise
 from wall import i18n
 from wall.config import Settings
-from wall.webpage import SHARED_WEB_DIR, PageKit, page_language
+from wall.webpage import KIT, PageKit, page_language
 
-# The visitor pages' templates and files stay in wall/web, shared with the console: one
-# `/static` mount, so their URLs do not change.
-PAGES = PageKit(SHARED_WEB_DIR)
+# Templates and scripts in ingest/web; the scripts build on the shared kit (`/static/kit`).
+PAGES = PageKit(Path(__file__).parent / "web", "/static/ingest", uses=(KIT,))
 # Ids are opaque to this page (url-safe base64 today); anything else cannot be ours.
 PHOTO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

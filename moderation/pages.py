@@ -1,7 +1,7 @@
 """The moderators' tablet page (`/moderate`): one HTML shell, the work happens in its scripts.
 
-The shell carries no session data: the scripts ask `/api/auth/me` and show the sign-in form
-when it answers 401, so the page itself can be cached and served to anyone.
+The shell is a staff page (`staff.pages`: base template, sign-in and session scripts); like
+every staff page it carries no session data, so it can be cached and served to anyone.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from moderation import texts
+from moderation.schemas import MAX_REASON
+from moderation.undo import UNDO_WINDOW_S
+from staff import pages as staff_pages
 from wall.config import Settings
 from wall.domain import UPLOAD_SOURCE
 from wall.webpage import PageKit, page_language
 
-PAGES = PageKit(Path(__file__).parent / "web")
-STATIC_DIR = PAGES.static_dir
-STATIC_URL = "/static/moderation"
+PAGES = PageKit(Path(__file__).parent / "web", "/static/moderation", uses=(staff_pages.PAGES,))
 
 router = APIRouter()
 
@@ -38,10 +39,10 @@ def configured_sources(settings: Settings) -> list[str]:
 
 
 def _script_data(lang: str, settings: Settings) -> dict[str, Any]:
-    """What the scripts need: texts, and the codes whose labels they may show."""
+    """What the scripts need: texts, limits, and the codes whose labels they may show."""
     return {
-        "lang": lang,
-        "texts": texts.texts(lang),
+        **staff_pages.page_data(lang, texts.texts(lang)),
+        "undo_window_ms": round(UNDO_WINDOW_S * 1000),
         "flags": list(texts.FLAGS),
         "sources": configured_sources(settings),
         "reasons": list(texts.REJECT_REASONS),
@@ -56,8 +57,8 @@ def moderate_page(request: Request) -> HTMLResponse:
     context = {
         "t": texts.texts(lang),
         "wall_name": settings.wall.name,
-        "static_url": STATIC_URL,
         "script_data": _script_data(lang, settings),
         "reasons": texts.REJECT_REASONS,
+        "reason_max": MAX_REASON,
     }
     return PAGES.render(request, "moderate.html", context)

@@ -1,6 +1,7 @@
 """Every text of the moderators' tablet page, in French (the default) and English.
 
-Same shape as `wall.i18n.TEXTS`; the language itself is chosen by `wall.i18n.pick_language`.
+Same shape as `wall.i18n.TEXTS`, on top of the staff pages' shared words (`staff.texts`); the
+language itself is chosen by `wall.i18n.pick_language`.
 Moderators read these at night, in a hurry, often one-handed: one or two words per control.
 Flag, source and reject-reason labels are keyed by the codes the API uses, so the scripts
 only ever translate a code and never show raw server text as a label.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from staff.texts import PHOTO_SOURCES, with_staff_texts
 from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 
 # Codes the queue API attaches to photos (`flags`) and accepts as `?flag=` filters.
@@ -17,7 +19,7 @@ FLAGS: Final = ("blurry", "dark", "tiny", "faces", "face_heavy", "near_duplicate
 # Source codes with a label of their own; any other source (a webcam's or a folder's name,
 # a Mastodon instance's host) shows by its own name. The filter chips list only the sources
 # this wall has (moderation.pages.configured_sources), and those of waiting photos.
-SOURCES: Final = ("upload", "mastodon", "pixelfed", "webcam", "import")
+SOURCES: Final = PHOTO_SOURCES  # their labels are the staff pages' shared words
 # Reject reasons in keyboard order (R then 1-6); the last one asks for free text.
 REJECT_REASONS: Final = (
     "off_topic",
@@ -28,42 +30,19 @@ REJECT_REASONS: Final = (
     "other",
 )
 
-TEXTS: Final[dict[str, dict[str, str]]] = {
+_OWN: Final[dict[str, dict[str, str]]] = {
     "fr": typeset_french(
         {
             "page_title": "Modération",
-            "switch_label": "English",
-            "switch_hint": "Switch to English",
-            "noscript": "Cette page a besoin de JavaScript.",
             "login_title": "Connexion modérateur",
-            "username": "Identifiant",
-            "password": "Mot de passe",
-            "login": "Se connecter",
-            "logging_in": "Connexion…",
-            "bad_credentials": "Identifiant ou mot de passe incorrect.",
-            "too_many_attempts": "Trop d'essais. Réessayez dans {s} s.",
-            "session_expired": "Session terminée : reconnectez-vous.",
             "not_moderator": "Ce compte n'a pas accès à la modération.",
-            "logout": "Se déconnecter",
-            "signed_in_as": "Connecté : {name}",
-            "change_password": "Changer mon mot de passe",
-            "current_password": "Mot de passe actuel",
-            "new_password": "Nouveau mot de passe",
-            "new_password_again": "Nouveau mot de passe, une seconde fois",
-            "password_save": "Enregistrer",
-            "password_changed": "Mot de passe changé. Vos autres sessions sont fermées.",
-            "password_weak": "Nouveau mot de passe trop court : 10 caractères au moins.",
-            "password_mismatch": "Les deux nouveaux mots de passe diffèrent.",
-            "password_wrong": "Mot de passe actuel incorrect.",
             "backlog": "{n} en attente",
             "backlog_one": "1 en attente",
             "backlog_zero": "Rien en attente",
-            "offline": "Hors ligne, reconnexion…",
             "filters": "Filtres",
             "filter_all": "Toutes",
             "filter_source": "Source",
             "filter_flag": "Signal",
-            "loading": "Chargement…",
             "empty": "Rien à modérer. Les nouvelles photos arrivent ici toutes seules.",
             "empty_filtered": "Aucune photo en attente pour ce filtre.",
             "clear_filters": "Voir toutes les photos",
@@ -101,7 +80,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "reason_other": "Autre…",
             "other_placeholder": "Raison du refus",
             "other_send": "Refuser",
-            "cancel": "Annuler",
             "approved_toast": "Approuvée",
             "rejected_toast": "Refusée",
             "removed_toast": "Retirée du mur",
@@ -111,8 +89,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "nothing_to_undo": "Rien à annuler.",
             "conflict": "Déjà traitée par un autre modérateur",
             "gone": "Photo supprimée entre-temps",
-            "network_error": "Connexion impossible. Réessayez.",
-            "server_error": "Le serveur a rencontré un problème. Réessayez.",
             "flag_blurry": "Floue",
             "flag_dark": "Sombre",
             "flag_tiny": "Petite",
@@ -120,47 +96,19 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "flag_face_heavy": "Portrait",
             "flag_near_duplicate": "Presque doublon",
             "flag_blocklist": "Mot interdit",
-            "source_upload": "Téléphone",
-            "source_mastodon": "Mastodon",
-            "source_pixelfed": "Pixelfed",
-            "source_webcam": "Webcam",
-            "source_import": "Import",
         }
     ),
     "en": {
         "page_title": "Moderation",
-        "switch_label": "Français",
-        "switch_hint": "Passer en français",
-        "noscript": "This page needs JavaScript.",
         "login_title": "Moderator sign-in",
-        "username": "Username",
-        "password": "Password",
-        "login": "Sign in",
-        "logging_in": "Signing in…",
-        "bad_credentials": "Wrong username or password.",
-        "too_many_attempts": "Too many attempts. Try again in {s} s.",
-        "session_expired": "Session ended: please sign in again.",
         "not_moderator": "This account has no access to moderation.",
-        "logout": "Sign out",
-        "signed_in_as": "Signed in: {name}",
-        "change_password": "Change my password",
-        "current_password": "Current password",
-        "new_password": "New password",
-        "new_password_again": "New password, once more",
-        "password_save": "Save",
-        "password_changed": "Password changed. Your other sessions are signed out.",
-        "password_weak": "New password too short: 10 characters or more.",
-        "password_mismatch": "The two new passwords differ.",
-        "password_wrong": "The current password is wrong.",
         "backlog": "{n} waiting",
         "backlog_one": "1 waiting",
         "backlog_zero": "Nothing waiting",
-        "offline": "Offline, reconnecting…",
         "filters": "Filters",
         "filter_all": "All",
         "filter_source": "Source",
         "filter_flag": "Signal",
-        "loading": "Loading…",
         "empty": "Nothing to moderate. New photos show up here by themselves.",
         "empty_filtered": "No waiting photo for this filter.",
         "clear_filters": "Show all photos",
@@ -198,7 +146,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "reason_other": "Other…",
         "other_placeholder": "Reason for rejecting",
         "other_send": "Reject",
-        "cancel": "Cancel",
         "approved_toast": "Approved",
         "rejected_toast": "Rejected",
         "removed_toast": "Taken off the wall",
@@ -208,8 +155,6 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "nothing_to_undo": "Nothing to undo.",
         "conflict": "Already handled by another moderator",
         "gone": "Photo deleted in the meantime",
-        "network_error": "Cannot connect. Try again.",
-        "server_error": "The server ran into a problem. Try again.",
         "flag_blurry": "Blurry",
         "flag_dark": "Dark",
         "flag_tiny": "Small",
@@ -217,13 +162,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "flag_face_heavy": "Portrait",
         "flag_near_duplicate": "Near duplicate",
         "flag_blocklist": "Banned word",
-        "source_upload": "Phone",
-        "source_mastodon": "Mastodon",
-        "source_pixelfed": "Pixelfed",
-        "source_webcam": "Webcam",
-        "source_import": "Import",
     },
 }
+
+
+# The sign-in, session and password words are the staff pages' own (staff.texts).
+TEXTS: Final[dict[str, dict[str, str]]] = with_staff_texts(_OWN)
 
 
 def texts(lang: str) -> dict[str, str]:

@@ -29,7 +29,8 @@ from wall.storage.base import (
     username_key,
 )
 
-USERNAME_PATTERN = re.compile(r"[\w.-]{1,40}")
+MAX_USERNAME_CHARS = 40
+USERNAME_PATTERN = re.compile(rf"[\w.-]{{1,{MAX_USERNAME_CHARS}}}")
 MIN_PASSWORD_CHARS = 10  # what an operator can type on a tablet, yet out of guessing reach
 MAX_PASSWORD_CHARS = 1024  # argon2 takes any length; a megabyte "password" is an attack
 

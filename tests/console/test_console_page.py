@@ -23,11 +23,13 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, exp
 from console import texts as console_texts
 from show.preview import PREVIEW_STALE_S
 from show.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
+from staff.accounts import MIN_PASSWORD_CHARS
 from tests.console.test_night import report_shown
 from tests.helpers.accounts import add_account, login
 from tests.helpers.browser import DEFAULT_LOCATOR_TIMEOUT_MS, PHONE_VIEWPORT, WatchedPage
 from tests.helpers.fake_pjlink import FakeProjector
 from tests.helpers.moderation import TABLET_VIEWPORT, upload
+from tests.helpers.pages import assert_no_inline_code
 from tests.helpers.server import LiveServer, free_port
 from tests.helpers.wall_display import (
     COLOUR_TOLERANCE,
@@ -169,14 +171,14 @@ def test_shell_speaks_both_languages_and_carries_no_inline_code(live_server: Liv
             script_data = json.loads(data[1])
             assert script_data["texts"] == console_texts.TEXTS[lang]
             assert script_data["timezone"] == "Europe/Paris"
-            scripts = re.findall(r"<script\b[^>]*>", html)
-            assert scripts and all("src=" in s or "application/json" in s for s in scripts)
-            assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
-            assert not re.search(r"\sstyle=", html)  # no inline styles
+            assert script_data["limits"]["password_min"] == MIN_PASSWORD_CHARS
+            imports = assert_no_inline_code(page)
         assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', french.text)
-        assert any(a.startswith("/static/moderation/mod-session.js?v=") for a in assets)
-        assert any(a.startswith("/static/console.js?v=") for a in assets)
-        for asset in assets:
+        assert any(a.startswith("/static/staff/staff.css?v=") for a in assets)
+        assert any(a.startswith("/static/console/console.js?v=") for a in assets)
+        assert imports["/static/staff/session.js"].startswith("/static/staff/session.js?v=")
+        assert not any(url.startswith("/static/moderation/") for url in imports)
+        for asset in assets + list(imports.values()):
             served = client.get(asset)
             assert served.status_code == 200, asset
             assert "immutable" in served.headers["cache-control"], asset

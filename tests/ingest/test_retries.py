@@ -51,7 +51,7 @@ def test_receipt_tokens_never_reach_the_log(live_server: LiveServer) -> None:
 
 def test_versioned_static_files_are_cached_for_the_season(app_server: AppServer) -> None:
     with app_server.client() as client:
-        versioned = client.get("/static/visitor.css", params={"v": "abc"})
-        plain = client.get("/static/visitor.css")
+        versioned = client.get("/static/ingest/visitor.css", params={"v": "abc"})
+        plain = client.get("/static/ingest/visitor.css")
     assert "immutable" in versioned.headers["cache-control"]
     assert "immutable" not in plain.headers.get("cache-control", "")
