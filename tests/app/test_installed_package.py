@@ -10,6 +10,7 @@ static files, migrations, the face model, the samples), with no registry downloa
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.pages import assert_no_inline_code
 from tests.helpers.server import REPO_ROOT, free_port
 from tests.helpers.uploads import CONSENT
 
@@ -109,9 +111,23 @@ def test_wall_serve_on_the_defaults_accepts_an_upload(installed: Path, tmp_path:
         page = httpx.get(f"{url}/", timeout=10)
         assert page.status_code == 200 and "<form" in page.text
         assert (tmp_path / "wall-data").is_dir()
+        for path in ("/", "/moderate", "/console"):
+            _every_file_of_the_page_is_served(url, path)
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def _every_file_of_the_page_is_served(url: str, path: str) -> None:
+    """Its styles, its entry module and every module its import map names: from the wheel."""
+    page = httpx.get(f"{url}{path}", timeout=10)
+    assert page.status_code == 200, path
+    imports = assert_no_inline_code(page)
+    linked = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
+    assert any(".js?v=" in link for link in linked) and imports, path
+    for asset in {*linked, *imports.values()}:
+        served = httpx.get(f"{url}{asset}", timeout=10)
+        assert served.status_code == 200 and served.content, (path, asset)
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
