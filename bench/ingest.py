@@ -64,7 +64,7 @@ SAMPLES = sorted((REPO / "wall" / "samples").glob("*.jpg"))
 PHOTO_SIZE = (4000, 3000)
 PHONE_QUALITY = 90
 TARGET_MB, MIN_MB, MAX_MB = 4.0, 3.6, 4.4
-BROWSER_LONG_EDGE, BROWSER_QUALITY = 2560, 88  # wall/web/static/upload.js
+BROWSER_LONG_EDGE, BROWSER_QUALITY = 2560, 88  # ingest/web/static/upload.js
 PHONES = [
     ("Google", "Pixel 8"),
     ("samsung", "SM-S911B"),
