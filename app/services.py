@@ -20,7 +20,6 @@ from ingest.workers import WorkerPool
 from moderation.deps import ModerationServices
 from moderation.live import ModerationTranslator
 from moderation.policy import Policy
-from moderation.undo import UndoLedger
 from show.controller import ShowController
 from show.preview import PreviewBoard
 from show.projectors.controller import ProjectorController
@@ -129,7 +128,6 @@ class Services:
     devices: DeviceTokens
     upload_progress: UploadProgress
     metrics: Metrics
-    undo: UndoLedger
     moderation_translator: ModerationTranslator
     moderation_feed: LiveFeed
     display_feed: LiveFeed
@@ -171,7 +169,6 @@ class Services:
             devices=DeviceTokens(instance_secrets),
             upload_progress=UploadProgress(),
             metrics=Metrics(),
-            undo=UndoLedger(),
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
             display_feed=LiveFeed(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, WebSocket
 from moderation.deps import ModerationDep, ModerationServices
 from moderation.present import Presenter
 from moderation.schemas import AuditEntryOut, AuditPage, DecisionIn, ModPhoto, QueuePage
-from moderation.undo import UndoExpired
+from moderation.undo import UndoExpired, UndoSuperseded, undoable
 from staff.auth import CurrentModerator, CurrentOperator, websocket_account
 from wall.domain import PhotoStatus
 from wall.errors import ApiError
@@ -50,9 +50,6 @@ async def queue(
 async def decide(
     photo_id: str, decision: DecisionIn, account: CurrentModerator, services: ModerationDep
 ) -> ModPhoto:
-    current = await services.store.photos.get(photo_id)
-    if current is None or current.status is PhotoStatus.DELETED:
-        raise ApiError(404, "not_found")
     try:
         after = await services.lifecycle.transition(
             photo_id,
@@ -65,16 +62,17 @@ async def decide(
         raise ApiError(404, "not_found") from None
     except (VersionConflict, InvalidTransition):
         raise ApiError(409, "conflict") from None
-    services.undo.record(account.username, photo_id, current.status, after.version)
     return await _presenter(services).photo(after)
 
 
 @router.post("/api/moderation/undo", response_model=ModPhoto)
 async def undo(account: CurrentModerator, services: ModerationDep) -> ModPhoto:
     try:
-        last = services.undo.take(account.username)
+        last = await undoable(services.store.photos, account.username)
     except UndoExpired:
         raise ApiError(409, "undo_expired") from None
+    except UndoSuperseded:
+        raise ApiError(409, "conflict") from None
     if last is None:
         raise ApiError(404, "not_found")
     try:
@@ -83,7 +81,7 @@ async def undo(account: CurrentModerator, services: ModerationDep) -> ModPhoto:
             last.before,
             account.username,
             "undo",
-            expected_version=last.version_after,
+            expected_version=last.version,
             undo=True,
         )
     except PhotoNotFound:

@@ -9,7 +9,6 @@ from fastapi import Depends
 
 from moderation.live import ModerationTranslator
 from moderation.policy import Policy
-from moderation.undo import UndoLedger
 from wall.deps import services_of
 from wall.lifecycle import PhotoLifecycle
 from wall.live import LiveFeed
@@ -20,7 +19,6 @@ class ModerationServices(Protocol):
     store: Store
     policy: Policy
     lifecycle: PhotoLifecycle
-    undo: UndoLedger
     moderation_translator: ModerationTranslator
     moderation_feed: LiveFeed
 

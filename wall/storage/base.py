@@ -52,6 +52,19 @@ def as_duplicate(new: NewPhoto) -> NewPhoto:
 
 
 @dataclass(frozen=True, slots=True)
+class LastDecision:
+    """A moderator's latest act, read from the audit log (so every process of a cluster
+    sees the same): what it changed, when, and whether anyone touched the photo since."""
+
+    photo_id: str
+    action: str  # "approved", "rejected", "removed", "undo:pending", "delete"…
+    before: PhotoStatus
+    at: datetime
+    version: int  # the photo's version now
+    superseded: bool  # the photo changed again after it
+
+
+@dataclass(frozen=True, slots=True)
 class PhotoPage:
     photos: list[Photo]
     total: int
@@ -130,6 +143,10 @@ class PhotoRepository(Protocol):
         ...
 
     async def audit_log(self, limit: int, offset: int = 0) -> builtins.list[AuditEntry]: ...
+
+    async def last_decision(self, actor: str) -> LastDecision | None:
+        """The latest audit row `actor` wrote about a photo still here, or None."""
+        ...
 
     async def media_keys_in_use(self) -> set[str]: ...
 

@@ -27,6 +27,7 @@ from wall.domain import (
 from wall.storage.base import (
     DuplicateIdempotencyKey,
     InvalidTransition,
+    LastDecision,
     PhotoNotFound,
     PhotoPage,
     VersionConflict,
@@ -426,6 +427,31 @@ class PgPhotoRepository:
                 )
                 for r in rows
             ]
+
+        return await self.db.read(query)
+
+    async def last_decision(self, actor: str) -> LastDecision | None:
+        async def query(conn: asyncpg.Connection) -> LastDecision | None:
+            row = await conn.fetchrow(
+                "SELECT a.id, a.photo_id, a.action, a.from_status, a.at, p.version,"
+                " EXISTS (SELECT 1 FROM audit later WHERE later.wall_id = a.wall_id"
+                "         AND later.photo_id = a.photo_id AND later.id > a.id) AS superseded"
+                " FROM audit a JOIN photos p ON p.wall_id = a.wall_id AND p.id = a.photo_id"
+                " WHERE a.wall_id = $1 AND a.actor = $2 AND a.from_status IS NOT NULL"
+                " ORDER BY a.id DESC LIMIT 1",
+                self.wall,
+                actor,
+            )
+            if row is None:
+                return None
+            return LastDecision(
+                photo_id=row["photo_id"],
+                action=row["action"],
+                before=PhotoStatus(row["from_status"]),
+                at=row["at"],
+                version=row["version"],
+                superseded=row["superseded"],
+            )
 
         return await self.db.read(query)
 

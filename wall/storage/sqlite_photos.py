@@ -22,6 +22,7 @@ from wall.domain import (
 from wall.storage.base import (
     DuplicateIdempotencyKey,
     InvalidTransition,
+    LastDecision,
     PhotoNotFound,
     PhotoPage,
     VersionConflict,
@@ -354,6 +355,30 @@ class SqlitePhotoRepository:
                 )
                 for r in rows
             ]
+
+        return await self.db.read(query)
+
+    async def last_decision(self, actor: str) -> LastDecision | None:
+        def query(conn: sqlite3.Connection) -> LastDecision | None:
+            row = conn.execute(
+                "SELECT a.id, a.photo_id, a.action, a.from_status, a.at, p.version,"
+                " EXISTS (SELECT 1 FROM audit later WHERE later.photo_id = a.photo_id"
+                "         AND later.id > a.id) AS superseded"
+                " FROM audit a JOIN photos p ON p.id = a.photo_id"
+                " WHERE a.actor = ? AND a.from_status IS NOT NULL"
+                " ORDER BY a.id DESC LIMIT 1",
+                (actor,),
+            ).fetchone()
+            if row is None:
+                return None
+            return LastDecision(
+                photo_id=row["photo_id"],
+                action=row["action"],
+                before=PhotoStatus(row["from_status"]),
+                at=datetime.fromisoformat(row["at"]),
+                version=row["version"],
+                superseded=bool(row["superseded"]),
+            )
 
         return await self.db.read(query)
 

@@ -321,3 +321,32 @@ def test_walls_on_one_cluster_see_nothing_of_each_other(
 
 def _fields(photo: NewPhoto) -> dict[str, object]:
     return {name: getattr(photo, name) for name in photo.__dataclass_fields__}
+
+
+def test_a_moderators_last_decision_is_read_from_the_audit(any_store: Store) -> None:
+    """What the undo button takes back, the same through any process."""
+
+    async def scenario(store: Store) -> None:
+        first, second = new_photo(), new_photo()
+        await store.photos.add(first, actor="upload:x")
+        await store.photos.add(second, actor="upload:x")
+        assert await store.photos.last_decision("mod:ana") is None  # a create is no decision
+        await store.photos.transition(first.id, PhotoStatus.APPROVED, "mod:ana")
+        _, after = await store.photos.transition(second.id, PhotoStatus.REJECTED, "mod:ana")
+        last = await store.photos.last_decision("mod:ana")
+        assert last is not None
+        assert (last.photo_id, last.action, last.before, last.version, last.superseded) == (
+            second.id,
+            "rejected",
+            PhotoStatus.PENDING,
+            after.version,
+            False,
+        )
+        assert (datetime.now(UTC) - last.at).total_seconds() < 60
+        await store.photos.transition(second.id, PhotoStatus.APPROVED, "mod:bo")
+        moved_on = await store.photos.last_decision("mod:ana")
+        assert moved_on is not None and moved_on.superseded
+        assert await store.photos.last_decision("mod:bo") is not None
+        assert await store.photos.last_decision("mod:nobody") is None
+
+    run_on(any_store, scenario)
