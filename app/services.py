@@ -165,7 +165,7 @@ class Services:
             policy=policy,
             ingest=ingest,
             lifecycle=lifecycle,
-            upload_gate=UploadGate(settings.upload),
+            upload_gate=UploadGate(settings.upload, store.limits),
             devices=DeviceTokens(instance_secrets),
             upload_progress=UploadProgress(),
             metrics=Metrics(),

@@ -154,7 +154,7 @@ async def _ingest_form(
 async def _admit(services: IngestDep, visitor: Visitor) -> None:
     """429 over the device's allowance, the address's ceiling, or its photos waiting."""
     settings = services.settings
-    wait = services.upload_gate.admit(visitor)
+    wait = await services.upload_gate.admit(visitor)
     if wait:
         services.metrics.uploads.labels("rate_limited").inc()
         raise ApiError(429, "rate_limited", {"Retry-After": UploadGate.retry_after(wait)})

@@ -23,7 +23,8 @@ from starlette.responses import Response
 from wall.clients import client_address
 from wall.config import Settings, UploadSection
 from wall.instance import InstanceSecrets
-from wall.ratelimit import RateLimiter, acquire_all
+from wall.ratelimit import RateLimiter
+from wall.storage.base import Charge, RateLimits
 
 DEVICE_COOKIE = "wall_device"
 DEVICE_COOKIE_MAX_AGE_S = 400 * 24 * 3600  # browsers cap cookies at 400 days; a season fits
@@ -104,15 +105,23 @@ def keep_device(response: Response, visitor: Visitor, public_url: str) -> None:
 
 
 class UploadGate:
-    """The per-device allowance and the per-address ceiling, spent together or not at all."""
+    """The per-device allowance and the per-address ceiling, spent together or not at all,
+    in the store's buckets (shared by every process of a cluster's wall)."""
 
-    def __init__(self, settings: UploadSection) -> None:
-        self.devices = RateLimiter(settings.rate_limit_per_minute)
-        self.addresses = RateLimiter(settings.rate_limit_per_address_per_minute)
+    def __init__(self, settings: UploadSection, limits: RateLimits) -> None:
+        self._settings = settings
+        self._limits = limits
 
-    def admit(self, visitor: Visitor) -> float:
+    async def admit(self, visitor: Visitor) -> float:
         """0 when the upload may go ahead (both spent), else the seconds to wait."""
-        return acquire_all([(self.devices, visitor.device_id), (self.addresses, visitor.address)])
+        return await self._limits.spend_all(
+            [
+                Charge("device", visitor.device_id, self._settings.rate_limit_per_minute),
+                Charge(
+                    "address", visitor.address, self._settings.rate_limit_per_address_per_minute
+                ),
+            ]
+        )
 
     @staticmethod
     def retry_after(wait: float) -> str:

@@ -7,6 +7,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from wall.storage.base import Charge
+
 MAX_TRACKED_CLIENTS = 100_000  # oldest buckets are forgotten first: memory stays bounded
 
 
@@ -56,3 +58,20 @@ def acquire_all(charges: Sequence[tuple[RateLimiter, str]]) -> float:
     for limiter, client in charges:
         limiter.acquire(client)
     return 0.0
+
+
+class MemoryRateLimits:
+    """`RateLimits` of one process (the embedded store): a `RateLimiter` per allowance."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._limiters: dict[tuple[str, int], RateLimiter] = {}
+
+    def _limiter(self, charge: Charge) -> RateLimiter:
+        key = (charge.kind, charge.per_minute)
+        if key not in self._limiters:
+            self._limiters[key] = RateLimiter(charge.per_minute, self._clock)
+        return self._limiters[key]
+
+    async def spend_all(self, charges: Sequence[Charge]) -> float:
+        return acquire_all([(self._limiter(charge), charge.key) for charge in charges])

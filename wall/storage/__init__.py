@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from wall.config import Settings, StorageSection
+from wall.ratelimit import MemoryRateLimits
 from wall.storage.base import ClusterHooks, MediaStore, Store
 from wall.storage.file_secrets import FileSecretRepository
 from wall.storage.media import FileMediaStore
@@ -29,6 +30,7 @@ def open_embedded_store(data_dir: Path, media: MediaStore | None = None) -> Stor
         shown=SqliteShownRepository(db),
         figures=SqliteFiguresRepository(db),
         secrets=FileSecretRepository(data_dir),
+        limits=MemoryRateLimits(),
     )
 
 
@@ -54,6 +56,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
     from wall.storage.pg_events import PgEventRelay
     from wall.storage.pg_figures import PgFiguresRepository
     from wall.storage.pg_leader import PgLeadership
+    from wall.storage.pg_limits import PgRateLimits
     from wall.storage.pg_photos import PgPhotoRepository
     from wall.storage.pg_secrets import PgSecretRepository
     from wall.storage.pg_shown import PgShownRepository
@@ -68,6 +71,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
         shown=PgShownRepository(db),
         figures=PgFiguresRepository(db),
         secrets=PgSecretRepository(db),
+        limits=PgRateLimits(db),
         cluster=ClusterHooks(
             relay=lambda bus: PgEventRelay(db, bus),
             leadership=lambda job: PgLeadership(db, job),

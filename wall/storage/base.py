@@ -393,6 +393,27 @@ class SecretRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One token asked of one bucket: `kind` ("device", "address") names the allowance,
+    `key` whose it is, `per_minute` its steady rate (and burst)."""
+
+    kind: str
+    key: str
+    per_minute: int
+
+
+class RateLimits(Protocol):
+    """Token buckets shared by every process of a wall (a phone's next upload may reach
+    another process behind the load balancer)."""
+
+    async def spend_all(self, charges: Sequence[Charge]) -> float:
+        """Spends one token in each bucket only if all of them allow it (a phone refused by
+        its own limit must not use up its Wi-Fi's shared ceiling): 0 when spent, else the
+        longest wait in seconds, nothing spent."""
+        ...
+
+
 class EventRelay(Protocol):
     """Publishes on this process's bus the events every process of the wall commits."""
 
@@ -434,6 +455,7 @@ class Store:
     shown: ShownRepository
     figures: FiguresRepository
     secrets: SecretRepository
+    limits: RateLimits
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)
