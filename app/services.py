@@ -167,7 +167,7 @@ class Services:
             lifecycle=lifecycle,
             upload_gate=UploadGate(settings.upload, store.limits),
             devices=DeviceTokens(instance_secrets),
-            upload_progress=UploadProgress(),
+            upload_progress=UploadProgress(store.glimpses),
             metrics=Metrics(),
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
@@ -179,7 +179,7 @@ class Services:
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
             show=show,
             projectors=projectors,
-            preview=PreviewBoard(),
+            preview=PreviewBoard(store.glimpses),
             retention=RetentionSweeper(settings.wall, store.photos, lifecycle),
             cluster=ClusterLinks.build(store, bus, policy),
         )

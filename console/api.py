@@ -75,13 +75,13 @@ async def blank(body: BlankIn, operator: CurrentOperator, services: ConsoleDep) 
 @router.get("/api/console/status")
 async def status(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
     """What the console polls each second: is the display alive, how long is the queue."""
-    latest = services.preview.latest
-    age = services.preview.age_s()
+    latest = await services.preview.latest()
+    age = None if latest is None else latest.age_s
     pending = await services.store.photos.list(PhotoStatus.PENDING, limit=1)
     oldest = pending.photos[0].created_at.isoformat() if pending.photos else None
     return {
         "preview": {
-            "at": datetime.fromtimestamp(latest.received_at, UTC).isoformat() if latest else None,
+            "at": latest.received_at.isoformat() if latest else None,
             "age_s": None if age is None else round(age, 1),
             "stale": age is None or age > PREVIEW_STALE_S,
             "stale_after_s": PREVIEW_STALE_S,
@@ -94,7 +94,7 @@ async def status(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
 
 @router.get("/api/console/preview.jpg")
 async def preview_image(_: CurrentOperator, services: ConsoleDep) -> Response:
-    latest = services.preview.latest
+    latest = await services.preview.latest()
     if latest is None:
         raise ApiError(404, "no_preview")
     return Response(latest.jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
@@ -119,10 +119,10 @@ async def receive_preview(request: Request, services: ConsoleDep) -> Response:
     shown = _shown_ids(request)
     data = await request.body()
     try:
-        services.preview.put(data)
+        await services.preview.put(data)
     except InvalidPreview:
         raise ApiError(422, "invalid_preview") from None
-    services.preview.note_shown(shown)
+    await services.preview.note_shown(shown)
     if shown:
         await services.store.shown.record_shown(shown, datetime.now(UTC))
     return Response(status_code=204)

@@ -166,7 +166,7 @@ async def _admit(services: IngestDep, visitor: Visitor) -> None:
         raise ApiError(429, "rate_limited", {"Retry-After": FLOOD_RETRY_AFTER_S})
 
 
-def _counted(request: Request, services: IngestDep, visitor: Visitor) -> Request:
+async def _counted(request: Request, services: IngestDep, visitor: Visitor) -> Request:
     """The request, its body counted as it arrives under its X-Progress-Key (one per try:
     a retry's figures start from zero), for the page to ask how far it got."""
     progress_key = idempotency_key(request, visitor.contributor, PROGRESS_HEADER)
@@ -176,7 +176,7 @@ def _counted(request: Request, services: IngestDep, visitor: Visitor) -> Request
         total = max(0, int(request.headers.get("content-length", "0")))
     except ValueError:
         total = 0
-    receive = services.upload_progress.counting(progress_key, total, request.receive)
+    receive = await services.upload_progress.counting(progress_key, total, request.receive)
     return Request(request.scope, receive)
 
 
@@ -187,7 +187,7 @@ async def upload_photo(request: Request, services: IngestDep) -> JSONResponse:
     visitor = identify(request, services.devices, settings)
     await _admit(services, visitor)
     idempotency = idempotency_key(request, visitor.contributor)
-    body = _counted(request, services, visitor)
+    body = await _counted(request, services, visitor)
     started = time.perf_counter()
     metrics.ingest_in_flight.inc()
     try:
@@ -234,7 +234,7 @@ async def upload_progress(request: Request, key: str, services: IngestDep) -> Up
     device_id = tokens.device_id(request.cookies.get(DEVICE_COOKIE))
     if device_id is None or not key or len(key) > MAX_IDEMPOTENCY_KEY:
         raise ApiError(404, "not_found")
-    entry = services.upload_progress.get(_bound_key(tokens.contributor(device_id), key))
+    entry = await services.upload_progress.get(_bound_key(tokens.contributor(device_id), key))
     if entry is None:
         raise ApiError(404, "not_found")
     return UploadProgressOut(received=entry.received, total=entry.total)
@@ -257,7 +257,7 @@ async def _last_came_on(services: IngestDep, photo: Photo) -> datetime | None:
     moments = [
         moment
         for moment in (
-            services.preview.came_on_at(photo.id),
+            await services.preview.came_on_at(photo.id),
             await services.store.shown.last_shown(photo.id),
         )
         if moment is not None
@@ -271,7 +271,7 @@ async def _last_came_on(services: IngestDep, photo: Photo) -> datetime | None:
 async def photo_status(photo_id: str, services: IngestDep, token: str = "") -> PhotoStatusOut:
     """The receipt page polls this: the status, and whether and when it was on the wall."""
     photo = await _photo_for_receipt(services, photo_id, token)
-    on_wall = photo.status is PhotoStatus.APPROVED and services.preview.on_wall_now(photo.id)
+    on_wall = photo.status is PhotoStatus.APPROVED and await services.preview.on_wall_now(photo.id)
     return PhotoStatusOut.of(
         photo,
         on_wall_now=on_wall,

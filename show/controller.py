@@ -60,6 +60,7 @@ class ShowController:
         self._state = ShowState(lit=False, reason=ShowReason.BETWEEN_SHOWS)
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[], None]] = []
+        self._switch_unreadable = False
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Called on the event loop after each change (the projectors act on it at once)."""
@@ -135,10 +136,24 @@ class ShowController:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
+            await self._follow_switch()
             try:
                 self.tick()
             except Exception:  # the loop must outlive a surprise: the next tick retries
                 log.exception("show: the schedule could not be computed")
+
+    async def _follow_switch(self) -> None:
+        """The switch as stored: in a cluster an operator may flip it through another
+        process. A store that cannot answer keeps the last known position."""
+        try:
+            blanked = await self._state_store.get(STATE_OWNER, BLANKED_KEY) == "1"
+        except Exception as exc:  # the store's trouble must not stop the show
+            if not self._switch_unreadable:
+                log.warning("show: cannot read the blank switch (%s); keeping it as it was", exc)
+            self._switch_unreadable = True
+            return
+        self._switch_unreadable = False
+        self._blanked = blanked
 
     def _compute(self, now: datetime) -> ShowState:
         upcoming = tuple((show.start, show.end) for show in self._cached_upcoming(now))

@@ -7,12 +7,13 @@ operator when it grows old, because a display that stops sending is a display in
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PIL import Image, UnidentifiedImageError
+
+from wall.storage.base import GlimpseStore
 
 # The display sends a small JPEG (640 px wide, ~40 kB); anything far bigger is a mistake.
 PREVIEW_MAX_BYTES = 1024 * 1024
@@ -23,6 +24,10 @@ PREVIEW_STALE_S = 5.0
 # reported this recently is "on the wall now" for its contributor (a spotlight slide lasts
 # 8 s, a mosaic cell a little longer), as long as the display is still sending.
 ON_WALL_NOW_S = 30.0
+# The console says "last picture N minutes ago" for a display gone quiet, up to this long.
+KEEP_PREVIEW_S = 600.0
+PREVIEW_KIND, PREVIEW_KEY = "preview", "wall"
+CAME_ON_KIND = "came-on"
 
 
 class InvalidPreview(ValueError):
@@ -34,8 +39,8 @@ class Preview:
     jpeg: bytes
     width: int
     height: int
-    received_at: float  # time.time(): shown to people
-    received_mono: float  # time.monotonic(): for the age, immune to clock changes
+    received_at: datetime  # shown to people
+    age_s: float  # measured on the store's one clock
 
 
 def check_jpeg(data: bytes) -> tuple[int, int]:
@@ -54,45 +59,37 @@ def check_jpeg(data: bytes) -> tuple[int, int]:
 
 class PreviewBoard:
     """One slot: each new picture replaces the last. Also remembers when each photo was last
-    reported on screen, for a short while: the receipt page's "on the wall now"."""
+    reported on screen, for a short while: the receipt page's "on the wall now". Kept in the
+    store's glimpses, so that in a cluster the console and the receipt see the picture and
+    the reports whichever process the display sent them to."""
 
-    def __init__(self) -> None:
-        self._latest: Preview | None = None
-        self._came_on: dict[str, tuple[float, float]] = {}  # id: (time.time(), monotonic)
+    def __init__(self, glimpses: GlimpseStore) -> None:
+        self._glimpses = glimpses
 
-    def put(self, data: bytes) -> Preview:
-        width, height = check_jpeg(data)
-        self._latest = Preview(data, width, height, time.time(), time.monotonic())
-        return self._latest
+    async def put(self, data: bytes) -> None:
+        check_jpeg(data)
+        await self._glimpses.put(PREVIEW_KIND, PREVIEW_KEY, data)
 
-    def note_shown(self, photo_ids: Iterable[str]) -> None:
-        """The photos the display just put on screen; older notes are forgotten (bounded)."""
-        now, mono = time.time(), time.monotonic()
-        self._came_on = {
-            photo_id: seen
-            for photo_id, seen in self._came_on.items()
-            if mono - seen[1] <= ON_WALL_NOW_S
-        }
-        for photo_id in photo_ids:
-            self._came_on[photo_id] = (now, mono)
+    async def note_shown(self, photo_ids: Sequence[str]) -> None:
+        """The photos the display just put on screen (older notes age out)."""
+        await self._glimpses.put_many(CAME_ON_KIND, photo_ids, b"")
 
-    def on_wall_now(self, photo_id: str) -> bool:
+    async def on_wall_now(self, photo_id: str) -> bool:
         """Reported on screen moments ago by a display that is still sending its picture."""
-        seen = self._came_on.get(photo_id)
-        age = self.age_s()
-        if seen is None or age is None or age > PREVIEW_STALE_S:
+        latest = await self._glimpses.get(PREVIEW_KIND, PREVIEW_KEY, PREVIEW_STALE_S)
+        if latest is None:
             return False
-        return time.monotonic() - seen[1] <= ON_WALL_NOW_S
+        return await self._glimpses.get(CAME_ON_KIND, photo_id, ON_WALL_NOW_S) is not None
 
-    def came_on_at(self, photo_id: str) -> datetime | None:
+    async def came_on_at(self, photo_id: str) -> datetime | None:
         """When the display last reported this photo coming on screen (if recently)."""
-        seen = self._came_on.get(photo_id)
-        return None if seen is None else datetime.fromtimestamp(seen[0], UTC)
+        seen = await self._glimpses.get(CAME_ON_KIND, photo_id, ON_WALL_NOW_S)
+        return None if seen is None else seen.at
 
-    @property
-    def latest(self) -> Preview | None:
-        return self._latest
-
-    def age_s(self) -> float | None:
-        latest = self._latest
-        return None if latest is None else time.monotonic() - latest.received_mono
+    async def latest(self) -> Preview | None:
+        """The last picture, however old (the console says how old)."""
+        found = await self._glimpses.get(PREVIEW_KIND, PREVIEW_KEY, KEEP_PREVIEW_S)
+        if found is None:
+            return None
+        width, height = check_jpeg(found.value)
+        return Preview(found.value, width, height, found.at, found.age_s)

@@ -17,12 +17,12 @@ async def healthz(services: ServicesDep) -> dict[str, object]:
     return {"status": "ok", "pending": page.total, "ingest_in_flight": services.pool.in_flight}
 
 
-def _show_gauges(services: Services) -> None:
+async def _show_gauges(services: Services) -> None:
     metrics = services.metrics
     metrics.show_lit.set(1 if services.show.state.lit else 0)
     metrics.displays.set(len(services.display_feed.clients))
-    age = services.preview.age_s()
-    metrics.preview_age.set(-1 if age is None else age)
+    latest = await services.preview.latest()
+    metrics.preview_age.set(-1 if latest is None else latest.age_s)
     for state in services.projectors.states():
         metrics.projector_reachable.labels(state["name"]).set(1 if state["reachable"] else 0)
 
@@ -32,5 +32,5 @@ async def metrics(services: ServicesDep) -> Response:
     for status in PhotoStatus:
         page = await services.store.photos.list(status, limit=0)
         services.metrics.photos.labels(status.value).set(page.total)
-    _show_gauges(services)
+    await _show_gauges(services)
     return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")

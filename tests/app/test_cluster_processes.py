@@ -18,6 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import add_account, login
+from tests.helpers.images import jpeg, textured
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.server import LiveServer
 from wall.storage.pg_leader import CLAIM_EVERY_S
@@ -25,6 +26,7 @@ from wall.storage.pg_leader import CLAIM_EVERY_S
 PASSWORD = "cluster-password-1"
 DELIVERY_S = 1.0  # the issue's bound: a decision reaches every display of the wall within it
 TAKEOVER_S = 5.0  # "another process takes over within seconds"
+BLANK_FOLLOWS_S = 2.5  # the other processes read the switch each show tick (1 s)
 IMPORT_S = 10.0  # a folder's poll (1 s) + its file settling (1 s) + the pipeline
 
 
@@ -219,3 +221,35 @@ def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
     assert took < TAKEOVER_S + IMPORT_S
     time.sleep(2)
     assert len(_wall_photos(follower)) == 2  # and only once
+
+
+def test_the_console_sees_the_wall_whichever_process_the_display_talks_to(
+    cluster: dict[str, LiveServer],
+) -> None:
+    """The display's picture reaches one process, the operator asks another; the operator
+    blanks the wall through one, a display on the other goes dark within a second or so."""
+    one, two = cluster["brive-1"], cluster["brive-2"]
+    add_account(one, "olga", "operator", PASSWORD)
+    picture = jpeg(textured((640, 360), (200, 40, 40)))
+    with one.client() as display:
+        sent = display.post(
+            "/api/display/preview",
+            content=picture,
+            headers={
+                "Authorization": f"Bearer {one.display_token}",
+                "Content-Type": "image/jpeg",
+            },
+        )
+    assert sent.status_code == 204, sent.text
+    with login(two, "olga", PASSWORD) as operator, display_socket(one) as display_one:
+        status = operator.get("/api/console/status").json()
+        assert status["preview"]["stale"] is False
+        shown = operator.get("/api/console/preview.jpg")
+        assert shown.status_code == 200 and shown.content == picture
+
+        started = time.monotonic()
+        assert operator.post("/api/console/blank", json={"blanked": True}).status_code == 200
+        stop = _wait_for(display_one, "show.stop", BLANK_FOLLOWS_S)
+        assert stop["show"]["reason"] == "blanked"
+        assert time.monotonic() - started < BLANK_FOLLOWS_S
+        assert operator.get("/api/console/show").json()["blanked"] is True

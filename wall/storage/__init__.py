@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from wall.config import Settings, StorageSection
+from wall.glimpses import MemoryGlimpses
 from wall.ratelimit import MemoryRateLimits
 from wall.storage.base import ClusterHooks, MediaStore, Store
 from wall.storage.file_secrets import FileSecretRepository
@@ -31,6 +32,7 @@ def open_embedded_store(data_dir: Path, media: MediaStore | None = None) -> Stor
         figures=SqliteFiguresRepository(db),
         secrets=FileSecretRepository(data_dir),
         limits=MemoryRateLimits(),
+        glimpses=MemoryGlimpses(),
     )
 
 
@@ -55,6 +57,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
     from wall.storage.pg_db import PgDatabase
     from wall.storage.pg_events import PgEventRelay
     from wall.storage.pg_figures import PgFiguresRepository
+    from wall.storage.pg_glimpses import PgGlimpses
     from wall.storage.pg_leader import PgLeadership
     from wall.storage.pg_limits import PgRateLimits
     from wall.storage.pg_photos import PgPhotoRepository
@@ -72,6 +75,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
         figures=PgFiguresRepository(db),
         secrets=PgSecretRepository(db),
         limits=PgRateLimits(db),
+        glimpses=PgGlimpses(db),
         cluster=ClusterHooks(
             relay=lambda bus: PgEventRelay(db, bus),
             leadership=lambda job: PgLeadership(db, job),

@@ -394,6 +394,29 @@ class SecretRepository(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Glimpse:
+    """A short-lived value as last put, with how long ago (measured on one clock)."""
+
+    value: bytes
+    at: datetime  # when it was put, for people
+    age_s: float
+
+
+class GlimpseStore(Protocol):
+    """Short-lived state every process of a wall must see (the display's latest picture,
+    the bytes an upload has delivered, the photos on screen now): kept a while, bounded,
+    never a record, lost without harm."""
+
+    async def put(self, kind: str, key: str, value: bytes) -> None: ...
+
+    async def put_many(self, kind: str, keys: Sequence[str], value: bytes) -> None: ...
+
+    async def get(self, kind: str, key: str, max_age_s: float) -> Glimpse | None:
+        """The value if put within `max_age_s`, else None."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class Charge:
     """One token asked of one bucket: `kind` ("device", "address") names the allowance,
     `key` whose it is, `per_minute` its steady rate (and burst)."""
@@ -456,6 +479,7 @@ class Store:
     figures: FiguresRepository
     secrets: SecretRepository
     limits: RateLimits
+    glimpses: GlimpseStore
     # Held while a row starts or stops naming media files: content-addressed files are
     # shared, so "is this key still used?" and "a new row uses it" must not interleave.
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)
