@@ -24,6 +24,8 @@ from tests.helpers.server import REPO_ROOT, free_port
 DEPLOY_DIR = REPO_ROOT / "deploy"
 SITE = DEPLOY_DIR / "nginx" / "wall.conf"
 SITE_HOST = "wall.example.org"
+CLUSTER_SITE = DEPLOY_DIR / "cluster" / "nginx.conf"
+CLUSTER_UPSTREAMS = ("brive-1", "brive-2", "tulle-1")  # compose.yaml's `wall serve` services
 UPSTREAM_PORT = 8000  # `wall serve`'s default port, which the site proxies to
 # Where tools live on Debian; a non-root PATH often lacks the sbin folders.
 TOOL_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin")
@@ -52,14 +54,16 @@ def rewrite(text: str, replacements: dict[str, str]) -> str:
     return text
 
 
-def self_signed_certificate(folder: Path, host: str) -> tuple[Path, Path]:
-    """A throwaway certificate and key for `host`, made by openssl like any admin would."""
+def self_signed_certificate(folder: Path, host: str, *more_hosts: str) -> tuple[Path, Path]:
+    """A throwaway certificate and key for `host` (and `more_hosts`), made by openssl like
+    any admin would."""
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "fullchain.pem", folder / "privkey.pem"
+    names = ",".join(f"DNS:{name}" for name in (host, *more_hosts))
     made = run_tool(
         tool("openssl"),
         *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
-        *("-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host},IP:127.0.0.1"),
+        *("-subj", f"/CN={host}", "-addext", f"subjectAltName={names},IP:127.0.0.1"),
         *("-keyout", str(key), "-out", str(cert)),
     )
     assert made.returncode == 0, made.stderr
@@ -100,6 +104,39 @@ def site_for_test(root: Path, upstream_port: int = UPSTREAM_PORT) -> SiteCopy:
             f"server 127.0.0.1:{UPSTREAM_PORT};": f"server 127.0.0.1:{upstream_port};",
         },
     )
+    return SiteCopy(text, http_port, https_port)
+
+
+def cluster_site_for_test(
+    root: Path, upstream_ports: dict[str, int], hosts: tuple[str, ...]
+) -> SiteCopy:
+    """deploy/cluster/nginx.conf as site_for_test makes the single-box site: a throwaway
+    certificate naming every wall's host, a cache under `root`, free loopback ports, and
+    each compose service (`brive-1`, ...) replaced by the loopback port of its process."""
+    self_signed_certificate(root / "certs", *hosts)
+    http_port, https_port = free_port(), free_port()
+    v6 = ipv6_loopback()
+    replacements = {
+        "/etc/nginx/certs/": f"{root / 'certs'}/",
+        "/var/cache/nginx/wall": str(root / "cache"),
+        "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
+        "listen [::]:80 default_server;": (
+            f"listen [::1]:{http_port} default_server;" if v6 else ""
+        ),
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{https_port} ssl default_server;",
+        "listen [::]:443 ssl default_server;": (
+            f"listen [::1]:{https_port} ssl default_server;" if v6 else ""
+        ),
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen [::]:80;": f"listen [::1]:{http_port};" if v6 else "",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "listen [::]:443 ssl http2;": f"listen [::1]:{https_port} ssl http2;" if v6 else "",
+    }
+    for service in CLUSTER_UPSTREAMS:
+        replacements[f"server {service}:{UPSTREAM_PORT} "] = (
+            f"server 127.0.0.1:{upstream_ports[service]} "
+        )
+    text = rewrite(CLUSTER_SITE.read_text(encoding="utf-8"), replacements)
     return SiteCopy(text, http_port, https_port)
 
 
