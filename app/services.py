@@ -180,7 +180,9 @@ class Services:
             show=show,
             projectors=projectors,
             preview=PreviewBoard(store.glimpses),
-            retention=RetentionSweeper(settings.wall, store.photos, lifecycle),
+            retention=RetentionSweeper(
+                settings.wall, store.photos, lifecycle, collect_orphans=store.recover
+            ),
             cluster=ClusterLinks.build(store, bus, policy),
         )
 

@@ -49,7 +49,9 @@ class PhotoLifecycle:
         async with self.store.media_refs:
             before, unused = await self.store.photos.delete(photo_id, actor, reason)
             # Unlink and fsync off the event loop: a slow SD card must not stall every socket.
-            await asyncio.to_thread(self._wipe, unused)
+            await self.store.photos.wipe_unused(
+                unused, lambda keys: asyncio.to_thread(self._wipe, keys)
+            )
         self._forget(photo_id)
         self.bus.announce(PhotoDeleted(photo_id=photo_id, was_public=before.is_public))
         return before

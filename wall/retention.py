@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from wall.config import WallSection
@@ -32,12 +32,16 @@ class RetentionSweeper:
         photos: PhotoRepository,
         lifecycle: PhotoLifecycle,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        collect_orphans: Callable[[], Awaitable[dict[str, int]]] | None = None,
     ) -> None:
+        """`collect_orphans`: the store's media collection, run after each sweep (a cluster
+        runs for months without a restart, where the embedded store collected at start)."""
         self._keep = timedelta(days=settings.retention_days)
         self._keep_rejected = timedelta(days=settings.rejected_retention_days)
         self._photos = photos
         self._lifecycle = lifecycle
         self._clock = clock
+        self._collect_orphans = collect_orphans
         self._task: asyncio.Task[None] | None = None
         self.erased = 0
 
@@ -72,6 +76,10 @@ class RetentionSweeper:
         while True:  # first at start-up: a server that was off for a month catches up
             try:
                 await self.sweep()
+                if self._collect_orphans is not None:
+                    collected = await self._collect_orphans()
+                    if any(collected.values()):
+                        log.info("media collection: %s", collected)
             except Exception:  # the next sweep retries; the server goes on
                 log.exception("retention sweep failed")
             await asyncio.sleep(SWEEP_INTERVAL_S)

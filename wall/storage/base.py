@@ -150,6 +150,14 @@ class PhotoRepository(Protocol):
 
     async def media_keys_in_use(self) -> set[str]: ...
 
+    async def wipe_unused(
+        self, keys: Sequence[str], wipe: Callable[[builtins.list[str]], Awaitable[None]]
+    ) -> None:
+        """Calls `wipe` with those of `keys` no row names now, and lets no `add` that would
+        name one of them commit until `wipe` is done (in a cluster: per-key locks that
+        every process takes). An `add` that waited finds its file gone and puts it back."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -498,16 +506,27 @@ class Store:
         # written (or refreshed) moments before, which the cutoff spares.
         in_use = await self.photos.media_keys_in_use()
 
-        def collect() -> int:
-            orphans = [
+        def candidates() -> list[str]:
+            return [
                 e.key for e in self.media.entries() if e.modified < cutoff and e.key not in in_use
             ]
-            for key in orphans:
+
+        def delete(keys: list[str]) -> None:
+            for key in keys:
                 self.media.delete(key)
-            return len(orphans)
+
+        collected: list[str] = []
+
+        async def wipe(keys: list[str]) -> None:
+            await asyncio.to_thread(delete, keys)
+            collected.extend(keys)
 
         try:
-            orphans = await asyncio.to_thread(collect)
+            # Checked again key by key under the media locks: an identical upload may have
+            # come to name one since the listing.
+            async with self.media_refs:
+                await self.photos.wipe_unused(await asyncio.to_thread(candidates), wipe)
+            orphans = len(collected)
         except MediaUnavailable as exc:
             # The store is down: the server starts all the same (uploads answer 503 until
             # it is back, the displays play from their caches); orphans wait for next time.

@@ -7,7 +7,7 @@ or the display's snapshot of 10,000 photos is one query, not one per photo.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,14 @@ async def write_audit(
     )  # fmt: skip
 
 
+async def lock_media_keys(conn: asyncpg.Connection, keys: Sequence[str]) -> None:
+    """Transaction-scoped locks on media keys, taken in one order everywhere: a wipe and an
+    add naming the same object take turns across every process of the cluster (media are
+    shared by all walls)."""
+    for key in sorted(set(keys)):
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", key)
+
+
 class PgPhotoRepository:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
@@ -137,6 +145,7 @@ class PgPhotoRepository:
     async def add(self, new: NewPhoto, actor: str) -> Photo:
         async def insert(conn: asyncpg.Connection) -> Photo:
             new_photo = await self._unless_duplicate(conn, new)
+            await lock_media_keys(conn, [r.key for r in new_photo.renditions])
             await self._insert_row(conn, new_photo)
             await conn.executemany(
                 "INSERT INTO renditions (wall_id, photo_id, kind, key, width, height, size, mime)"
@@ -462,6 +471,20 @@ class PgPhotoRepository:
             return {row["key"] for row in await conn.fetch("SELECT DISTINCT key FROM renditions")}
 
         return await self.db.read(query)
+
+    async def wipe_unused(
+        self, keys: Sequence[str], wipe: Callable[[builtins.list[str]], Awaitable[None]]
+    ) -> None:
+        async def locked(conn: asyncpg.Connection) -> None:
+            await lock_media_keys(conn, keys)
+            rows = await conn.fetch(
+                "SELECT DISTINCT key FROM renditions WHERE key = ANY($1::text[])", list(keys)
+            )
+            in_use = {row["key"] for row in rows}
+            await wipe([key for key in keys if key not in in_use])
+
+        if keys:
+            await self.db.write(locked)
 
     async def close(self) -> None:
         await self.db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -387,6 +388,19 @@ class SqlitePhotoRepository:
             return {row[0] for row in conn.execute("SELECT DISTINCT key FROM renditions")}
 
         return await self.db.read(query)
+
+    async def wipe_unused(
+        self, keys: Sequence[str], wipe: Callable[[builtins.list[str]], Awaitable[None]]
+    ) -> None:
+        """One process: the callers hold `Store.media_refs`, which every add holds too."""
+
+        def used(conn: sqlite3.Connection) -> set[str]:
+            marks = ",".join("?" * len(keys))
+            rows = conn.execute(f"SELECT DISTINCT key FROM renditions WHERE key IN ({marks})", keys)
+            return {row[0] for row in rows}
+
+        in_use = await self.db.read(used) if keys else set()
+        await wipe([key for key in keys if key not in in_use])
 
     async def close(self) -> None:
         self.db.close()

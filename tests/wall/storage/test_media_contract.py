@@ -9,6 +9,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -61,6 +62,11 @@ class _Rows:
 
     async def media_keys_in_use(self) -> set[str]:
         return self.in_use
+
+    async def wipe_unused(
+        self, keys: Sequence[str], wipe: Callable[[list[str]], Awaitable[None]]
+    ) -> None:
+        await wipe([key for key in keys if key not in self.in_use])
 
 
 def _store(media: MediaStore, in_use: set[str]) -> Store:

@@ -350,3 +350,48 @@ def test_a_moderators_last_decision_is_read_from_the_audit(any_store: Store) -> 
         assert await store.photos.last_decision("mod:nobody") is None
 
     run_on(any_store, scenario)
+
+
+def test_a_wipe_and_an_add_naming_the_same_object_take_turns_across_processes(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """Media are content-addressed and shared: process one wipes an object no row names
+    while process two commits a photo naming the same bytes. Two's add waits for the wipe
+    (then its upload puts the file back); a wipe that comes second finds the key in use."""
+    dsn = postgres_server.fresh_database()
+    one = open_backend("cluster", tmp_path / "1", postgres_server, "brive", dsn)
+    two = open_backend("cluster", tmp_path / "2", postgres_server, "tulle", dsn)
+    shared = f"{secrets.token_hex(32)}.jpg"
+
+    async def scenario() -> None:
+        await one.photos.open()
+        await two.photos.open()
+        try:
+            wiping, release = asyncio.Event(), asyncio.Event()
+            wiped: list[str] = []
+
+            async def slow_wipe(keys: list[str]) -> None:
+                wiping.set()
+                await release.wait()
+                wiped.extend(keys)
+
+            wipe = asyncio.create_task(one.photos.wipe_unused([shared], slow_wipe))
+            await wiping.wait()
+            add = asyncio.create_task(two.photos.add(new_photo(media_key=shared), actor="x"))
+            await asyncio.sleep(0.5)
+            assert not add.done()  # held until the object is gone
+            release.set()
+            await wipe
+            added = await add
+            assert wiped == [shared]
+            assert shared in {r.key for r in added.renditions.values()}
+
+            async def must_not_wipe(keys: list[str]) -> None:
+                assert keys == []
+
+            await one.photos.wipe_unused([shared], must_not_wipe)  # now a row names it
+        finally:
+            await one.photos.close()
+            await two.photos.close()
+
+    asyncio.run(scenario())
