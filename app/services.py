@@ -174,7 +174,7 @@ class Services:
             display_feed=LiveFeed(
                 "display", bus, partial(translate_for_display, credits=source_credits(settings))
             ),
-            sources=SourceSupervisor(ingest, store.sources, approve),
+            sources=SourceSupervisor(ingest, store.sources, approve, store.glimpses),
             accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
             show=show,

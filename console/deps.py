@@ -6,8 +6,7 @@ ingest; the app package's `Services` satisfies this (checked there by mypy).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends
 
@@ -22,9 +21,9 @@ from wall.storage.base import Store
 
 
 class SourceHealthBoard(Protocol):
-    @property
-    def health(self) -> Mapping[str, object]:
-        """Each source's name and its health (read by attribute into `SourceHealthOut`)."""
+    async def current_health(self) -> list[dict[str, Any]]:
+        """Each source's health as a mapping of `SourceHealthOut`'s fields: this process's
+        when it runs the sources, else the wall leader's last report."""
         ...
 
 

@@ -35,7 +35,7 @@ class SourcesOut(BaseModel):
 async def sources(_: CurrentOperator, services: ConsoleDep) -> SourcesOut:
     return SourcesOut(
         sources=[
-            SourceHealthOut.model_validate(health, from_attributes=True)
-            for health in services.sources.health.values()
+            SourceHealthOut.model_validate(health)
+            for health in await services.sources.current_health()
         ]
     )

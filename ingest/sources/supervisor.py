@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import logging
 import random
+from typing import Any
 
 from ingest.service import IngestService
 from ingest.sources.base import Approver, Source, SourceContext, SourceHealth
-from wall.storage.base import SourceStateRepository
+from wall.storage.base import GlimpseStore, SourceStateRepository
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_S = 2.0  # a passing network blip: try again soon
 MAX_RETRY_S = 300.0  # a dead camera or a banned token: don't hammer it, but come back
 JITTER = 0.25  # sources failing together (the uplink) must not retry in lockstep
+REPORT_EVERY_S = 2.0  # the console polls every few seconds
+REPORT_STALE_S = 15.0  # a leader silent this long is gone: its report is no longer shown
+HEALTH_KIND, HEALTH_KEY = "sources-health", "all"
 
 
 def retry_delay(failures: int) -> float:
@@ -28,9 +34,17 @@ def retry_delay(failures: int) -> float:
 
 
 class SourceSupervisor:
+    """Runs the sources (on the wall's leader, in a cluster) and reports their health where
+    every process's console can read it (the store's glimpses)."""
+
     def __init__(
-        self, ingest: IngestService, state: SourceStateRepository, approver: Approver | None = None
+        self,
+        ingest: IngestService,
+        state: SourceStateRepository,
+        approver: Approver | None = None,
+        glimpses: GlimpseStore | None = None,
     ) -> None:
+        self._glimpses = glimpses
         self._ingest = ingest
         self._state = state
         self._approver = approver
@@ -38,6 +52,8 @@ class SourceSupervisor:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self, sources: list[Source]) -> None:
+        if self._glimpses is not None:
+            self._tasks.append(asyncio.create_task(self._report_forever(), name="sources-report"))
         for source in sources:
             health = SourceHealth(name=source.name, kind=source.kind)
             self.health[source.name] = health
@@ -71,6 +87,26 @@ class SourceSupervisor:
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+    async def _report_forever(self) -> None:
+        assert self._glimpses is not None
+        while True:
+            report = [dataclasses.asdict(health) for health in self.health.values()]
+            try:
+                await self._glimpses.put(
+                    HEALTH_KIND, HEALTH_KEY, json.dumps(report, default=str).encode()
+                )
+            except Exception as exc:  # the console shows an older report: the sources go on
+                log.debug("sources: health not reported (%s)", exc)
+            await asyncio.sleep(REPORT_EVERY_S)
+
+    async def current_health(self) -> list[dict[str, Any]]:
+        """Each source's health: this process's when it runs them, else the leader's last
+        report (none when no process has reported lately)."""
+        if self._tasks or self._glimpses is None:
+            return [dataclasses.asdict(health) for health in self.health.values()]
+        found = await self._glimpses.get(HEALTH_KIND, HEALTH_KEY, REPORT_STALE_S)
+        return [] if found is None else list(json.loads(found.value))
 
     async def stop(self) -> None:
         for task in self._tasks:

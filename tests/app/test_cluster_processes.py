@@ -210,6 +210,11 @@ def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
     follower = make_server(**sections)
     time.sleep(2 * CLAIM_EVERY_S)  # the follower has asked for the lead, and was refused
     assert len(_wall_photos(follower)) == 1  # the first file was not imported again
+    # The follower's console shows the folder as the leader runs it.
+    add_account(follower, "olga", "operator", PASSWORD)
+    with login(follower, "olga", PASSWORD) as operator:
+        (folder_health,) = operator.get("/api/sources").json()["sources"]
+    assert (folder_health["name"], folder_health["imported"]) == ("reportage", 1)
 
     leader.kill()
     (folder / "second.jpg").write_bytes((SAMPLES_DIR / "coffee.jpg").read_bytes())
