@@ -33,6 +33,7 @@ from wall.instance import InstanceSecrets
 from wall.lifecycle import PhotoLifecycle
 from wall.live import LiveFeed
 from wall.metrics import Metrics
+from wall.presence import FeedPresence
 from wall.retention import RetentionSweeper
 from wall.storage import store_from_settings
 from wall.storage.base import EventRelay, Leadership, Store
@@ -131,6 +132,7 @@ class Services:
     moderation_translator: ModerationTranslator
     moderation_feed: LiveFeed
     display_feed: LiveFeed
+    displays: FeedPresence  # how many displays, on every process of the wall
     sources: SourceSupervisor
     accounts: AccountService
     sessions: SessionManager
@@ -147,6 +149,9 @@ class Services:
         moderation_translator = ModerationTranslator(store, policy)
         instance_secrets = InstanceSecrets(settings.wall.display_token)
         lifecycle = kit.lifecycle
+        display_feed = LiveFeed(
+            "display", bus, partial(translate_for_display, credits=source_credits(settings))
+        )
 
         async def approve(photo_id: str, actor: str) -> None:
             await lifecycle.transition(photo_id, PhotoStatus.APPROVED, actor, "trusted source")
@@ -171,9 +176,8 @@ class Services:
             metrics=Metrics(),
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
-            display_feed=LiveFeed(
-                "display", bus, partial(translate_for_display, credits=source_credits(settings))
-            ),
+            display_feed=display_feed,
+            displays=FeedPresence(store.glimpses, display_feed),
             sources=SourceSupervisor(ingest, store.sources, approve, store.glimpses),
             accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
@@ -193,6 +197,7 @@ class Services:
             self.cluster.start()
         self.moderation_feed.start()
         self.display_feed.start()
+        self.displays.start()
 
     async def start_show(self) -> None:
         """Only the server decides when the wall is lit (not `wall import`); every process
@@ -223,6 +228,7 @@ class Services:
             await self.cluster.leadership.stop()
         await self._stop_wall_jobs()
         await self.show.stop()
+        await self.displays.stop()
         await self.display_feed.stop()
         await self.moderation_feed.stop()
         if self.cluster is not None:

@@ -86,7 +86,7 @@ async def status(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
             "stale": age is None or age > PREVIEW_STALE_S,
             "stale_after_s": PREVIEW_STALE_S,
         },
-        "displays_connected": len(services.display_feed.clients),
+        "displays_connected": await services.displays.total(),
         "backlog": {"pending": pending.total, "oldest_at": oldest},
         "show": services.show.state.as_json(),
     }

@@ -16,7 +16,7 @@ from show.projectors.controller import ProjectorController
 from wall.config import Settings
 from wall.deps import services_of
 from wall.instance import InstanceSecrets
-from wall.live import LiveFeed
+from wall.presence import FeedPresence
 from wall.storage.base import Store
 
 
@@ -33,7 +33,7 @@ class ConsoleServices(Protocol):
     store: Store
     show: ShowController
     preview: PreviewBoard
-    display_feed: LiveFeed
+    displays: FeedPresence
     projectors: ProjectorController
 
     @property

@@ -37,3 +37,11 @@ class MemoryGlimpses:
         value, at, put_at = found
         age = self._clock() - put_at
         return Glimpse(value, at, age) if age <= max_age_s else None
+
+    async def get_all(self, kind: str, max_age_s: float) -> dict[str, Glimpse]:
+        found = {}
+        for key in list(self._kinds.get(kind, {})):
+            glimpse = await self.get(kind, key, max_age_s)
+            if glimpse is not None:
+                found[key] = glimpse
+        return found

@@ -21,6 +21,7 @@ from tests.helpers.accounts import add_account, login
 from tests.helpers.images import jpeg, textured
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.server import LiveServer
+from wall.presence import REPORT_EVERY_S
 from wall.storage.pg_leader import CLAIM_EVERY_S
 
 PASSWORD = "cluster-password-1"
@@ -251,6 +252,11 @@ def test_the_console_sees_the_wall_whichever_process_the_display_talks_to(
         assert status["preview"]["stale"] is False
         shown = operator.get("/api/console/preview.jpg")
         assert shown.status_code == 200 and shown.content == picture
+        _within(
+            REPORT_EVERY_S + 2,
+            lambda: operator.get("/api/console/status").json()["displays_connected"] == 1,
+            "the display on the other process counted",
+        )
 
         started = time.monotonic()
         assert operator.post("/api/console/blank", json={"blanked": True}).status_code == 200

@@ -423,6 +423,10 @@ class GlimpseStore(Protocol):
         """The value if put within `max_age_s`, else None."""
         ...
 
+    async def get_all(self, kind: str, max_age_s: float) -> dict[str, Glimpse]:
+        """Every key of `kind` put within `max_age_s` (e.g. each process's own report)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Charge:

@@ -56,3 +56,20 @@ class PgGlimpses:
             return Glimpse(bytes(row["value"]), row["at"], max(0.0, float(row["age"])))
 
         return await self.db.read(query)
+
+    async def get_all(self, kind: str, max_age_s: float) -> dict[str, Glimpse]:
+        async def query(conn: asyncpg.Connection) -> dict[str, Glimpse]:
+            rows = await conn.fetch(
+                "SELECT key, value, at, extract(epoch FROM clock_timestamp() - at) AS age"
+                " FROM glimpses WHERE wall_id = $1 AND kind = $2"
+                " AND at > clock_timestamp() - make_interval(secs => $3)",
+                self.wall,
+                kind,
+                max_age_s,
+            )
+            return {
+                row["key"]: Glimpse(bytes(row["value"]), row["at"], max(0.0, float(row["age"])))
+                for row in rows
+            }
+
+        return await self.db.read(query)

@@ -36,6 +36,11 @@ def test_many_keys_at_once(any_store: Store) -> None:
         for key in "abc":
             assert await store.glimpses.get("came-on", key, 5) is not None
         assert await store.glimpses.get("came-on", "d", 5) is None
+        everything = await store.glimpses.get_all("came-on", 5)
+        assert sorted(everything) == ["a", "b", "c"]
+        await asyncio.sleep(0.3)
+        await store.glimpses.put("came-on", "e", b"1")
+        assert list(await store.glimpses.get_all("came-on", 0.2)) == ["e"]
 
     run_on(any_store, scenario)
 
