@@ -158,7 +158,7 @@ class Services:
 
         show = ShowController(settings.schedule, bus, store.sources)
         projectors = ProjectorController(
-            settings.projectors, show.power_wanted, lambda: show.blanked
+            settings.projectors, show.power_wanted, lambda: show.blanked, glimpses=store.glimpses
         )
         show.on_change(projectors.nudge)
         return cls(

@@ -40,5 +40,8 @@ class ProjectorsOut(BaseModel):
 @router.get("/api/projectors", response_model=ProjectorsOut)
 async def projectors(_: CurrentOperator, services: ConsoleDep) -> ProjectorsOut:
     return ProjectorsOut(
-        projectors=[ProjectorOut.model_validate(state) for state in services.projectors.states()]
+        projectors=[
+            ProjectorOut.model_validate(state)
+            for state in await services.projectors.current_states()
+        ]
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from show.projectors.pjlink import (
     Power,
 )
 from wall.config import ProjectorSection
+from wall.storage.base import GlimpseStore
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,9 @@ BUSY_POLL_S = 2.0
 # Stopping cancels each task again after this long if it is still running: the server's
 # shutdown must not wait on one projector.
 STOP_RECANCEL_S = 1.0
+REPORT_EVERY_S = 2.0  # for the consoles of a cluster's other processes
+REPORT_STALE_S = 15.0
+REPORT_KIND, REPORT_KEY = "projectors", "all"
 INTERNAL_ERROR = "internal error while controlling the projector (see the server log)"
 INTERNAL_CODE = "internal"
 NO_INPUT_CODE = "no_input"  # with {"input": "32"}: the configured input is not on this model
@@ -144,7 +149,11 @@ class ProjectorController:
         power_wanted: PowerWanted,
         blanked: Blanked,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        glimpses: GlimpseStore | None = None,
     ) -> None:
+        """`glimpses`: where the states are reported for every process's console (the
+        projectors are followed by the wall's leader only, in a cluster)."""
+        self._glimpses = glimpses
         self._projectors = projectors
         self._power_wanted = power_wanted
         self._blanked = blanked
@@ -157,6 +166,8 @@ class ProjectorController:
         self._wakeups: list[asyncio.Event] = []
 
     def start(self) -> None:
+        if self._glimpses is not None and self._projectors:
+            self._tasks.append(asyncio.create_task(self._report_forever(), name="projectors"))
         for config, state in zip(self._projectors, self._states, strict=True):
             self._tasks.append(
                 asyncio.create_task(self._follow(config, state), name=f"projector {state.name}")
@@ -173,6 +184,7 @@ class ProjectorController:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._wakeups.clear()
 
     def nudge(self) -> None:
         """The show changed (it began, ended, or was blanked): act now, not at the next poll."""
@@ -180,7 +192,26 @@ class ProjectorController:
             wakeup.set()
 
     def states(self) -> list[dict[str, Any]]:
+        """As this process follows them (nothing known on a cluster's follower)."""
         return [state.as_json() for state in self._states]
+
+    async def current_states(self) -> list[dict[str, Any]]:
+        """For the console: this process's when it follows the projectors, else the wall
+        leader's last report, else this process's (all unknown)."""
+        if self._tasks or self._glimpses is None:
+            return self.states()
+        found = await self._glimpses.get(REPORT_KIND, REPORT_KEY, REPORT_STALE_S)
+        return self.states() if found is None else list(json.loads(found.value))
+
+    async def _report_forever(self) -> None:
+        assert self._glimpses is not None
+        while True:
+            try:
+                report = json.dumps(self.states()).encode()
+                await self._glimpses.put(REPORT_KIND, REPORT_KEY, report)
+            except Exception as exc:  # the console shows an older report: the show goes on
+                log.debug("projectors: states not reported (%s)", exc)
+            await asyncio.sleep(REPORT_EVERY_S)
 
     async def _follow(self, config: ProjectorSection, state: ProjectorState) -> None:
         client = PJLinkClient(config.host, config.port, config.password, config.timeout_s)

@@ -18,6 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import SAMPLES_DIR
 from tests.helpers.accounts import add_account, login
+from tests.helpers.fake_pjlink import FakeProjector
 from tests.helpers.images import jpeg, textured
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.server import LiveServer
@@ -192,17 +193,23 @@ def _within(seconds: float, condition: Callable[[], bool], what: str) -> float:
 
 
 def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
-    postgres_server: PostgresServer, make_server: Callable[..., LiveServer], tmp_path: Path
+    postgres_server: PostgresServer,
+    make_server: Callable[..., LiveServer],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     """A watched folder (a job that must run once per wall) served by two processes: each
     file is imported once, and SIGKILL of the leader hands the folder to the other."""
     dsn = postgres_server.fresh_database()
     folder = tmp_path / "drop"
     folder.mkdir()
+    projector = FakeProjector().start()
+    request.addfinalizer(projector.stop)
     sections = {
         "wall": {"id": "brive", "display_token": "brive-display-token"},
         "storage": {"database": dsn},
         "sources": {"folder": [{"path": str(folder), "source": "reportage", "approve": True}]},
+        "projectors": [{"name": "facade", "host": "127.0.0.1", "port": projector.port}],
     }
     photo = (SAMPLES_DIR / "chelsea.jpg").read_bytes()
     leader = make_server(**sections)  # alone: the leader
@@ -215,7 +222,13 @@ def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
     add_account(follower, "olga", "operator", PASSWORD)
     with login(follower, "olga", PASSWORD) as operator:
         (folder_health,) = operator.get("/api/sources").json()["sources"]
+        (facade,) = operator.get("/api/projectors").json()["projectors"]
     assert (folder_health["name"], folder_health["imported"]) == ("reportage", 1)
+    assert (facade["name"], facade["reachable"], facade["model"]) == (
+        "facade",
+        True,
+        "EPSON EB-L1755U",
+    )
 
     leader.kill()
     (folder / "second.jpg").write_bytes((SAMPLES_DIR / "coffee.jpg").read_bytes())
