@@ -15,7 +15,7 @@ from typing import TypeVar
 from wall.domain import Photo
 from wall.storage.base import NightCounts, QuarterCount
 from wall.storage.sqlite_db import Database
-from wall.storage.sqlite_photos import _load
+from wall.storage.sqlite_photos import _load_rows
 
 T = TypeVar("T")
 
@@ -71,7 +71,7 @@ WHERE created_at >= :start AND created_at < :end AND contributor != ''
 """
 
 _APPROVED_PHOTOS = """
-SELECT photos.id FROM photos
+SELECT photos.* FROM photos
 JOIN (
     SELECT DISTINCT photo_id FROM audit
     WHERE at >= :start AND at < :end AND to_status = 'approved'
@@ -139,7 +139,6 @@ class SqliteFiguresRepository:
         bounds = _bounds(start, end)
 
         def query(conn: sqlite3.Connection) -> list[Photo]:
-            ids = [row[0] for row in conn.execute(_APPROVED_PHOTOS, bounds)]
-            return [photo for photo_id in ids if (photo := _load(conn, photo_id)) is not None]
+            return _load_rows(conn, conn.execute(_APPROVED_PHOTOS, bounds).fetchall())
 
         return await self.db.read(lambda conn: _snapshot(conn, query))

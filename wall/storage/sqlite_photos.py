@@ -32,6 +32,8 @@ from wall.storage.base import (
 from wall.storage.sqlite_db import Database
 from wall.storage.transitions import allowed_next
 
+SQLITE_MAX_VARIABLES = 900  # under SQLite's oldest default limit of 999 bound parameters
+
 
 def _signals_from(raw: str | None) -> Signals | None:
     return Signals(**json.loads(raw)) if raw else None
@@ -84,6 +86,23 @@ def _load(conn: sqlite3.Connection, photo_id: str) -> Photo | None:
         return None
     rends = conn.execute("SELECT * FROM renditions WHERE photo_id = ?", (photo_id,)).fetchall()
     return _row_to_photo(row, rends)
+
+
+def _load_rows(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Photo]:
+    """Photos of these rows, in their order, with every rendition read in one query (a page
+    or the display's snapshot of thousands of photos is two queries, not one per photo)."""
+    if not rows:
+        return []
+    by_photo: dict[str, list[sqlite3.Row]] = {row["id"]: [] for row in rows}
+    ids = list(by_photo)
+    for start in range(0, len(ids), SQLITE_MAX_VARIABLES):
+        chunk = ids[start : start + SQLITE_MAX_VARIABLES]
+        marks = ",".join("?" * len(chunk))
+        for rendition in conn.execute(
+            f"SELECT * FROM renditions WHERE photo_id IN ({marks})", chunk
+        ):
+            by_photo[rendition["photo_id"]].append(rendition)
+    return [_row_to_photo(row, by_photo[row["id"]]) for row in rows]
 
 
 def _audit(
@@ -297,12 +316,11 @@ class SqlitePhotoRepository:
             key = "updated_at" if status is PhotoStatus.APPROVED else "created_at"
             order = f"{key} DESC, id DESC" if newest_first else f"{key}, id"
             total = conn.execute(f"SELECT COUNT(*) FROM photos {clause}", args).fetchone()[0]
-            ids = conn.execute(
-                f"SELECT id FROM photos {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            rows = conn.execute(
+                f"SELECT * FROM photos {clause} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
-            photos = [p for (pid,) in ids if (p := _load(conn, pid)) is not None]
-            return PhotoPage(photos=photos, total=total)
+            return PhotoPage(photos=_load_rows(conn, rows), total=total)
 
         return await self.db.read(query)
 

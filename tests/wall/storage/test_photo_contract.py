@@ -21,6 +21,7 @@ from wall.storage.base import (
     Store,
     VersionConflict,
 )
+from wall.storage.pg_db import PgDatabase
 
 SIGNALS = Signals(
     width=800,
@@ -395,3 +396,28 @@ def test_a_wipe_and_an_add_naming_the_same_object_take_turns_across_processes(
             await two.photos.close()
 
     asyncio.run(scenario())
+
+
+def test_processes_starting_together_migrate_once(postgres_server: PostgresServer) -> None:
+    """Ten processes of a cluster start at the same moment on an empty database."""
+    postgres_server._admin("CREATE DATABASE empty_start")
+    dsn = postgres_server.dsn("empty_start")
+
+    async def scenario() -> list[int]:
+        databases = [PgDatabase(dsn, f"wall{i % 3}") for i in range(10)]
+        await asyncio.gather(*(db.open() for db in databases))
+        try:
+            async with databases[0].connection() as conn:
+                rows = await conn.fetch("SELECT version FROM schema_version ORDER BY version")
+                return [row["version"] for row in rows]
+        finally:
+            await asyncio.gather(*(db.close() for db in databases))
+
+    versions = asyncio.run(scenario())
+    assert versions == sorted(set(versions)) and versions[0] == 1  # each applied once
+    assert len(versions) == len(list(_pg_migration_files()))
+
+
+def _pg_migration_files() -> list[str]:
+    folder = Path(__file__).resolve().parents[3] / "wall" / "storage" / "pg_migrations"
+    return sorted(p.name for p in folder.glob("*.sql"))
