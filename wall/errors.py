@@ -15,8 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wall.i18n import DEFAULT_LANGUAGE, ERROR_MESSAGES, error_message, pick_language
 from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable
+from wall.storage.pg_db import StorageUnavailable
 
 log = logging.getLogger(__name__)
+
+# What a 503 says when the cluster's database does not answer: a restart or a failover takes
+# seconds, and the pool reconnects on the next request.
+DATABASE_RETRY_AFTER_S = "5"
 
 _HTTP_CODES = {
     400: "invalid_field",
@@ -89,7 +94,18 @@ async def _media_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 503, "unavailable", {"Retry-After": MEDIA_RETRY_AFTER_S})
 
 
+async def _storage_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The database is down or restarting: a moment's wait and a retry, not a bug.
+    log.warning("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(request, 503, "unavailable", {"Retry-After": DATABASE_RETRY_AFTER_S})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Raised in a middleware, outside the handlers above: still the same clear answer.
+    if isinstance(exc, StorageUnavailable):
+        return await _storage_unavailable(request, exc)
+    if isinstance(exc, MediaUnavailable):
+        return await _media_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, 500, "internal")
 
@@ -99,4 +115,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(MediaUnavailable, _media_unavailable)
+    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -71,8 +71,12 @@ class PostgresServer:
         )  # fmt: skip
 
     def restart(self) -> None:
-        """A real restart (fast shutdown, start): connections drop, data stays."""
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart")
+        """A real restart (fast shutdown, start): connections drop, data stays. The log goes
+        to the file again (else the new server holds `_run`'s output pipe open: a hang)."""
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
+            "-m", "fast", "-w", "-t", str(int(START_TIMEOUT_S)), "restart",
+        )  # fmt: skip
 
     def stop(self) -> None:
         try:

@@ -1,0 +1,163 @@
+"""Faults of a cluster's services under a real `wall serve`: PostgreSQL restarted while
+visitors upload (each answer a clear 201 or 503 + Retry-After, no 201 lost, the process
+alive, uploads and the event relay back within seconds)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from tests.helpers.accounts import add_account, login
+from tests.helpers.images import jpeg, textured
+from tests.helpers.postgres import PostgresServer, _bindir
+from tests.helpers.server import LiveServer
+from tests.helpers.uploads import post
+
+PASSWORD = "cluster-password-1"
+UPLOAD_TIMEOUT_S = 15.0  # an answer, whatever it is, comes well within this: never a hang
+BACK_WITHIN_S = 5.0  # after the restart, uploads succeed again within a few seconds
+RELAY_BACK_S = 10.0  # the relay's reconnect backoff reaches 2 s by its fourth try
+DELIVERY_S = 2.0
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A server of this test's own: it is restarted, under nobody else's feet."""
+    bindir = _bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL's server is not installed (apt install postgresql; .ci/run does)")
+    server = PostgresServer(bindir)
+    server.start()
+    try:
+        server.prepare_template()
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Answer:
+    started: float
+    ended: float
+    status: int
+    headers: httpx.Headers
+    body: dict[str, Any]
+
+
+class Uploader:
+    """One visitor posting distinct photos back to back, in a thread, every answer kept."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.answers: list[Answer] = []
+        self.failures: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        seed = 0
+        with httpx.Client(base_url=self.server.url, timeout=UPLOAD_TIMEOUT_S) as visitor:
+            while not self._stop.is_set():
+                seed += 1
+                photo = jpeg(textured((320, 240), (40 + seed % 180, 90, 160), seed=seed))
+                started = time.monotonic()
+                try:
+                    answer = post(visitor, photo)
+                except httpx.HTTPError as exc:  # a hang (timeout) or a dropped connection
+                    self.failures.append(exc)
+                    continue
+                try:
+                    body = answer.json()
+                except ValueError:
+                    body = {"unparsed": answer.text[:200]}
+                self.answers.append(
+                    Answer(started, time.monotonic(), answer.status_code, answer.headers, body)
+                )
+
+    def successes_after(self, moment: float) -> int:
+        return sum(1 for a in self.answers if a.status == 201 and a.started >= moment)
+
+    def wait_for_successes(self, count: int, after: float, timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.successes_after(after) >= count:
+                return time.monotonic()
+            time.sleep(0.05)
+        raise AssertionError(
+            f"fewer than {count} uploads accepted within {timeout} s: "
+            f"{[(a.status, a.body) for a in self.answers[-5:]]} {self.failures[-3:]}"
+        )
+
+    def __enter__(self) -> Uploader:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=UPLOAD_TIMEOUT_S + 5)
+        assert not self._thread.is_alive(), "an upload never came back"
+
+
+def _wait_for(socket: ClientConnection, kind: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        message = dict(json.loads(socket.recv(timeout=max(0.01, deadline - time.monotonic()))))
+        if message["type"] == kind:
+            return message
+
+
+def test_postgres_restarted_during_uploads_answers_503_and_loses_no_201(
+    own_postgres: PostgresServer, make_server: Callable[..., LiveServer]
+) -> None:
+    server = make_server(
+        wall={"id": "brive", "display_token": "brive-display-token"},
+        storage={"database": own_postgres.fresh_database()},
+    )
+    add_account(server, "ana", "moderator", PASSWORD)
+    url = server.url.replace("http://", "ws://") + "/ws/display"
+    headers = {"Authorization": f"Bearer {server.display_token}"}
+    with connect(url, additional_headers=headers) as display:
+        assert _wait_for(display, "snapshot", 5)["type"] == "snapshot"
+        with Uploader(server) as uploader:
+            uploader.wait_for_successes(3, after=0.0, timeout=10)
+            restarting = time.monotonic()
+            own_postgres.restart()
+            restarted = time.monotonic()
+            back = uploader.wait_for_successes(3, after=restarted, timeout=BACK_WITHIN_S)
+            assert back - restarted < BACK_WITHIN_S
+        # The relay listens again: the display is told to resynchronise, then hears news.
+        _wait_for(display, "resync", RELAY_BACK_S)
+        accepted = [a.body for a in uploader.answers if a.status == 201]
+        with login(server, "ana", PASSWORD) as moderator:
+            decided = moderator.post(
+                f"/api/moderation/photos/{accepted[-1]['id']}/decision",
+                json={"decision": "approve", "version": 1},
+            )
+            assert decided.status_code == 200, decided.text
+        heard = _wait_for(display, "photo.approved", DELIVERY_S)
+        assert heard["photo"]["id"] == accepted[-1]["id"]
+
+    assert server.alive(), server.log()[-3000:]
+    assert uploader.failures == [], uploader.failures
+    during = [a for a in uploader.answers if a.ended >= restarting and a.started <= restarted]
+    assert during, "no upload was in flight while the database restarted"
+    assert any(a.status == 503 for a in during), "the restart refused no upload: not tested"
+    for answer in uploader.answers:
+        assert answer.status in (201, 503), (answer.status, answer.body)
+        if answer.status == 503:
+            assert answer.headers.get("retry-after", "").isdigit(), answer.headers
+            assert answer.headers["content-type"].startswith("application/json")
+            assert answer.body["error"]["code"] == "unavailable", answer.body
+            assert answer.body["error"]["message"]
+    with server.client() as visitor:
+        for body in accepted:
+            kept = visitor.get(f"/api/photos/{body['id']}", params={"token": body["receipt_token"]})
+            assert kept.status_code == 200, (body["id"], kept.text)
