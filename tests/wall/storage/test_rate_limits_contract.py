@@ -41,8 +41,7 @@ def test_processes_of_one_wall_share_the_buckets_and_walls_do_not(
 ) -> None:
     dsn = postgres_server.fresh_database()
     processes = [
-        open_backend("cluster", tmp_path / f"p{i}", postgres_server, "brive", dsn)
-        for i in range(3)
+        open_backend("cluster", tmp_path / f"p{i}", postgres_server, "brive", dsn) for i in range(3)
     ]
     other_wall = open_backend("cluster", tmp_path / "t", postgres_server, "tulle", dsn)
 
