@@ -43,6 +43,7 @@ sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
+import psutil  # noqa: E402
 import websockets  # noqa: E402
 
 from tests.helpers import seaweed  # noqa: E402
@@ -70,6 +71,7 @@ DECISIONS = {"full": 40, "quick": 8}  # per wall
 UPLOADS = {"full": 200, "quick": 40}  # per upload run
 CLIENTS = 50
 NOTIFY_ROUNDS = {"full": 2000, "quick": 300}
+PAUSE_BETWEEN_DECISIONS_S = 0.05  # five moderators deciding at once, each every ~50 ms
 TARGETS = {
     "event_latency_p99_ms": 100.0,
     "uploads_2proc_vs_1proc": 1.8,
@@ -139,7 +141,12 @@ class Arrivals:
 
 
 async def _decide_and_time(
-    first: LiveServer, second: LiveServer, decisions: int, photos: list[bytes]
+    first: LiveServer,
+    second: LiveServer,
+    decisions: int,
+    photos: list[bytes],
+    ready: asyncio.Event,
+    uploaded: asyncio.Semaphore,
 ) -> tuple[list[float], list[float], int]:
     ws = second.url.replace("http://", "ws://") + "/ws/display"
     auth = {"Authorization": f"Bearer {second.display_token}"}
@@ -154,21 +161,28 @@ async def _decide_and_time(
             started = time.perf_counter()
             await (await socket.ping())
             pings.append(time.perf_counter() - started)
-    listeners = [Arrivals(socket) for socket in sockets]
     async with httpx.AsyncClient(base_url=first.url, timeout=30) as client:
         login = await client.post("/api/auth/login", json={"username": "mod", "password": PASSWORD})
         login.raise_for_status()
         headers = {"X-CSRF-Token": login.json()["csrf_token"]}
+        # The photos first: the decisions are then timed alone, not behind the pipeline.
+        waiting = []
+        try:
+            for index in range(decisions):
+                data = bench_ingest._unique(photos[index % len(photos)], f"{first.port}-{index}")
+                answer = await client.post(
+                    "/api/photos",
+                    files={"file": ("p.jpg", data, "image/jpeg")},
+                    data={"consent": "true"},
+                )
+                answer.raise_for_status()
+                waiting.append(answer.json()["id"])
+        finally:
+            uploaded.release()  # even on failure: the other walls must not wait for ever
+        await ready.wait()  # every wall has uploaded: the machine is quiet again
+        listeners = [Arrivals(socket) for socket in sockets]
         sent: dict[str, float] = {}
-        for index in range(decisions):
-            data = bench_ingest._unique(photos[index % len(photos)], f"{first.port}-{index}")
-            uploaded = await client.post(
-                "/api/photos",
-                files={"file": ("p.jpg", data, "image/jpeg")},
-                data={"consent": "true"},
-            )
-            uploaded.raise_for_status()
-            photo_id = uploaded.json()["id"]
+        for photo_id in waiting:
             sent[photo_id] = time.perf_counter()
             decided = await client.post(
                 f"/api/moderation/photos/{photo_id}/decision",
@@ -176,6 +190,7 @@ async def _decide_and_time(
                 headers=headers,
             )
             decided.raise_for_status()
+            await asyncio.sleep(PAUSE_BETWEEN_DECISIONS_S)  # a moderator's pace, not a flood
     await asyncio.sleep(1.0)
     latencies = [
         listener.at[pid] - at
@@ -211,9 +226,16 @@ def event_latency(pg: PostgresServer, s3: seaweed.SeaweedServer, mode: str) -> d
         floor = asyncio.run(notify_floor(dsn, NOTIFY_ROUNDS[mode]))
 
         async def all_walls() -> list[tuple[list[float], list[float], int]]:
-            return await asyncio.gather(
-                *(_decide_and_time(a, b, DECISIONS[mode], photos) for a, b in servers)
-            )
+            ready, done = asyncio.Event(), asyncio.Semaphore(0)
+            walls = [
+                asyncio.create_task(_decide_and_time(a, b, DECISIONS[mode], photos, ready, done))
+                for a, b in servers
+            ]
+            for _ in servers:
+                await done.acquire()
+            await asyncio.sleep(2.0)  # the last photos through the pipeline
+            ready.set()
+            return list(await asyncio.gather(*walls))
 
         results = asyncio.run(all_walls())
         latencies = [x for lat, _, _ in results for x in lat]
@@ -297,7 +319,9 @@ def upload_rate(label: str, sections_for: Any, processes: int, count: int) -> di
             bench_ingest._multipart(bench_ingest._unique(photos[i % 8], f"{label}-{i}"), i)
             for i in range(count)
         ]
+        before = cpu_by_role(servers)
         statuses, wall = asyncio.run(_spread_load(urls, bodies, CLIENTS))
+        after = cpu_by_role(servers)
         ok = statuses.count(201)
         return {
             "processes": processes,
@@ -307,11 +331,39 @@ def upload_rate(label: str, sections_for: Any, processes: int, count: int) -> di
             "failures": count - ok,
             "failure_statuses": sorted({s for s in statuses if s != 201}),
             "wall_s": round(wall, 2),
+            # Where the two cores went during the load (CPU seconds per upload, by process).
+            "cpu_ms_per_upload": {
+                role: round((after[role] - before[role]) / max(ok, 1) * 1000, 1) for role in after
+            },
         }
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def cpu_by_role(servers: list[LiveServer]) -> dict[str, float]:
+    """CPU seconds so far of the wall servers, PostgreSQL's processes and SeaweedFS."""
+    pids = {server.process.pid for server in servers if server.process is not None}
+    totals = {"wall_serve": 0.0, "postgres": 0.0, "seaweedfs": 0.0}
+    for proc in psutil.process_iter(["pid", "name"]):
+        role = (
+            "wall_serve"
+            if proc.info["pid"] in pids
+            else "postgres"
+            if proc.info["name"] in ("postgres", "postmaster")
+            else "seaweedfs"
+            if proc.info["name"] == "weed"
+            else None
+        )
+        if role is None:
+            continue
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        totals[role] += times.user + times.system
+    return totals
 
 
 def pipeline_floor(photos: list[bytes]) -> dict[str, float]:
@@ -370,6 +422,9 @@ def uploads(pg: PostgresServer, s3: seaweed.SeaweedServer, mode: str) -> dict[st
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run")
+    parser.add_argument(
+        "--only", choices=("events", "uploads"), help="one half (while working on it)"
+    )
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -389,13 +444,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     }
     try:
         pg.prepare_template()
-        log("event latency across processes")
-        report["events"] = event_latency(pg, s3, mode)
-        log("uploads")
-        report["uploads"] = uploads(pg, s3, mode)
+        if args.only != "uploads":
+            log("event latency across processes")
+            report["events"] = event_latency(pg, s3, mode)
+        if args.only != "events":
+            log("uploads")
+            report["uploads"] = uploads(pg, s3, mode)
     finally:
         seaweed.release(s3)
         pg.stop()
+    if args.only:
+        print(json.dumps(report), flush=True)
+        return report
     events, ups = report["events"], report["uploads"]
     report["verdict"] = {
         "event_latency_p99_ms": events["decision_to_other_process_socket"]["p99_ms"],

@@ -59,12 +59,11 @@ def pipeline_spec(settings: Settings) -> PipelineSpec:
     )
 
 
-def _process_and_store(
-    read: Callable[[], bytes], spec: PipelineSpec, detector: FaceDetector | None, media: MediaStore
-) -> tuple[Processed, tuple[Rendition, ...]]:
-    """Runs in a worker thread: the whole CPU and disk part of one photo."""
-    processed = process(read(), spec, detector)
-    stored = tuple(
+def _store_renditions(processed: Processed, media: MediaStore) -> tuple[Rendition, ...]:
+    """Writes the renditions, in a thread of its own rather than a pipeline worker's: writing
+    is mostly waiting (an fsync, an object store's round trips), and a worker waiting on it
+    would leave its core idle while the next photo waits."""
+    return tuple(
         Rendition(
             kind=r.kind,
             key=media.put(r.data, "jpg"),
@@ -74,7 +73,6 @@ def _process_and_store(
         )
         for r in processed.renditions
     )
-    return processed, stored
 
 
 class IngestService:
@@ -143,9 +141,8 @@ class IngestService:
         return photo
 
     async def _ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
-        processed, stored = await self.pool.run(
-            lambda: _process_and_store(read, self.spec, self.detector, self.store.media)
-        )
+        processed = await self.pool.run(lambda: process(read(), self.spec, self.detector))
+        stored = await asyncio.to_thread(_store_renditions, processed, self.store.media)
         # Bytes an original already has are stored as a duplicate by `add` itself, inside
         # its transaction: two processes taking the same photo at once cannot both win.
         status, reason = self.triage.initial_status(submission.source), ""
