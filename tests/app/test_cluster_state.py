@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -100,3 +101,48 @@ def test_a_new_process_with_an_empty_data_dir_serves_the_wall_as_it_was(
         page = same_phone.get("/")
         assert page.status_code == 200
         assert "wall_device" not in page.headers.get("set-cookie", "")  # recognised, not new
+
+
+def test_a_contributors_delete_through_either_process_removes_the_objects(
+    postgres_server: PostgresServer,
+    seaweed: SeaweedServer,
+    make_server: Callable[..., LiveServer],
+) -> None:
+    """Upload through one process, erase through the other: within 2 s no object of the
+    photo is left in the store (the privacy promise), and the wall no longer lists it."""
+    dsn = postgres_server.fresh_database()
+    prefix = f"erase-{secrets.token_hex(6)}"
+    sections: dict[str, Any] = {
+        "wall": {"id": "brive", "display_token": "brive-token"},
+        "storage": {
+            "database": dsn,
+            **seaweed.storage_section(prefix),
+            "s3_access_key_id": seaweed.access_key,
+            "s3_secret_access_key": seaweed.secret_key,
+        },
+    }
+    one, two = make_server(**sections), make_server(**sections)
+    store = seaweed.media_store(prefix)
+    with one.client() as visitor:
+        answer = visitor.post(
+            "/api/photos",
+            files={"file": ("p.jpg", jpeg(textured((1200, 900), (30, 90, 200), seed=3)))},
+            data={"consent": "true"},
+        )
+    assert answer.status_code == 201, answer.text
+    uploaded = answer.json()
+    assert len(list(store.keys())) == 3  # display, thumb and tile
+    with two.client() as contributor:
+        erased = contributor.delete(
+            f"/api/photos/{uploaded['id']}", params={"token": uploaded["receipt_token"]}
+        )
+    assert erased.status_code in (200, 204), erased.text
+    deadline = time.monotonic() + 2.0
+    while list(store.keys()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(store.keys()) == []
+    with one.client() as visitor:
+        gone = visitor.get(
+            f"/api/photos/{uploaded['id']}", params={"token": uploaded["receipt_token"]}
+        )
+    assert gone.status_code == 404
