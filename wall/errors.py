@@ -14,8 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wall.i18n import DEFAULT_LANGUAGE, ERROR_MESSAGES, error_message, pick_language
-from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable
-from wall.storage.pg_db import StorageUnavailable
+from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable, StorageUnavailable
 
 log = logging.getLogger(__name__)
 

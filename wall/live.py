@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from wall.events import Event, EventBus, Subscription
 from wall.fanout import DropToResync
+from wall.storage.base import StorageError
 from wall.wire import ResyncMessage, encode
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,15 @@ class LiveFeed:
             async for event in subscription:
                 try:
                     messages = await self._translate(event)
+                except StorageError as exc:
+                    # The store is away (a cluster's database restarting): the clients missed
+                    # this event, so they reload a snapshot, which waits for the store.
+                    log.warning(
+                        "feed %s: %s missed (%s); clients resync", self.name, event.name, exc
+                    )
+                    for client in list(self.clients):
+                        client.offer_resync()
+                    continue
                 except Exception:  # one bad event must not end the feed
                     log.exception("feed %s could not translate %s", self.name, event.name)
                     continue

@@ -26,6 +26,10 @@ class StorageError(Exception):
     """Base of the errors a repository raises for callers to map to HTTP codes."""
 
 
+class StorageUnavailable(StorageError):
+    """The database cannot be reached now: answer 503, retry later."""
+
+
 class PhotoNotFound(StorageError):
     pass
 

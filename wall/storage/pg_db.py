@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from wall.storage.base import StorageError
+from wall.storage.base import StorageUnavailable
 
 T = TypeVar("T")
 
@@ -31,10 +31,6 @@ COMMAND_TIMEOUT_S = 30.0
 MIGRATION_LOCK = 0x5741_4C4C_0001  # "WALL", 1
 
 
-class StorageUnavailable(StorageError):
-    """The database (or the object store) cannot be reached now: answer 503, retry later."""
-
-
 # What asyncpg raises when the server is gone or going: the caller gets one error to map.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -45,6 +41,10 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
+    # A connection cut in the middle of a statement can leave asyncpg's protocol in a state it
+    # refuses the next one from ("cannot switch to state…"): the connection is gone all the same.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
