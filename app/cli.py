@@ -16,11 +16,14 @@ from pathlib import Path
 
 import wall
 from wall.config import ConfigError, Settings, load_settings
+from wall.datadir import DataDirBusy, DataDirLock
+from wall.i18n import cli_text, terminal_language
 from wall.logs import install_redaction
 
 SAMPLES_DIR = Path(wall.__file__).parent / "samples"  # shipped with the core (package data)
 DEMO_DATA_DIR = Path("wall-data")
 EXIT_NO_WINDOW = 3  # `wall display` found no screen to draw on
+EXIT_DATA_DIR_BUSY = 4  # another `wall serve` owns the data directory
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,12 +90,30 @@ def _settings(args: argparse.Namespace, **overrides: dict[str, object]) -> Setti
     return load_settings(args.config, **overrides)
 
 
+def _own_data_dir(settings: Settings) -> DataDirLock | None:
+    """The embedded store's one owner (a cluster has none: its processes share the
+    database). Raises `DataDirBusy`."""
+    if settings.storage.database:
+        return None
+    return DataDirLock(settings.wall.data_dir).acquire()
+
+
+def _busy(exc: DataDirBusy) -> int:
+    lang = terminal_language()
+    print(cli_text("data_dir_busy", lang, data_dir=str(exc.data_dir), pid=exc.pid), file=sys.stderr)
+    return EXIT_DATA_DIR_BUSY
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
     from app.server import create_app
     from wall.supervised import SupervisedServer
 
+    try:
+        _own_data_dir(settings)  # held until the process ends
+    except DataDirBusy as exc:
+        return _busy(exc)
     app = create_app(settings)
     host, port = settings.server.host, settings.server.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -109,8 +130,21 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     from app.services import ImportKit
     from ingest.importer import run_import
 
-    kit = ImportKit.build(settings)
-    report = asyncio.run(run_import(kit, args.paths, args.source, args.approve))
+    try:
+        owned = _own_data_dir(settings)
+    except DataDirBusy:  # the server runs: it takes the photos, and they reach it live
+        from ingest.importer import run_hand_off
+
+        report = asyncio.run(
+            run_hand_off(settings.wall.data_dir, args.paths, args.source, args.approve)
+        )
+    else:
+        try:
+            kit = ImportKit.build(settings)
+            report = asyncio.run(run_import(kit, args.paths, args.source, args.approve))
+        finally:
+            if owned is not None:
+                owned.release()
     return 0 if report.accepted or not report.refused else 1
 
 

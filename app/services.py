@@ -11,6 +11,7 @@ from console.deps import ConsoleServices
 from ingest.deps import IngestServices
 from ingest.faces import FaceDetector
 from ingest.importer import ImportServices
+from ingest.inbox import InboxWatcher
 from ingest.service import IngestService, pipeline_spec
 from ingest.sources.registry import build_sources
 from ingest.sources.supervisor import SourceSupervisor
@@ -141,6 +142,7 @@ class Services:
     preview: PreviewBoard
     retention: RetentionSweeper
     cluster: ClusterLinks | None
+    inbox: InboxWatcher | None  # the embedded store's: what `wall import` hands the server
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -188,6 +190,14 @@ class Services:
                 settings.wall, store.photos, lifecycle, collect_orphans=store.recover
             ),
             cluster=ClusterLinks.build(store, bus, policy),
+            inbox=None
+            if store.cluster is not None
+            else InboxWatcher(
+                settings.wall.data_dir,
+                ingest,
+                partial(approve, actor="import"),
+                settings.upload.max_bytes,
+            ),
         )
 
     async def start(self) -> None:
@@ -214,11 +224,15 @@ class Services:
             self.cluster.leadership.start(self._run_wall_jobs, self._stop_wall_jobs)
 
     async def _run_wall_jobs(self) -> None:
+        if self.inbox is not None:
+            self.inbox.start()
         self.retention.start()
         self.sources.start(build_sources(self.settings))
         self.projectors.start()
 
     async def _stop_wall_jobs(self) -> None:
+        if self.inbox is not None:
+            await self.inbox.stop()
         await self.projectors.stop()
         await self.retention.stop()
         await self.sources.stop()

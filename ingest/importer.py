@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,11 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ingest.errors import Refused, too_large
+from ingest.inbox import HandOff, hand_off, outcome
 from ingest.service import IngestService, Submission
 from ingest.workers import WorkerPool
 from wall.config import Settings
 from wall.domain import PhotoStatus
-from wall.i18n import error_message, terminal_language
+from wall.i18n import cli_text, error_message, terminal_language
 from wall.lifecycle import PhotoLifecycle
 from wall.storage.base import Store
 
@@ -113,14 +115,8 @@ async def run_import(
     files = list(iter_files(paths))
     report = ImportReport()
     await services.start()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
     try:
-        with Progress(*columns, console=console) as progress:
+        with Progress(*_columns(), console=console) as progress:
             task = progress.add_task("import", total=len(files))
             pending = iter(files)
 
@@ -149,3 +145,66 @@ async def seed_samples(build: Callable[[], ImportServices], samples: Path) -> No
     finally:
         await services.stop()
     await run_import(build(), [samples], "demo", approve=True)
+
+
+HAND_OFF_PATIENCE_S = 300.0  # no outcome for this long: the server is stopped or stuck
+
+
+async def run_hand_off(
+    data_dir: Path,
+    paths: list[Path],
+    source: str,
+    approve: bool,
+    console: Console | None = None,
+) -> ImportReport:
+    """`wall import` while `wall serve` owns the data directory: the files are queued for the
+    server (`ingest.inbox`), which takes them as it takes uploads; the report is the same."""
+    console = console or Console(stderr=True)
+    lang = terminal_language()
+    console.print(cli_text("import_handed_off", lang, data_dir=str(data_dir)))
+    report = ImportReport()
+    waiting: dict[str, tuple[Path, HandOff]] = {}
+    with Progress(*_columns(), console=console) as progress:
+        task = progress.add_task("import", total=0)
+        for path in iter_files(paths):
+            try:
+                handed = hand_off(data_dir, path, source, approve)
+            except OSError:
+                report.refused.append((path, "unreadable"))
+                continue
+            waiting[handed.id] = (path, handed)
+            progress.update(task, total=len(waiting), description=path.name[:32])
+        last_progress = time.monotonic()
+        while waiting and time.monotonic() - last_progress < HAND_OFF_PATIENCE_S:
+            for handed_id, (path, handed) in list(waiting.items()):
+                result = outcome(data_dir, handed)
+                if result is None:
+                    continue
+                del waiting[handed_id]
+                last_progress = time.monotonic()
+                _count(report, path, result)
+                progress.update(task, description=path.name[:32])
+                progress.advance(task)
+            await asyncio.sleep(0.2)
+    if waiting:
+        console.print(cli_text("import_still_queued", lang, count=str(len(waiting))))
+    _print_report(console, report)
+    return report
+
+
+def _count(report: ImportReport, path: Path, result: dict[str, str]) -> None:
+    if result["outcome"] == "accepted":
+        report.accepted += 1
+    elif result["outcome"] == "duplicate":
+        report.duplicates += 1
+    else:
+        report.refused.append((path, result.get("code", "internal")))
+
+
+def _columns() -> tuple[TextColumn | BarColumn | MofNCompleteColumn | TimeRemainingColumn, ...]:
+    return (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )

@@ -456,6 +456,45 @@ def consent_text(lang: str, wall_name: str, season: str) -> str:
     return template.format(wall=with_article(lang, wall_name), season=season)
 
 
+CLI_TEXTS: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "data_dir_busy": (
+            "Un autre « wall serve » utilise déjà {data_dir} (processus {pid}) : un seul serveur"
+            " par dossier de données. Arrêtez-le d'abord, ou donnez à celui-ci un autre"
+            " [wall] data_dir."
+        ),
+        "import_handed_off": (
+            "Le serveur tourne et garde {data_dir} : les photos lui sont confiées, il les"
+            " traite comme des envois (elles arrivent en direct en modération et sur le mur)."
+        ),
+        "import_still_queued": (
+            "{count} photos attendent encore que le serveur les prenne : rien n'est perdu,"
+            " elles restent dans sa file et seront traitées dès qu'il le pourra."
+        ),
+    },
+    "en": {
+        "data_dir_busy": (
+            "Another `wall serve` already uses {data_dir} (process {pid}): one server per data"
+            " directory. Stop it first, or give this one another [wall] data_dir."
+        ),
+        "import_handed_off": (
+            "The server is running and owns {data_dir}: the photos are handed to it, and it"
+            " takes them like uploads (they reach moderation and the wall live)."
+        ),
+        "import_still_queued": (
+            "{count} photos are still waiting for the server to take them: nothing is lost,"
+            " they stay in its queue and will be taken as soon as it can."
+        ),
+    },
+}
+
+
+def cli_text(key: str, lang: str, **params: str) -> str:
+    """A command-line message in the terminal's language."""
+    table = CLI_TEXTS.get(lang, CLI_TEXTS[DEFAULT_LANGUAGE])
+    return table[key].format(**params)
+
+
 def terminal_language() -> str:
     """The language of command-line messages: French under a French locale, else English."""
     return "fr" if os.environ.get("LANG", "").lower().startswith("fr") else "en"
