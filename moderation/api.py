@@ -18,6 +18,7 @@ from wall.storage.base import InvalidTransition, PhotoNotFound, VersionConflict
 router = APIRouter()
 
 CLOSE_UNAUTHORIZED = 4401
+MAX_OFFSET = 1_000_000_000  # far past any queue; 2**63 would overflow the database's integer
 TARGET = {
     "approve": PhotoStatus.APPROVED,
     "reject": PhotoStatus.REJECTED,
@@ -35,7 +36,7 @@ async def queue(
     services: ModerationDep,
     status: PhotoStatus = PhotoStatus.PENDING,
     limit: Annotated[int, Query(ge=0, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     source: Annotated[str | None, Query(max_length=64)] = None,
     flag: Annotated[str | None, Query(max_length=32)] = None,
     order: Annotated[str, Query(pattern="^(oldest|newest)$")] = "oldest",
@@ -96,7 +97,7 @@ async def audit(
     _: CurrentOperator,
     services: ModerationDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     entries = await services.store.photos.audit_log(limit, offset)
     return AuditPage(entries=[AuditEntryOut.model_validate(e) for e in entries])
@@ -106,6 +107,9 @@ async def audit(
 async def moderation_socket(websocket: WebSocket) -> None:
     services: ModerationServices = websocket.app.state.services
     if await websocket_account(websocket) is None:
+        # Accepted, then closed with the contract's code: a refusal at the handshake would
+        # be a bare 403 that a client cannot tell from a proxy's.
+        await websocket.accept()
         await websocket.close(code=CLOSE_UNAUTHORIZED)
         return
     await websocket.accept()

@@ -24,6 +24,9 @@ CLOSE_UNAUTHORIZED = 4401
 async def display_socket(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     if not is_display(websocket, services.secrets.display_token):
+        # Accepted, then closed with the contract's code: a refusal at the handshake would
+        # be a bare 403 that a client cannot tell from a proxy's.
+        await websocket.accept()
         await websocket.close(code=CLOSE_UNAUTHORIZED)
         return
     await websocket.accept()

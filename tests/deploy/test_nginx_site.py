@@ -82,6 +82,17 @@ def test_plain_http_is_sent_to_https_on_the_public_name(proxied: Callable[..., P
     assert answer.headers["location"] == f"https://{SITE_HOST}/moderate?tab=queue"
 
 
+def test_the_api_reference_is_not_published_through_the_site(
+    proxied: Callable[..., Proxied],
+) -> None:
+    site = proxied()
+    with site.client() as client:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 404, path
+    with site.server.client() as direct:  # on the machine itself, past nginx, it is there
+        assert direct.get("/openapi.json").status_code == 200
+
+
 def test_pages_and_the_display_feed_pass_through_tls(proxied: Callable[..., Proxied]) -> None:
     site = proxied()
     with site.client() as client:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import SAMPLES_DIR
@@ -187,10 +187,23 @@ def test_no_session_no_moderation(server: LiveServer) -> None:
     with server.client() as anonymous:
         assert anonymous.get("/api/moderation/queue").status_code == 401
         assert anonymous.post("/api/moderation/undo").status_code in (401, 403)
-    with pytest.raises((InvalidStatus, WebSocketException)):
+    # Refused with the documented close code, not a bare 403 at the handshake.
+    with pytest.raises(ConnectionClosed) as no_session:
         with connect(_ws_url(server, "/ws/moderation")) as socket:
             socket.recv(timeout=RECEIVE_TIMEOUT_S)
+    assert no_session.value.rcvd is not None and no_session.value.rcvd.code == 4401
     bad = {"Authorization": "Bearer not-the-token"}
-    with pytest.raises((InvalidStatus, WebSocketException)):
+    with pytest.raises(ConnectionClosed) as wrong_token:
         with connect(_ws_url(server, "/ws/display"), additional_headers=bad) as socket:
             socket.recv(timeout=RECEIVE_TIMEOUT_S)
+    assert wrong_token.value.rcvd is not None and wrong_token.value.rcvd.code == 4401
+
+
+def test_absurd_page_offsets_are_a_clear_refusal_not_a_server_error(server: LiveServer) -> None:
+    """`offset` = 2**63 overflowed the database's integer and answered 500."""
+    with login(server, "olga", PASSWORD) as operator:
+        for path in ("/api/moderation/queue", "/api/moderation/audit"):
+            answer = operator.get(path, params={"offset": 2**63})
+            assert answer.status_code == 400, (path, answer.status_code)
+            assert answer.json()["error"]["code"] == "invalid_field"
+            assert operator.get(path, params={"offset": 10**9}).status_code == 200
