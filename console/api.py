@@ -26,6 +26,9 @@ SHOWN_HEADER = "x-wall-shown"
 # A display reports at most this many photos per preview (it sends one a second).
 MAX_SHOWN_PER_PREVIEW = 500
 _PHOTO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The rate the display keeps, "declared/configured" fps: "30/60" when its frames do not fit.
+FPS_HEADER = "x-wall-fps"
+_FPS = re.compile(r"^([1-9][0-9]{0,2})/([1-9][0-9]{0,2})$")
 
 
 class BlankIn(BaseModel):
@@ -87,9 +90,27 @@ async def status(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
             "stale_after_s": PREVIEW_STALE_S,
         },
         "displays_connected": await services.displays.total(),
+        "frame_rate": _frame_rate(await services.preview.frame_rate()),
         "backlog": {"pending": pending.total, "oldest_at": oldest},
         "show": services.show.state.as_json(),
     }
+
+
+def _frame_rate(rate: tuple[int, int] | None) -> dict[str, Any] | None:
+    if rate is None:
+        return None
+    declared, configured = rate
+    return {"declared": declared, "configured": configured, "reduced": declared < configured}
+
+
+def _declared_rate(request: Request) -> tuple[int, int] | None:
+    raw = request.headers.get(FPS_HEADER)
+    if raw is None:
+        return None
+    found = _FPS.match(raw.strip())
+    if found is None:
+        raise ApiError(400, "invalid_field", field=FPS_HEADER)
+    return int(found[1]), int(found[2])
 
 
 @router.get("/api/console/preview.jpg")
@@ -117,12 +138,15 @@ async def receive_preview(request: Request, services: ConsoleDep) -> Response:
     if not declared.isdigit() or int(declared) > PREVIEW_MAX_BYTES:
         raise ApiError(413, "too_large")
     shown = _shown_ids(request)
+    rate = _declared_rate(request)
     data = await request.body()
     try:
         await services.preview.put(data)
     except InvalidPreview:
         raise ApiError(422, "invalid_preview") from None
     await services.preview.note_shown(shown)
+    if rate is not None:
+        await services.preview.note_rate(*rate)
     if shown:
         await services.store.shown.record_shown(shown, datetime.now(UTC))
     return Response(status_code=204)

@@ -85,6 +85,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "preview_lost": "Plus d'image nouvelle du mur depuis {age} : l'affichage ou la "
         "liaison avec le serveur est coupé.",
         "no_display": "Aucun affichage connecté.",
+        "rate_reduced": "L'affichage tourne à {fps} images/s au lieu de {of} : ses images "
+        "coûtent trop pour cette machine. Le mouvement reste régulier.",
         "show_title": "Spectacle",
         "state_lit": "Allumé",
         "state_dark": "Éteint",
@@ -277,6 +279,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "preview_lost": "No new picture of the wall for {age}: the display or the link to the "
         "server is down.",
         "no_display": "No display connected.",
+        "rate_reduced": "The display runs at {fps} frames/s instead of {of}: its frames cost too "
+        "much for its machine. Motion stays even.",
         "show_title": "Show",
         "state_lit": "Lit",
         "state_dark": "Dark",

@@ -128,7 +128,8 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
     token = display_token(settings)
     feed = DisplayFeed(section.server_url, token, cache, folder, commands.put)
-    preview = PreviewSender(section.server_url, token)
+    # The rate the loop declares goes up with each preview: the console shows it.
+    preview = PreviewSender(section.server_url, token, frame_rate=lambda: runner.pacing.header)
     library = PhotoLibrary(
         cache, feed.refetch, budget_bytes=budget_for(size), screen_masks=screen.get_masks()
     )
@@ -137,7 +138,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     playlist = Playlist(section.playlist, section, section.layout_seconds)
     playlist.preload(time.monotonic())
     heartbeat = Heartbeat.from_environment(
-        status=lambda: f"{len(rotation)} photos, {runner.on_screen}"
+        status=lambda: f"{len(rotation)} photos, {runner.on_screen}, {runner.pacing.describe()}"
     )
     runner = Runner(
         screen=screen,
@@ -188,6 +189,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
             recorder.close()
     return {
         **stats.report(),
+        **runner.pacing.report(),  # the rate declared at the end, and its changes
         "fps": section.fps,
         "renderer": output.renderer,
         "projection": warp,

@@ -30,6 +30,7 @@ FAILURE_LOG_INTERVAL_S = 60.0
 # this many, so a long outage costs a bounded set of ids rather than all the night's memory.
 MAX_PENDING_SHOWN = 5000
 MAX_SHOWN_PER_POST = 500  # the server's limit (console/api.py)
+FPS_HEADER = "X-Wall-Fps"  # the rate the loop keeps, "declared/configured" (console/api.py)
 
 
 class PreviewSink(Protocol):
@@ -50,9 +51,17 @@ def shrink(frame: pygame.Surface, width: int = PREVIEW_WIDTH) -> pygame.Surface:
 class PreviewSender:
     """Posts `POST /api/display/preview` with the display token; one picture in flight."""
 
-    def __init__(self, server_url: str, token: str, interval_s: float = PREVIEW_INTERVAL_S):
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        interval_s: float = PREVIEW_INTERVAL_S,
+        frame_rate: Callable[[], str] | None = None,
+    ):
+        """`frame_rate`: the loop's declared rate for `X-Wall-Fps` ("30/60"), if any."""
         self._url = server_url.rstrip("/") + "/api/display/preview"
         self._token = token
+        self._frame_rate = frame_rate
         self._interval_s = interval_s
         self._next_at = 0.0
         self._slot: tuple[bytes, tuple[int, int], list[str]] | None = None
@@ -102,16 +111,15 @@ class PreviewSender:
         self._pending_shown.update(shown)
         ids = sorted(self._pending_shown)[:MAX_SHOWN_PER_POST]
         jpeg = _encode(pixels, size)
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "Content-Type": "image/jpeg",
+            "X-Wall-Shown": ",".join(ids),
+        }
+        if self._frame_rate is not None:
+            headers[FPS_HEADER] = self._frame_rate()
         try:
-            answer = client.post(
-                self._url,
-                content=jpeg,
-                headers={
-                    "Authorization": f"Bearer {self._token}",
-                    "Content-Type": "image/jpeg",
-                    "X-Wall-Shown": ",".join(ids),
-                },
-            )
+            answer = client.post(self._url, content=jpeg, headers=headers)
             answer.raise_for_status()
         except httpx.HTTPError as exc:
             self._log_failure(exc)

@@ -23,6 +23,7 @@ from display.frames import FrameStats
 from display.heartbeat import Heartbeat
 from display.library import PhotoLibrary
 from display.overlays import CallToAction, CornerBand, idle_screen
+from display.pacing import RateGovernor
 from display.playlist import Playlist
 from display.preview import PreviewSink
 from display.projection import Projection
@@ -73,10 +74,14 @@ class Runner:
         texts: CallToAction | None = None,
         heartbeat: Heartbeat | None = None,
         projection: Projection | None = None,
+        adaptive_rate: bool = True,
+        extra_cost: Callable[[int], float] | None = None,
     ) -> None:
         """`presenter`: how the frame reaches the screen; a plain flip of `screen` if None.
         `link_up`: whether the feed hears the server (else a saved show plan decides).
-        `preview`: gets the composed frame after each present, to send a glimpse upstream."""
+        `preview`: gets the composed frame after each present, to send a glimpse upstream.
+        `adaptive_rate`: halve the rate, evenly paced, when frames do not fit (`pacing`).
+        `extra_cost`: seconds added to frame N's work, for tests of the pacing only."""
         self.screen = screen
         self._presenter = presenter or ScreenFlip(screen)
         self.size = canvas_size
@@ -94,7 +99,8 @@ class Runner:
         self._projected = self._frame  # what is magnified onto the screen
         if self._projection is not None:
             self._projected = pygame.Surface(window, 0, screen) if self._scaled else screen
-        self._period = 1.0 / fps
+        self.pacing = RateGovernor(fps, adaptive=adaptive_rate)
+        self._extra_cost = extra_cost
         self._vsync = vsync
         self.playlist = playlist
         self.library = library
@@ -104,7 +110,7 @@ class Runner:
         self._commands = commands
         self._sink = frame_sink
         self._max_frames = max_frames
-        self.stats = FrameStats(self._period, keep_all=max_frames is not None)
+        self.stats = FrameStats(1.0 / fps, keep_all=max_frames is not None)
         self._mode = "none"  # "idle", "dark" or "layout": what the canvas holds
         self._plan: ShowPlan | None = None  # None: no word from a schedule yet, lit
         self._link_up = link_up
@@ -180,6 +186,11 @@ class Runner:
             return f"layout {self.playlist.name}"
         return "idle screen"
 
+    @property
+    def declared_fps(self) -> int:
+        """The rate the loop keeps now: the configured one, or half of it (`pacing`)."""
+        return self.pacing.fps
+
     def run(self) -> FrameStats:
         self._running = True
         index = 0
@@ -187,35 +198,61 @@ class Runner:
         last_flip = next_at
         while self._running and (self._max_frames is None or index < self._max_frames):
             start = time.monotonic()
-            changed = self._frame_work(start)
+            period, paced = self.pacing.period, self.pacing.reduced
+            # At the half rate the frame is composed ahead and shown at its slot: the end of
+            # its period (without vsync), the second refresh after the last flip (with it).
+            # Its animations take the slot's time, so that motion is even on screen.
+            if not paced:
+                slot = start
+            elif self._vsync:
+                slot = last_flip + period
+            else:
+                slot = next_at + period
+            changed = self._frame_work(slot)
+            if self._extra_cost is not None:
+                time.sleep(self._extra_cost(index))
             before_flip = time.monotonic()
+            if paced:
+                hold = slot - (self.pacing.full_period - VSYNC_SLACK_S if self._vsync else 0.0)
+                if hold > before_flip:
+                    time.sleep(hold - before_flip)
+            before_present = time.monotonic()
             self._presenter.present(changed)
             end = time.monotonic()
             if self._heartbeat is not None:
                 self._heartbeat.frame_presented(end)
             if self._vsync:  # the flip waited for the display: judge by the flip interval
-                late = index > 0 and end - last_flip > self._period * 1.5
-                self.stats.add(before_flip - start, end, late)
+                cost = before_flip - start
+                # a frame up for one refresh more than its share: two at 60 fps, three at 30
+                late = index > 0 and end - last_flip > period + self.pacing.full_period / 2
             else:
-                self.stats.add(end - start, end)
+                cost = (before_flip - start) + (end - before_present)
+                late = cost > period
+            self.stats.add(cost, end, late)
+            if self.pacing.note(cost, late, end, index):
+                next_at = end - self.pacing.period  # the new rate's first slot starts now
             if end >= self._next_status:
                 self._next_status = end + STATUS_INTERVAL_S
                 log.info(
-                    "wall: %s, %.0f MB of pictures ready",
+                    "wall: %s, %.0f MB of pictures ready, %s",
                     self.rotation.stats(),
                     self.library.surface_bytes / 1e6,
+                    self.pacing.describe(),
                 )
-            if end - start > SLOW_FRAME_S:
-                log.info("slow frame: %.0f ms (%s)", (end - start) * 1000, self.playlist.name)
+            if cost > SLOW_FRAME_S:
+                log.info("slow frame: %.0f ms (%s)", cost * 1000, self.playlist.name)
             last_flip = end
             if self._sink is not None:
                 self._sink(self._presenter.shown(), index, time.time())
             if self._preview is not None:
                 self._preview.offer(self._frame, end, self.rotation.take_shown)
             index += 1
-            next_at += self._period
-            if end - next_at > self._period:
+            period = self.pacing.period
+            next_at += period
+            if end - next_at > period:
                 next_at = end  # far behind: start afresh, no burst of catch-up frames
+            if self.pacing.reduced:
+                continue  # the next frame is composed now, and held until its slot
             pause = next_at - time.monotonic() - (VSYNC_SLACK_S if self._vsync else 0.0)
             if pause > 0:
                 time.sleep(pause)

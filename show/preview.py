@@ -28,6 +28,8 @@ ON_WALL_NOW_S = 30.0
 KEEP_PREVIEW_S = 600.0
 PREVIEW_KIND, PREVIEW_KEY = "preview", "wall"
 CAME_ON_KIND = "came-on"
+# The frame rate the display keeps ("30/60": declared/configured), sent with each picture.
+FRAME_RATE_KIND = "display-fps"
 
 
 class InvalidPreview(ValueError):
@@ -85,6 +87,17 @@ class PreviewBoard:
         """When the display last reported this photo coming on screen (if recently)."""
         seen = await self._glimpses.get(CAME_ON_KIND, photo_id, ON_WALL_NOW_S)
         return None if seen is None else seen.at
+
+    async def note_rate(self, declared: int, configured: int) -> None:
+        await self._glimpses.put(FRAME_RATE_KIND, PREVIEW_KEY, f"{declared}/{configured}".encode())
+
+    async def frame_rate(self) -> tuple[int, int] | None:
+        """(declared, configured) fps from the display's last picture, while it is fresh."""
+        found = await self._glimpses.get(FRAME_RATE_KIND, PREVIEW_KEY, PREVIEW_STALE_S)
+        if found is None:
+            return None
+        declared, _, configured = found.value.decode().partition("/")
+        return int(declared), int(configured)
 
     async def latest(self) -> Preview | None:
         """The last picture, however old (the console says how old)."""

@@ -6,6 +6,7 @@ import queue
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pygame
@@ -64,8 +65,14 @@ def loader(name: str, settings: DisplaySection) -> Layout:
 
 
 def runner_for(
-    screen: pygame.Surface, tmp_path: Path, names: list[str], commands: list[Command], frames: int
+    screen: pygame.Surface,
+    tmp_path: Path,
+    names: list[str],
+    commands: list[Command],
+    frames: int,
+    **options: Any,
 ) -> tuple[Runner, list[np.ndarray], PhotoLibrary]:
+    """`options`: more of the Runner's arguments (they replace the frame capture's sink)."""
     cache = RenditionCache(tmp_path / "cache", 64 * 1024 * 1024)
     cache.put("magenta", "display", distinctive_jpeg(MAGENTA, (800, 600)))
     library = PhotoLibrary(cache, lambda _photo_id, _kind: None)
@@ -88,8 +95,8 @@ def runner_for(
         band=CornerBand(CTA, SIZE),
         idle=idle_screen(CTA, SIZE).convert(),
         commands=inbox,
-        frame_sink=capture,
         max_frames=frames,
+        **{"frame_sink": capture, **options},
     )
     return runner, captured, library
 

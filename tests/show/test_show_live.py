@@ -183,3 +183,23 @@ def test_preview_endpoint_refuses_strangers_and_non_jpegs(app_server: AppServer)
         answer = client.post(url, content=jpeg, headers={**auth, "X-Wall-Shown": "../etc"})
         assert answer.status_code == 400
         assert client.post(url, content=jpeg, headers=auth).status_code == 204
+
+
+def test_the_displays_declared_frame_rate_reaches_the_console(app_server: AppServer) -> None:
+    """`X-Wall-Fps` on a preview ("declared/configured"): the console's status says when the
+    display keeps half its rate because its frames do not fit."""
+    url = "/api/display/preview"
+    staff = operator(app_server)
+    status = f"{app_server.url}/api/console/status"
+    with app_server.client() as client:
+        jpeg = coloured_photo(MAGENTA, (320, 180))
+        auth = {"Authorization": f"Bearer {app_server.display_token}"}
+        answer = client.post(url, content=jpeg, headers={**auth, "X-Wall-Fps": "fast"})
+        assert answer.status_code == 400
+        assert client.post(url, content=jpeg, headers=auth).status_code == 204
+        assert staff.get(status).json()["frame_rate"] is None, "an older display: no word"
+        assert client.post(url, content=jpeg, headers={**auth, "X-Wall-Fps": "30/60"}).is_success
+        rate = staff.get(status).json()["frame_rate"]
+        assert rate == {"declared": 30, "configured": 60, "reduced": True}
+        assert client.post(url, content=jpeg, headers={**auth, "X-Wall-Fps": "60/60"}).is_success
+        assert staff.get(status).json()["frame_rate"]["reduced"] is False

@@ -118,9 +118,17 @@ function showState(show) {
   }
 }
 
+/** The display's own word when it keeps half its rate (its frames do not fit: even pacing). */
+function frameRate(rate) {
+  const reduced = Boolean(rate && rate.reduced);
+  const words = reduced ? fmt(T.rate_reduced, { fps: rate.declared, of: rate.configured }) : "";
+  note("rate-note", words, "warn");
+}
+
 /** One status report (each second): the preview, the displays, the backlog, the show. */
 function status(report) {
   preview(report.preview || {}, Number(report.displays_connected));
+  frameRate(report.frame_rate);
   backlog(report.backlog || {});
   showState(report.show);
 }

@@ -1,0 +1,156 @@
+"""The declared frame rate: half the configured one, evenly paced, when frames do not fit
+(`display.pacing`), and back when there is room; in the real loop with an injected cost."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pygame
+import pytest
+
+from display import pacing
+from display.commands import PhotoReady
+from display.pacing import DOWN_LATE, HOLD_S, UP_WINDOW, RateGovernor
+from tests.display.test_runner import runner_for, screen
+from tests.helpers.wall_display import wall_photo
+
+__all__ = ["screen"]  # the fixture, shared with test_runner
+
+FULL, HALF = 1 / 60, 1 / 30
+COSTLY_S = 0.025  # over a 60 fps frame's 16.7 ms, well under a 30 fps frame's 33.3 ms
+
+
+def feed(governor: RateGovernor, cost: float, frames: int, start: float, period: float) -> float:
+    """`frames` frames of `cost` seconds, one each `period`; the time after the last."""
+    now = start
+    for _ in range(frames):
+        governor.note(cost, cost > governor.period, now, 0)
+        now += period
+    return now
+
+
+def test_frames_that_fit_keep_the_configured_rate() -> None:
+    governor = RateGovernor(60)
+    feed(governor, 0.012, 600, 0.0, FULL)
+    assert governor.fps == 60 and not governor.changes
+    assert governor.report()["frames_at_fps"] == {"60": 600}
+
+
+def test_a_few_late_frames_halve_the_rate_and_room_brings_it_back_not_at_once() -> None:
+    governor = RateGovernor(60)
+    now = feed(governor, COSTLY_S, DOWN_LATE, 0.0, FULL)
+    assert governor.fps == 30 and governor.period == HALF
+    assert governor.header == "30/60" and "30 fps declared" in governor.describe()
+    now = feed(governor, 0.004, round((HOLD_S - 1) * 30), now, HALF)
+    assert governor.fps == 30, "held at least HOLD_S, cheap frames or not"
+    now = feed(governor, 0.004, 60, now, HALF)
+    assert governor.fps == 60
+    # The full rate fails again at once: down, and this time held twice as long.
+    now = feed(governor, COSTLY_S, DOWN_LATE, now, FULL)
+    assert governor.fps == 30
+    now = feed(governor, 0.004, round((2 * HOLD_S - 2) * 30), now, HALF)
+    assert governor.fps == 30
+    feed(governor, 0.004, 90, now, HALF)
+    assert [change.fps for change in governor.changes] == [30, 60, 30, 60]
+
+
+def test_a_median_near_the_budget_halves_the_rate_before_frames_are_late() -> None:
+    governor = RateGovernor(60)
+    feed(governor, 0.016, 30, 0.0, FULL)  # none late, each with 0.7 ms to spare
+    assert governor.fps == 30
+
+
+def test_room_means_well_under_the_full_budget() -> None:
+    governor = RateGovernor(60)
+    now = feed(governor, COSTLY_S, DOWN_LATE, 0.0, FULL)
+    feed(governor, 0.012, round(3 * HOLD_S * 30), now, HALF)  # fits 60 fps, but barely
+    assert governor.fps == 30
+
+
+def test_a_low_configured_rate_is_never_halved() -> None:
+    governor = RateGovernor(30)
+    feed(governor, 0.05, 100, 0.0, HALF)
+    assert governor.fps == 30 and not governor.changes
+    assert RateGovernor(60, adaptive=False).fps == 60
+
+
+class Clocked:
+    """A real (trivial) layout that keeps the `now` each frame is drawn for."""
+
+    name = "clocked"
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def start(self, size: tuple[int, int], now: float) -> None:  # noqa: ARG002
+        pass
+
+    def update(self, now: float, source: object, rotation: object) -> None:  # noqa: ARG002
+        pass
+
+    def draw(self, canvas: pygame.Surface, now: float) -> list[pygame.Rect]:
+        self.times.append(now)
+        return [canvas.fill((int(now * 600) % 256, 0, 0), (0, 0, 40, 40))]
+
+
+def test_costly_frames_in_the_loop_go_to_an_even_30_fps_and_say_so(
+    screen: pygame.Surface, tmp_path: Path
+) -> None:
+    """Every frame costs 25 ms more (the knob for tests): after DOWN_LATE late frames the loop
+    declares 30 fps, misses no more, shows a frame every 33.3 ms, and each frame's animation
+    time is its slot's: motion keeps its speed and is even."""
+    layout = Clocked()
+    shown: list[float] = []
+    frames = 120
+    runner, _frames, library = runner_for(
+        screen,
+        tmp_path,
+        ["spotlight"],
+        [PhotoReady(wall_photo("magenta"), fresh=True)],
+        frames,
+        frame_sink=lambda _surface, _index, _when: shown.append(time.monotonic()),
+        extra_cost=lambda _index: COSTLY_S,
+    )
+    runner.playlist._loader = lambda _name, _settings: layout
+    library.start()
+    try:
+        stats = runner.run().report()
+    finally:
+        library.stop()
+    report = runner.pacing.report()
+    assert len(layout.times) >= frames - 1, "the layout drew (almost) every frame"
+    assert runner.declared_fps == 30 and report["fps_declared"] == 30
+    assert report["rate_changes"][0]["frame"] == DOWN_LATE - 1
+    assert stats["late_frames"] <= DOWN_LATE + frames // 100, stats
+    after = slice(DOWN_LATE + 1, None)
+    intervals = [b - a for a, b in zip(shown[after], shown[after][1:], strict=False)]
+    assert abs(statistics.median(intervals) - HALF) < 0.002, intervals
+    on_time = sum(abs(interval - HALF) < 0.005 for interval in intervals)
+    assert on_time >= 0.95 * len(intervals), intervals
+    steps = [b - a for a, b in zip(layout.times[after], layout.times[after][1:], strict=False)]
+    assert sum(abs(step - HALF) < 1e-6 for step in steps) >= 0.95 * len(steps), steps
+
+
+def test_room_again_brings_the_loop_back_to_60(
+    screen: pygame.Surface, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pacing, "HOLD_S", 0.5)
+    monkeypatch.setattr(pacing, "UP_WINDOW", 15)
+    assert UP_WINDOW > 15
+    runner, _frames, library = runner_for(
+        screen,
+        tmp_path,
+        ["spotlight"],
+        [PhotoReady(wall_photo("magenta"), fresh=True)],
+        90,
+        extra_cost=lambda index: COSTLY_S if index < 10 else 0.0,
+    )
+    library.start()
+    try:
+        runner.run()
+    finally:
+        library.stop()
+    assert [change.fps for change in runner.pacing.changes] == [30, 60]
+    assert runner.declared_fps == 60
