@@ -24,7 +24,7 @@ from moderation.policy import Policy
 from show.controller import ShowController
 from show.preview import PreviewBoard
 from show.projectors.controller import ProjectorController
-from staff.accounts import AccountService
+from staff.accounts import GUESSING_KIND, AccountService
 from staff.sessions import SessionManager
 from wall.config import Settings
 from wall.display_feed import source_credits, translate_for_display
@@ -50,6 +50,13 @@ async def _open_store(store: Store, policy: Policy) -> None:
     recovered = await store.recover()
     if any(recovered.values()):
         log.warning("recovered after an unclean stop: %s", recovered)
+
+
+async def _raise_guessing_alarm(store: Store, metrics: Metrics, name: str, failures: int) -> None:
+    """A name failing again and again: every process's console shows it (glimpses)."""
+    metrics.sign_in_guessing.inc()
+    log.warning("sign-in: %d failed tries at %r in 15 min: someone is guessing", failures, name)
+    await store.glimpses.put(GUESSING_KIND, name, str(failures).encode())
 
 
 @dataclass
@@ -151,6 +158,7 @@ class Services:
         moderation_translator = ModerationTranslator(store, policy)
         instance_secrets = InstanceSecrets(settings.wall.display_token)
         lifecycle = kit.lifecycle
+        metrics = Metrics()
         display_feed = LiveFeed(
             "display", bus, partial(translate_for_display, credits=source_credits(settings))
         )
@@ -175,13 +183,17 @@ class Services:
             upload_gate=UploadGate(settings.upload, store.limits),
             devices=DeviceTokens(instance_secrets),
             upload_progress=UploadProgress(store.glimpses),
-            metrics=Metrics(),
+            metrics=metrics,
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
             display_feed=display_feed,
             displays=FeedPresence(store.glimpses, display_feed),
             sources=SourceSupervisor(ingest, store.sources, approve, store.glimpses),
-            accounts=AccountService(store.accounts, pseudonym=instance_secrets.pseudonym),
+            accounts=AccountService(
+                store.accounts,
+                pseudonym=instance_secrets.pseudonym,
+                on_guessing=partial(_raise_guessing_alarm, store, metrics),
+            ),
             sessions=SessionManager.from_settings(store.accounts, settings.moderation),
             show=show,
             projectors=projectors,

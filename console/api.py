@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from console.deps import ConsoleDep, ConsoleServices
 from console.night import NIGHT_TURN
 from show.preview import PREVIEW_MAX_BYTES, PREVIEW_STALE_S, InvalidPreview
+from staff.accounts import FAILURE_WINDOW, GUESSING_KIND
 from staff.auth import CurrentOperator
 from wall.display_feed import is_display
 from wall.domain import PhotoStatus
@@ -93,7 +94,15 @@ async def status(_: CurrentOperator, services: ConsoleDep) -> dict[str, Any]:
         "frame_rate": _frame_rate(await services.preview.frame_rate()),
         "backlog": {"pending": pending.total, "oldest_at": oldest},
         "show": services.show.state.as_json(),
+        "sign_in_guessing": await _guessing(services),
     }
+
+
+async def _guessing(services: ConsoleServices) -> list[dict[str, Any]]:
+    """Names someone has been guessing at lately (the accounts' alarm), most tries first."""
+    alarms = await services.store.glimpses.get_all(GUESSING_KIND, FAILURE_WINDOW.total_seconds())
+    found = [{"name": name, "failures": int(g.value)} for name, g in alarms.items()]
+    return sorted(found, key=lambda a: -a["failures"])
 
 
 def _frame_rate(rate: tuple[int, int] | None) -> dict[str, Any] | None:

@@ -87,6 +87,9 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "no_display": "Aucun affichage connecté.",
         "rate_reduced": "L'affichage tourne à {fps} images/s au lieu de {of} : ses images "
         "coûtent trop pour cette machine. Le mouvement reste régulier.",
+        "guessing": "Quelqu'un essaie de deviner le mot de passe de {names} ({n} essais "
+        "manqués en 15 min). Seul l'appareil qui devine est bloqué : le bon mot de passe "
+        "marche toujours ailleurs. Changez-le s'il est court ou déjà utilisé ailleurs.",
         "show_title": "Spectacle",
         "state_lit": "Allumé",
         "state_dark": "Éteint",
@@ -281,6 +284,9 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "no_display": "No display connected.",
         "rate_reduced": "The display runs at {fps} frames/s instead of {of}: its frames cost too "
         "much for its machine. Motion stays even.",
+        "guessing": "Someone is trying to guess the password of {names} ({n} failed tries in "
+        "15 min). Only the guessing device is held back: the right password still works "
+        "elsewhere. Change it if it is short or used elsewhere too.",
         "show_title": "Show",
         "state_lit": "Lit",
         "state_dark": "Dark",

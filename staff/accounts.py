@@ -12,7 +12,7 @@ import math
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -34,10 +34,18 @@ USERNAME_PATTERN = re.compile(rf"[\w.-]{{1,{MAX_USERNAME_CHARS}}}")
 MIN_PASSWORD_CHARS = 10  # what an operator can type on a tablet, yet out of guessing reach
 MAX_PASSWORD_CHARS = 1024  # argon2 takes any length; a megabyte "password" is an attack
 
-# Guessing brake: this many failures for one name, or from one client, within the window
-# lock further tries; each failure beyond doubles the lock, up to the cap. 5 tries per
-# 15 minutes leaves a person room for typos and a guesser ~500 tries a day at most.
+# Guessing brake, per (name, client): this many failures of one name from one client within
+# the window lock that client's further tries at that name; each failure beyond doubles the
+# lock, up to the cap. 5 tries per 15 minutes leaves a person room for typos and a guesser
+# ~500 tries a day at most. A stranger guessing a moderator's name never locks the moderator
+# out on their own address: the lock is the guesser's alone.
 MAX_FAILURES = 5
+# One client trying many names (a sprayer) is slowed too, past this many failures.
+MAX_CLIENT_FAILURES = 20
+# A name failing this often within the window, from anywhere, is under attack: the operators
+# are told (console and metrics); its right password still works from every other client.
+ALERT_FAILURES = 10
+GUESSING_KIND = "sign-in-guessing"  # the alarm's glimpses: one per name under attack
 FAILURE_WINDOW = timedelta(minutes=15)
 FIRST_LOCKOUT_S = 60.0
 MAX_LOCKOUT_S = 15 * 60.0
@@ -147,11 +155,11 @@ def _user_key(username: str) -> str:
     return "user:" + username_key(username)[:200]
 
 
-def lockout_left(failures: list[datetime], now: datetime) -> float:
+def lockout_left(failures: list[datetime], now: datetime, allowed: int = MAX_FAILURES) -> float:
     """Seconds until one more try is allowed, given the recent failures (oldest first)."""
-    if len(failures) < MAX_FAILURES:
+    if len(failures) < allowed:
         return 0.0
-    beyond = min(len(failures) - MAX_FAILURES, 16)  # 2**16 minutes is far past the cap
+    beyond = min(len(failures) - allowed, 16)  # 2**16 minutes is far past the cap
     lock_s = min(FIRST_LOCKOUT_S * 2**beyond, MAX_LOCKOUT_S)
     until = failures[-1] + timedelta(seconds=lock_s)
     return max(0.0, (until - now).total_seconds())
@@ -173,8 +181,12 @@ class AccountService:
         pseudonym: Callable[[str], str] = lambda client: client,
         hasher: PasswordHasher | None = None,
         clock: Callable[[], datetime] = utcnow,
+        on_guessing: Callable[[str, int], Awaitable[None]] | None = None,
     ) -> None:
+        """`on_guessing(name, failures)`: called when a name fails `ALERT_FAILURES` times
+        within the window (the operators' alarm)."""
         self.repo = repo
+        self._on_guessing = on_guessing
         self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
         self._pseudonym = pseudonym  # client addresses are not kept in the database
         self._clock = clock
@@ -228,33 +240,49 @@ class AccountService:
         except AccountNotFound as exc:
             raise UnknownAccount(username) from exc
 
-    async def _lockout_left(self, keys: list[str], now: datetime) -> float:
+    async def _lockout_left(self, keys: list[tuple[str, int]], now: datetime) -> float:
         since = now - FAILURE_WINDOW
-        waits = [lockout_left(await self.repo.failures_since(key, since), now) for key in keys]
+        waits = [
+            lockout_left(await self.repo.failures_since(key, since), now, allowed)
+            for key, allowed in keys
+        ]
         return max(waits)
+
+    async def _watch_for_guessing(self, username: str, user_key: str, now: datetime) -> None:
+        """A wrong password: if the name has failed this often lately, tell the operators."""
+        failures = await self.repo.failures_since(user_key, now - FAILURE_WINDOW)
+        if len(failures) >= ALERT_FAILURES and self._on_guessing is not None:
+            await self._on_guessing(username_key(username)[:80], len(failures))
 
     async def _checked_attempt(self, username: str, password: str, client: str) -> AccountRecord:
         """The enabled account whose password this is, or `BadCredentials` / `TooManyAttempts`
         (checked before the password, so a locked name reveals nothing about its password).
         Every try counts against the name and the client until it succeeds."""
         user_key = _user_key(username)
-        keys = [user_key, "client:" + self._pseudonym(client)]
+        client_key = "client:" + self._pseudonym(client)
+        pair_key = f"{user_key}|{client_key}"  # cleared with the name's (`clear_failures`)
         async with self._attempt_gate:
             now = self._clock()
-            wait = await self._lockout_left(keys, now)
+            wait = await self._lockout_left(
+                [(pair_key, MAX_FAILURES), (client_key, MAX_CLIENT_FAILURES)], now
+            )
             if wait > 0:
                 raise TooManyAttempts(wait)
-            # Marked as failed before verifying: parallel guesses see each other's marks.
-            attempt = await self.repo.record_failure(keys, now, now - FAILURE_WINDOW)
+            # Marked as failed before verifying: parallel guesses see each other's marks. The
+            # name's own count never locks it: it only raises the alarm.
+            attempt = await self.repo.record_failure(
+                [pair_key, client_key, user_key], now, now - FAILURE_WINDOW
+            )
         record = await self.repo.get_account(username) if len(username) <= 200 else None
         stored_hash = record.password_hash if record else None
         if len(password) > MAX_PASSWORD_CHARS:
             stored_hash = None  # never verify a megabyte; still take a verification's time
         verified = await self._verify(stored_hash, password[:MAX_PASSWORD_CHARS])
         if record is None or not verified or record.disabled:
+            await self._watch_for_guessing(username, user_key, now)
             raise BadCredentials(username)
         await self.repo.cancel_attempt(attempt)
-        await self.repo.clear_failures(user_key)
+        await self.repo.clear_failures(pair_key)
         return record
 
     async def authenticate(self, username: str, password: str, client: str) -> Account:

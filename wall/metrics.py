@@ -19,6 +19,11 @@ class Metrics:
             buckets=INGEST_BUCKETS,
             registry=self.registry,
         )
+        self.sign_in_guessing = Counter(
+            "wall_sign_in_guessing",
+            "Wrong passwords past the alarm's count for one name (someone is guessing)",
+            registry=self.registry,
+        )
         self.ingest_in_flight = Gauge(
             "wall_ingest_in_flight", "Photos in or waiting for the pipeline", registry=self.registry
         )

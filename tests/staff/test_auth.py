@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from staff.accounts import ALERT_FAILURES, MAX_CLIENT_FAILURES, MAX_FAILURES
 from staff.bootstrap import DEMO_LOGIN_FILE, ensure_demo_moderator
 from tests.helpers.accounts import add_account, login
 from tests.helpers.app_server import AppServer
@@ -86,9 +87,33 @@ def test_the_sixth_wrong_try_is_refused_with_retry_after(server: AppServer) -> N
 
 def test_one_client_guessing_many_names_is_slowed_too(server: AppServer) -> None:
     with server.client() as client:
-        for n in range(5):
+        for n in range(MAX_CLIENT_FAILURES):
             assert _login(client, f"guess{n}", "wrong password").status_code == 401
         assert _login(client, "olga", "wrong password").status_code == 429
+
+
+def test_a_stranger_guessing_never_locks_the_moderator_out(
+    make_app_server: Callable[..., AppServer],
+) -> None:
+    """Strangers on two addresses guess mia's password until they are held back; mia, on
+    her own address, signs in at once; the operators' console says someone is guessing."""
+    server = make_app_server(server={"trusted_proxies": ["127.0.0.1"]})
+    add_account(server, "mia", "moderator", PASSWORD)
+    add_account(server, "olga", "operator", PASSWORD)
+    with server.client() as client:
+        for stranger in ("203.0.113.5", "203.0.113.77"):
+            via = {"X-Forwarded-For": stranger}
+            for _ in range(MAX_FAILURES):
+                assert _login(client, "mia", "wrong password", **via).status_code == 401
+            held = _login(client, "mia", PASSWORD, **via)  # even the right one, from there
+            assert held.status_code == 429
+        mine = _login(client, "mia", PASSWORD, **{"X-Forwarded-For": "198.51.100.7"})
+        assert mine.status_code == 200, mine.text
+    with login(server, "olga", PASSWORD) as operator:
+        alarms = operator.get("/api/console/status").json()["sign_in_guessing"]
+    assert [(a["name"], a["failures"] >= ALERT_FAILURES) for a in alarms] == [("mia", True)]
+    metrics = server.client().get("/metrics").text
+    assert "wall_sign_in_guessing_total 1.0" in metrics
 
 
 def test_logout_ends_the_session_for_good(server: AppServer) -> None:

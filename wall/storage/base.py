@@ -257,7 +257,9 @@ class AccountRepository(Protocol):
 
     async def cancel_attempt(self, attempt: int) -> None: ...
 
-    async def clear_failures(self, key: str) -> None: ...
+    async def clear_failures(self, key: str) -> None:
+        """Forgets the key's marks and those of the pairs it heads (`<key>|…`)."""
+        ...
 
 
 # An orphan (a media object no row names) younger than this is left alone: another

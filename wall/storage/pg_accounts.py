@@ -255,7 +255,10 @@ class PgAccountRepository:
     async def clear_failures(self, key: str) -> None:
         async def delete(conn: asyncpg.Connection) -> None:
             await conn.execute(
-                "DELETE FROM login_failures WHERE wall_id = $1 AND key = $2", self.wall, key
+                "DELETE FROM login_failures WHERE wall_id = $1"
+                " AND (key = $2 OR left(key, length($2) + 1) = $2 || '|')",
+                self.wall,
+                key,
             )
 
         await self.db.write(delete)

@@ -205,5 +205,8 @@ class SqliteAccountRepository:
 
     async def clear_failures(self, key: str) -> None:
         await self.db.write(
-            lambda conn: conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+            lambda conn: conn.execute(
+                "DELETE FROM login_failures WHERE key = ? OR substr(key, 1, length(?) + 1) = ?",
+                (key, key, key + "|"),
+            )
         )

@@ -125,11 +125,24 @@ function frameRate(rate) {
   note("rate-note", words, "warn");
 }
 
+/** The accounts' alarm: names someone keeps guessing at (most tries first). */
+function guessing(alarms) {
+  const list = Array.isArray(alarms) ? alarms : [];
+  const words = list.length
+    ? fmt(T.guessing, {
+        names: list.map((alarm) => alarm.name).join(", "),
+        n: list.reduce((sum, alarm) => sum + Number(alarm.failures || 0), 0),
+      })
+    : "";
+  note("guessing-note", words, "warn");
+}
+
 /** One status report (each second): the preview, the displays, the backlog, the show. */
 function status(report) {
   preview(report.preview || {}, Number(report.displays_connected));
   frameRate(report.frame_rate);
   backlog(report.backlog || {});
+  guessing(report.sign_in_guessing);
   showState(report.show);
 }
 
