@@ -83,7 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Mur participatif", version="0.1.0", lifespan=lifespan)
     app.state.services = services
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, on_storage_full=services.metrics.storage_full.inc)
     for router in (
         photos.router,
         media.router,

@@ -6,7 +6,10 @@ text into a response (it may name a parser, a path or a library version).
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +24,17 @@ log = logging.getLogger(__name__)
 # What a 503 says when the cluster's database does not answer: a restart or a failover takes
 # seconds, and the pool reconnects on the next request.
 DATABASE_RETRY_AFTER_S = "5"
+# A full disk needs a person (or the retention sweep) to free room: ask for a longer wait.
+STORAGE_FULL_RETRY_AFTER_S = "60"
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """A write refused for want of room: the disk (or a quota) is full, or SQLite says so."""
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+
 
 _HTTP_CODES = {
     400: "invalid_field",
@@ -99,8 +113,28 @@ async def _storage_unavailable(request: Request, exc: Exception) -> JSONResponse
     return error_response(request, 503, "unavailable", {"Retry-After": DATABASE_RETRY_AFTER_S})
 
 
+def _storage_full_handler(on_full: Callable[[], None]) -> Callable[..., object]:
+    async def storage_full(request: Request, exc: Exception) -> JSONResponse:
+        if not is_storage_full(exc):
+            return await _unexpected(request, exc)
+        # Nothing half-written stays (files go in under a temporary name; the row commits
+        # last or not at all); the visitor is asked to come back, the operators alerted.
+        on_full()
+        log.error("%s %s: the disk is full (%s)", request.method, request.url.path, exc)
+        return error_response(
+            request, 507, "storage_full", {"Retry-After": STORAGE_FULL_RETRY_AFTER_S}
+        )
+
+    return storage_full
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Raised in a middleware, outside the handlers above: still the same clear answer.
+    if is_storage_full(exc):
+        log.error("%s %s: the disk is full (%s)", request.method, request.url.path, exc)
+        return error_response(
+            request, 507, "storage_full", {"Retry-After": STORAGE_FULL_RETRY_AFTER_S}
+        )
     if isinstance(exc, StorageUnavailable):
         return await _storage_unavailable(request, exc)
     if isinstance(exc, MediaUnavailable):
@@ -109,10 +143,16 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 500, "internal")
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(
+    app: FastAPI, on_storage_full: Callable[[], None] = lambda: None
+) -> None:
+    """`on_storage_full`: counted where the operators watch (the app's metrics)."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(MediaUnavailable, _media_unavailable)
     app.add_exception_handler(StorageUnavailable, _storage_unavailable)
+    full = _storage_full_handler(on_storage_full)
+    app.add_exception_handler(OSError, full)  # type: ignore[arg-type]
+    app.add_exception_handler(sqlite3.OperationalError, full)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -250,6 +250,8 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "not_found": "Photo introuvable, ou lien de reçu invalide.",
             "busy": "Beaucoup de photos arrivent en ce moment. Réessayez dans un instant.",
             "unavailable": "Le stockage des photos ne répond pas. Réessayez dans un instant.",
+            "storage_full": "Le mur n'a plus de place pour de nouvelles photos. Réessayez un "
+            "peu plus tard : l'équipe est prévenue.",
             "unauthorized": "Connectez-vous pour continuer.",
             "forbidden": "Vous n'avez pas accès à cette action.",
             "method_not_allowed": "Cette action n'est pas possible ici.",
@@ -285,6 +287,8 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "not_found": "Photo not found, or the receipt link is invalid.",
         "busy": "Many photos are arriving right now. Try again in a moment.",
         "unavailable": "Photo storage is not answering. Try again in a moment.",
+        "storage_full": "The wall has no room left for new photos. Try again a little later: "
+        "the team has been told.",
         "unauthorized": "Sign in to continue.",
         "forbidden": "You are not allowed to do this.",
         "method_not_allowed": "This action is not possible here.",

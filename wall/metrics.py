@@ -19,6 +19,11 @@ class Metrics:
             buckets=INGEST_BUCKETS,
             registry=self.registry,
         )
+        self.storage_full = Counter(
+            "wall_storage_full",
+            "Requests refused because the disk (or the database) was full",
+            registry=self.registry,
+        )
         self.sign_in_guessing = Counter(
             "wall_sign_in_guessing",
             "Wrong passwords past the alarm's count for one name (someone is guessing)",
