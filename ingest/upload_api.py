@@ -23,7 +23,7 @@ from ingest.errors import Refused, too_large
 from ingest.service import Submission
 from ingest.visitors import DEVICE_COOKIE, UploadGate, Visitor, identify, keep_device
 from ingest.workers import PoolBusy
-from wall.bodylimit import BodyTooLarge
+from wall.bodylimit import BodyTooLarge, BodyTooSlow
 from wall.domain import UPLOAD_SOURCE, Consent, Photo, PhotoStatus, utcnow
 from wall.errors import ApiError, request_language
 from wall.i18n import CONSENT_VERSION, normalise_language
@@ -200,6 +200,9 @@ async def upload_photo(request: Request, services: IngestDep) -> JSONResponse:
     except BodyTooLarge:
         metrics.uploads.labels("too_large").inc()
         raise ApiError(413, "too_large") from None
+    except BodyTooSlow:
+        metrics.uploads.labels("too_slow").inc()
+        raise ApiError(408, "too_slow", {"Connection": "close"}) from None
     except (MultiPartException, MultipartParseError, UnicodeDecodeError):
         metrics.uploads.labels("invalid_field").inc()
         raise ApiError(400, "invalid_field") from None

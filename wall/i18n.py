@@ -241,6 +241,7 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "par exemple 2027-07-14.",
             "invalid_field:format": "Format invalide : « pdf » ou « jpeg ».",
             "too_large": "Cette photo est trop lourde. Essayez une photo plus petite.",
+            "too_slow": "L'envoi s'est arrêté en route. Vérifiez la connexion et réessayez.",
             "unsupported_type": "Ce format n'est pas accepté. Envoyez une photo JPEG, PNG, WebP "
             "ou HEIC.",
             "undecodable": "Cette photo est illisible ou abîmée. Essayez-en une autre.",
@@ -280,6 +281,7 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "invalid_field:night": "Invalid night: give its date as YYYY-MM-DD, e.g. 2027-07-14.",
         "invalid_field:format": "Invalid format: “pdf” or “jpeg”.",
         "too_large": "This photo is too heavy. Try a smaller one.",
+        "too_slow": "The upload stalled on the way. Check the connection and try again.",
         "unsupported_type": "This format is not accepted. Send a JPEG, PNG, WebP or HEIC photo.",
         "undecodable": "This photo cannot be read or is damaged. Try another one.",
         "too_many_pixels": "This photo is too big (too many pixels). Try a smaller one.",
