@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,30 @@ def test_plain_http_is_sent_to_https_on_the_public_name(proxied: Callable[..., P
     answer = httpx.get(f"http://127.0.0.1:{site.http_port}/moderate?tab=queue")
     assert answer.status_code == 301
     assert answer.headers["location"] == f"https://{SITE_HOST}/moderate?tab=queue"
+
+
+def test_no_token_reaches_the_access_log(proxied: Callable[..., Proxied]) -> None:
+    """A receipt's status is asked with `?token=`: the log names the path, never the token."""
+    site = proxied()
+    with site.client() as phone:
+        answer = phone.post(
+            "/api/photos",
+            files={"file": ("p.jpg", distinctive_jpeg(seed=7), "image/jpeg")},
+            data={"consent": "true"},
+        )
+        assert answer.status_code == 201, answer.text
+        uploaded = answer.json()
+        token = uploaded["receipt_token"]
+        status = phone.get(f"/api/photos/{uploaded['id']}", params={"token": token})
+        assert status.status_code == 200
+    logs = site.nginx.root / "logs"
+    deadline = time.monotonic() + 5
+    logged = ""
+    while f"/api/photos/{uploaded['id']}" not in logged and time.monotonic() < deadline:
+        time.sleep(0.1)
+        logged = "".join(p.read_text() for p in logs.glob("*access.log"))
+    assert f"GET /api/photos/{uploaded['id']} " in logged
+    assert token not in logged and "token=" not in logged
 
 
 def test_the_api_reference_is_not_published_through_the_site(

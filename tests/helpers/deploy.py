@@ -90,6 +90,7 @@ def site_for_test(root: Path, upstream_port: int = UPSTREAM_PORT) -> SiteCopy:
     """deploy/nginx/wall.conf with a throwaway certificate, a cache under `root`, free
     loopback ports for 80 and 443 (`nginx -t` binds them too) and the given upstream."""
     self_signed_certificate(root / "certs", SITE_HOST)
+    (root / "logs").mkdir(parents=True, exist_ok=True)
     http_port, https_port = free_port(), free_port()
     v6 = ipv6_loopback()  # a container without IPv6 cannot bind [::]: those lines go
     text = rewrite(
@@ -97,6 +98,7 @@ def site_for_test(root: Path, upstream_port: int = UPSTREAM_PORT) -> SiteCopy:
         {
             f"/etc/letsencrypt/live/{SITE_HOST}/": f"{root / 'certs'}/",
             "/var/cache/nginx/wall": str(root / "cache"),
+            "/var/log/nginx/wall.access.log": str(root / "logs" / "wall.access.log"),
             "listen 80;": f"listen 127.0.0.1:{http_port};",
             "listen [::]:80;": f"listen [::1]:{http_port};" if v6 else "",
             "listen 443 ssl": f"listen 127.0.0.1:{https_port} ssl",
@@ -114,11 +116,13 @@ def cluster_site_for_test(
     certificate naming every wall's host, a cache under `root`, free loopback ports, and
     each compose service (`brive-1`, ...) replaced by the loopback port of its process."""
     self_signed_certificate(root / "certs", *hosts)
+    (root / "logs").mkdir(parents=True, exist_ok=True)
     http_port, https_port = free_port(), free_port()
     v6 = ipv6_loopback()
     replacements = {
         "/etc/nginx/certs/": f"{root / 'certs'}/",
         "/var/cache/nginx/wall": str(root / "cache"),
+        "/var/log/nginx/wall.access.log": str(root / "logs" / "wall.access.log"),
         "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
         "listen [::]:80 default_server;": (
             f"listen [::1]:{http_port} default_server;" if v6 else ""
