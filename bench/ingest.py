@@ -9,7 +9,9 @@ reported beside its physical limit measured in the same run on the same files:
 * `process()` on one pinned core vs the bare Pillow draft decode of the same files;
 * `process()` on two worker threads (and two processes) vs the same on one core;
 * uploads through the real `wall serve` under 50 concurrent clients vs the pipeline's
-  two-core rate on files of the same size.
+  two-core rate on files of the same size;
+* `wall import` of a folder of the phone photos (the importer's own path, end to end, on all
+  cores) vs the bare draft decode of the same files on all cores.
 
 The photos are made once into bench/out/ (git-ignored) from the public-domain samples in
 wall/samples: 2×2 mosaics upscaled to 4000×3000 with LANCZOS, sharpened, with sensor-like
@@ -49,6 +51,7 @@ import cv2  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
+import simplejpeg  # noqa: E402
 from PIL import Image, ImageFilter, features  # noqa: E402
 
 import ingest.pipeline as pipeline_module  # noqa: E402
@@ -80,8 +83,10 @@ TARGETS = {
     "pipeline_vs_bare_decode": 0.75,
     "scaling_2_vs_1": 1.8,
     "upload_vs_pipeline_2core": 0.8,
+    "import_vs_bare_decode_all_cores": 0.6,
     "server_rss_peak_mb": 400,
 }
+IMPORT_COPIES = {"full": 3, "quick": 2}  # each phone photo this many times (distinct bytes)
 
 
 def log(message: str) -> None:
@@ -212,6 +217,17 @@ def bare_decode(data: bytes) -> None:
     image = Image.open(io.BytesIO(data))
     image.draft("RGB", fit(*image.size, PipelineSpec().display_long_edge))
     image.load()
+
+
+def bare_simplejpeg(data: bytes) -> None:
+    """The same decode, at the same DCT scale, by the same libjpeg-turbo through `simplejpeg`
+    (what `ingest.decode` uses for plain JPEGs), into a packed BGR array: for reference."""
+    height, width = simplejpeg.decode_jpeg_header(data)[:2]
+    target_w, target_h = fit(width, height, PipelineSpec().display_long_edge)
+    scale = next(s for s in (8, 4, 2, 1) if s <= min(width // target_w, height // target_h))
+    simplejpeg.decode_jpeg(
+        data, "BGR", min_width=-(-width // scale), min_height=-(-height // scale)
+    )
 
 
 class LoadMeter:
@@ -455,6 +471,7 @@ def single_core(files: Sequence[bytes], detector: FaceDetector, rounds: int) -> 
             files,
             {
                 "bare": bare_decode,
+                "bare_simplejpeg": bare_simplejpeg,
                 "pipeline": lambda d: process(d, spec, detector),
                 "pipeline_no_faces": lambda d: process(d, no_faces, None),
             },
@@ -462,8 +479,11 @@ def single_core(files: Sequence[bytes], detector: FaceDetector, rounds: int) -> 
         )
         stages = stage_breakdown(files, spec, detector, rounds)
     bare, full, lean = (ms[k]["cpu"] for k in ("bare", "pipeline", "pipeline_no_faces"))
+    bare_sj = ms["bare_simplejpeg"]["cpu"]
     return {
         "bare_decode_ms": round(bare, 2),
+        "bare_simplejpeg_ms": round(bare_sj, 2),
+        "pipeline_vs_bare_simplejpeg": round(bare_sj / full, 3),
         "pipeline_ms": round(full, 2),
         "pipeline_no_faces_ms": round(lean, 2),
         "bare_decode_photos_per_s_1core": round(1000 / bare, 2),
@@ -645,6 +665,102 @@ def upload_best(files: Sequence[bytes], label: str, per_client: int, attempts: i
     return best
 
 
+# --------------------------------------------------------------------------- wall import
+
+
+def _import_once(folder: Path, root: Path) -> tuple[float, float, float, Any]:
+    """`wall import FOLDER` as the command runs it (`ImportKit`, `run_import`: workers one
+    per core, faces on, SQLite and files in a fresh data directory), timed end to end
+    (store opened, every photo processed, stored and committed, pool and store closed).
+    Returns (seconds, this process's CPU seconds, others' load in cores, the report)."""
+    from rich.console import Console
+
+    from app.services import ImportKit
+    from ingest.importer import run_import
+    from wall.config import load_settings
+
+    data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=root))
+    settings = load_settings(None, wall={"data_dir": str(data_dir)}, ingest={"workers": 0})
+    console = Console(file=io.StringIO())
+    wait_quiet(_quiet_wait_s)
+    own_before = resource.getrusage(resource.RUSAGE_SELF)
+    with LoadMeter() as meter:
+        start = time.perf_counter()
+        kit = ImportKit.build(settings)
+        report = asyncio.run(run_import(kit, [folder], "bench", False, console))
+        wall = time.perf_counter() - start
+    own_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (own_after.ru_utime + own_after.ru_stime) - (own_before.ru_utime + own_before.ru_stime)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return wall, cpu, meter.other_cores, report
+
+
+def _bare_all_cores(paths: Sequence[Path], pool: ThreadPoolExecutor) -> tuple[float, float]:
+    """The bare draft decode of the same files, read from the same folder, on all cores."""
+    wait_quiet(_quiet_wait_s)
+    with LoadMeter() as meter:
+        start = time.perf_counter()
+        list(pool.map(lambda p: bare_decode(p.read_bytes()), paths))
+        wall = time.perf_counter() - start
+    return wall, meter.other_cores
+
+
+def import_run(files: Sequence[bytes], copies: int, rounds: int) -> dict[str, Any]:
+    """`wall import` of a folder of phone photos on all cores, beside the all-core bare draft
+    decode of the same files, in turn, `rounds` times; the best of each is compared."""
+    root = Path(tempfile.mkdtemp(prefix="import-", dir=OUT))
+    try:
+        folder = root / "card"
+        folder.mkdir()
+        paths = []
+        for copy in range(copies):
+            for i, data in enumerate(files):
+                path = folder / f"IMG_{copy:02d}{i:02d}.jpg"
+                path.write_bytes(_unique(data, f"import-{copy}-{i}"))  # no duplicates
+                paths.append(path)
+        cores = len(os.sched_getaffinity(0))
+        runs: list[dict[str, Any]] = []
+        with ThreadPoolExecutor(cores, thread_name_prefix="bare") as pool:
+            list(pool.map(lambda p: bare_decode(p.read_bytes()), paths[: 2 * cores]))  # warm
+            for _ in range(max(1, rounds)):
+                bare_s, bare_load = _bare_all_cores(paths, pool)
+                import_s, cpu_s, import_load, report = _import_once(folder, root)
+                runs.append(
+                    {
+                        "bare_s": bare_s,
+                        "bare_load": bare_load,
+                        "import_s": import_s,
+                        "import_cpu_s": cpu_s,
+                        "import_load": import_load,
+                        "accepted": report.accepted,
+                        "refused": len(report.refused),
+                        "duplicates": report.duplicates,
+                    }
+                )
+        bare = min(runs, key=lambda r: r["bare_s"])
+        best = min(runs, key=lambda r: r["import_s"])
+        count = len(paths)
+        return {
+            "photos": count,
+            "cores": cores,
+            "import_photos_per_s_all_cores": round(count / best["import_s"], 2),
+            "import_wall_s": round(best["import_s"], 2),
+            "import_cpu_ms_per_photo": round(best["import_cpu_s"] * 1000 / count, 1),
+            "bare_decode_photos_per_s_all_cores": round(count / bare["bare_s"], 2),
+            "import_vs_bare_decode_all_cores": round(bare["bare_s"] / best["import_s"], 3),
+            "accepted": best["accepted"],
+            "refused": best["refused"],
+            "duplicates": best["duplicates"],
+            "others_load_import": best["import_load"],
+            "others_load_bare": bare["bare_load"],
+            "runs": [
+                {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for r in runs
+            ],
+        }
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -714,6 +830,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     report["bare_decode_scaling_2_vs_1"] = round(
         report["bare_decode_photos_per_s_2threads"] / report["bare_decode_photos_per_s_1core"], 3
     )
+
+    log("wall import of a folder of 12 MP photos, all cores, vs the bare decode")
+    imported = import_run(phone, IMPORT_COPIES[mode], 1 if quick else 3)
+    report["import_all_cores"] = imported
+    report["import_vs_bare_decode_all_cores"] = imported["import_vs_bare_decode_all_cores"]
 
     log("browser-sized photos (2560 px): one core and two workers")
     small_1 = single_core(browser, detector, rounds)

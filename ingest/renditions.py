@@ -19,9 +19,12 @@ def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     ratio = size[0] / width
     if ratio >= 0.5:
         return cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
-    # Halve first: INTER_AREA's exact-2× path is far faster (never below the target height:
-    # a 3000×2 banner would reach zero rows).
-    while ratio < 0.25 and rgb.shape[0] >= 2 * size[1]:
+    # Halve while the target is under half the size: INTER_AREA's exact-2× path is far
+    # faster than its general one, which then only has a ratio in [0.5, 1) left (1920 px →
+    # 400 px: 2.3 ms, where one halving and a 2.4:1 area took 3.8). Each step is a box
+    # filter, so is the chain. Never below the target height: a 3000×2 banner would reach
+    # zero rows.
+    while ratio < 0.5 and rgb.shape[0] >= 2 * size[1]:
         rgb = cv2.resize(rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA)
         ratio = size[0] / rgb.shape[1]
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)

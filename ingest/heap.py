@@ -1,0 +1,44 @@
+"""Keep the pipeline's freed pixel buffers in the process instead of handing them back to the
+kernel after every photo.
+
+Each photo allocates and frees the same few buffers (a 12 MP JPEG: the 9 MB decoded array,
+the 8 MB display rendition, the decoder's and encoder's work areas). With glibc's default
+settings most of them are mapped fresh and given back each time, and every first touch of
+their pages is a page fault: ~1,700 faults, ~3–5 ms of a ~70 ms photo on this project's
+bench machine (bench/RESULTS.md). Two `mallopt` settings, applied once when the pipeline is
+imported, keep them: buffers under 32 MB come from the heap, and up to 64 MB of free memory
+at the top of a heap is kept for the next photo. Bigger buffers (a 50 MP PNG's) are still
+mapped and unmapped as before, so the retained memory stays bounded per allocator arena.
+
+Skipped where the C library is not glibc, or when the operator set glibc's own tunables
+(`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, `GLIBC_TUNABLES`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import platform
+
+MMAP_THRESHOLD = 32 * 1024 * 1024
+TRIM_THRESHOLD = 64 * 1024 * 1024
+_M_TRIM_THRESHOLD = -1  # glibc's malloc.h
+_M_MMAP_THRESHOLD = -3
+_OPERATOR_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+
+
+def keep_freed_pages() -> bool:
+    """Applies the settings above; True when they were applied."""
+    if platform.libc_ver()[0] != "glibc" or any(v in os.environ for v in _OPERATOR_SETTINGS):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    )
