@@ -12,6 +12,8 @@ import math
 import zlib
 from dataclasses import dataclass
 
+import cv2
+import numpy as np
 import pygame
 
 from display.contracts import ImageSource, Rotation, Shown
@@ -77,6 +79,7 @@ class Spotlight:
         self._fresh: list[WallPhoto] = []
         self._repaint = True
         self._caption_spot: pygame.Rect | None = None
+        self._drawn: tuple[_Slide, pygame.Rect] | None = None  # the slide and area last blitted
         self._rotation: Rotation | None = None
 
     def start(self, size: tuple[int, int], now: float) -> None:  # noqa: ARG002 (the contract's signature)
@@ -84,6 +87,7 @@ class Spotlight:
         self._current = self._previous = self._incoming = None
         self._fresh = []
         self._repaint = True
+        self._drawn = None
 
     def update(self, now: float, source: ImageSource, rotation: Rotation) -> None:
         self._rotation = rotation
@@ -198,15 +202,20 @@ class Spotlight:
                 canvas.fill(BACKGROUND, region)
             dirty.append(region)
             if progress < 1.0:
-                canvas.blit(previous.picture, previous.rect, previous.area(now))
-                current.picture.set_alpha(round(255 * max(0.0, progress)))
-                canvas.blit(current.picture, current.rect, current.area(now))
-                current.picture.set_alpha(None)
+                _crossfade(canvas, previous, current, now, max(0.0, progress))
             else:
                 self._previous = None
         if self._previous is None:
-            dirty.append(canvas.blit(current.picture, current.rect, current.area(now)))
-        if current.caption is not None and spot is not None:
+            # The pan moves a pixel every few frames (~30 px/s at 4K, 15 at 1080p): a frame
+            # whose area did not move changes nothing, and nothing is warped again for it.
+            area = current.area(now)
+            drawn = self._drawn
+            if dirty or drawn is None or drawn[0] is not current or drawn[1] != area:
+                dirty.append(canvas.blit(current.picture, current.rect, area))
+                self._drawn = (current, area)
+        else:
+            self._drawn = None
+        if dirty and current.caption is not None and spot is not None:
             dirty.append(canvas.blit(current.caption, spot))
         return dirty
 
@@ -215,6 +224,42 @@ class Spotlight:
             return None
         margin = round(self._size[1] * 0.03)
         return slide.caption.get_rect(bottomleft=(margin, self._size[1] - margin))
+
+
+def _crossfade(
+    canvas: pygame.Surface, previous: _Slide, current: _Slide, now: float, progress: float
+) -> None:
+    """`current` over `previous` at `progress`. Two photos in the same place (the usual case:
+    same shape) are mixed in one pass, straight into the canvas (at 4K 6.7 ms instead of
+    10.2 for a copy and an alpha blit); else the copy and the alpha blit."""
+    if previous.rect == current.rect and _same_layout(canvas, previous.picture, current.picture):
+        old = _pixels(previous.picture, previous.area(now))
+        new = _pixels(current.picture, current.area(now))
+        out = _pixels(canvas, current.rect)
+        if old.shape == new.shape == out.shape:
+            weight = round(255 * progress) / 255  # the alpha blit's own steps
+            cv2.addWeighted(old, 1.0 - weight, new, weight, 0.0, dst=out)
+            return
+        del old, new, out  # unlocks the Surfaces for the blits
+    canvas.blit(previous.picture, previous.rect, previous.area(now))
+    current.picture.set_alpha(round(255 * progress))
+    canvas.blit(current.picture, current.rect, current.area(now))
+    current.picture.set_alpha(None)
+
+
+def _same_layout(*surfaces: pygame.Surface) -> bool:
+    first = surfaces[0]
+    return first.get_bytesize() == 4 and all(
+        s.get_bytesize() == 4 and s.get_masks() == first.get_masks() for s in surfaces[1:]
+    )
+
+
+def _pixels(surface: pygame.Surface, rect: pygame.Rect) -> np.ndarray:
+    """`rect` of the Surface as (h, w, 4) bytes over its own memory (locked while held)."""
+    rect = rect.clip(surface.get_rect())
+    view = pygame.surfarray.pixels2d(surface).T.view(np.uint8)
+    whole = view.reshape(surface.get_height(), surface.get_width(), 4)
+    return whole[rect.top : rect.bottom, rect.left : rect.right]
 
 
 def _pan(photo_id: str, slack: tuple[int, int]) -> tuple[tuple[float, float], tuple[float, float]]:

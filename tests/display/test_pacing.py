@@ -12,14 +12,14 @@ import pytest
 
 from display import pacing
 from display.commands import PhotoReady
-from display.pacing import DOWN_LATE, HOLD_S, UP_WINDOW, RateGovernor
+from display.pacing import DOWN_LATE, HOLD_S, UP_WINDOW, WINDOW, RateGovernor
 from tests.display.test_runner import runner_for, screen
 from tests.helpers.wall_display import wall_photo
 
 __all__ = ["screen"]  # the fixture, shared with test_runner
 
 FULL, HALF = 1 / 60, 1 / 30
-COSTLY_S = 0.025  # over a 60 fps frame's 16.7 ms, well under a 30 fps frame's 33.3 ms
+COSTLY_S = 0.021  # over a 60 fps frame's 16.7 ms, well under a 30 fps frame's 33.3 ms
 
 
 def feed(governor: RateGovernor, cost: float, frames: int, start: float, period: float) -> float:
@@ -47,8 +47,8 @@ def test_a_few_late_frames_halve_the_rate_and_room_brings_it_back_not_at_once() 
     assert governor.fps == 30, "held at least HOLD_S, cheap frames or not"
     now = feed(governor, 0.004, 60, now, HALF)
     assert governor.fps == 60
-    # The full rate fails again at once: down, and this time held twice as long.
-    now = feed(governor, COSTLY_S, DOWN_LATE, now, FULL)
+    # The full rate fails again within a minute: down, and this time held twice as long.
+    now = feed(governor, COSTLY_S, WINDOW // 4 + 1, now, FULL)
     assert governor.fps == 30
     now = feed(governor, 0.004, round((2 * HOLD_S - 2) * 30), now, HALF)
     assert governor.fps == 30
@@ -56,10 +56,22 @@ def test_a_few_late_frames_halve_the_rate_and_room_brings_it_back_not_at_once() 
     assert [change.fps for change in governor.changes] == [30, 60, 30, 60]
 
 
-def test_a_median_near_the_budget_halves_the_rate_before_frames_are_late() -> None:
+def test_frames_near_the_budget_halve_the_rate_before_they_are_late() -> None:
     governor = RateGovernor(60)
     feed(governor, 0.016, 30, 0.0, FULL)  # none late, each with 0.7 ms to spare
     assert governor.fps == 30
+
+
+def test_spikes_of_a_busy_machine_do_not_lower_the_rate() -> None:
+    """A few late frames among cheap ones (a layout's start, another process taking the
+    core): no lower rate would have absorbed them."""
+    governor = RateGovernor(60)
+    now = 0.0
+    for frame in range(600):
+        cost = 0.040 if frame % 25 == 0 else 0.006
+        governor.note(cost, cost > governor.period, now, frame)
+        now += FULL
+    assert governor.fps == 60 and not governor.changes
 
 
 def test_room_means_well_under_the_full_budget() -> None:
@@ -69,11 +81,25 @@ def test_room_means_well_under_the_full_budget() -> None:
     assert governor.fps == 30
 
 
-def test_a_low_configured_rate_is_never_halved() -> None:
-    governor = RateGovernor(30)
-    feed(governor, 0.05, 100, 0.0, HALF)
-    assert governor.fps == 30 and not governor.changes
-    assert RateGovernor(60, adaptive=False).fps == 60
+def test_when_even_half_does_not_fit_a_third_then_a_quarter_never_less() -> None:
+    governor = RateGovernor(60)
+    now = feed(governor, 0.040, DOWN_LATE, 0.0, FULL)
+    assert governor.fps == 30
+    now = feed(governor, 0.040, DOWN_LATE, now, HALF)
+    assert governor.fps == 20 and governor.divisor == 3 and governor.period == 3 / 60
+    now = feed(governor, 0.080, DOWN_LATE, now, 3 / 60)
+    feed(governor, 0.200, 100, now, 4 / 60)
+    assert governor.fps == 15 and governor.header == "15/60"
+    assert [change.fps for change in governor.changes] == [30, 20, 15]
+
+
+def test_a_low_configured_rate_is_never_lowered_below_15_fps() -> None:
+    governor = RateGovernor(24)
+    feed(governor, 0.08, 100, 0.0, 1 / 24)
+    assert governor.fps == 24 and not governor.changes
+    adaptive_off = RateGovernor(60, adaptive=False)
+    feed(adaptive_off, 0.05, 100, 0.0, FULL)
+    assert adaptive_off.fps == 60
 
 
 class Clocked:

@@ -96,3 +96,32 @@ def test_next_photo_crossfades_then_removal_clears_the_wall() -> None:
     rotation.remove("b")  # type: ignore[attr-defined]
     after = frame_at(layout, canvas, SLIDE_S + FADE_S * 1.6, **deps)
     assert after[..., 2].max() < 50, "the removed photo left at the next frame"
+
+
+@pytest.mark.parametrize("progress", [0.0, 0.3, 0.77, 1.0])
+def test_the_one_pass_crossfade_matches_the_alpha_blit(progress: float) -> None:
+    """Two photos in the same place are mixed by OpenCV in one pass: the same pixels, within
+    a level of rounding, as the copy and alpha blit used for photos of different shapes."""
+    from display.layouts.spotlight import _crossfade, _Slide
+
+    rng = np.random.default_rng(5)
+    rect = pygame.Rect(10, 6, 120, 80)
+
+    def slide(seed: int) -> _Slide:
+        picture = pygame.Surface((130, 86), 0, 32)
+        pixels = rng.integers(0, 256, (130, 86, 3), dtype=np.uint8)
+        pygame.surfarray.blit_array(picture, pixels)
+        return _Slide(wall_photo(f"p{seed}"), picture, rect, None, 0.0, (seed, 0.0), (3.0, 6.0))
+
+    previous, current = slide(1), slide(4)
+    one_pass = pygame.Surface((150, 100), 0, 32)
+    _crossfade(one_pass, previous, current, 2.0, progress)
+    reference = pygame.Surface((150, 100), 0, 32)
+    reference.blit(previous.picture, rect, previous.area(2.0))
+    current.picture.set_alpha(round(255 * progress))
+    reference.blit(current.picture, rect, current.area(2.0))
+    current.picture.set_alpha(None)
+    got = pygame.surfarray.array3d(one_pass).astype(int)
+    expected = pygame.surfarray.array3d(reference).astype(int)
+    assert np.abs(got - expected).max() <= 2
+    assert got[rect.x + 5, rect.y + 5].tolist() != [0, 0, 0]
