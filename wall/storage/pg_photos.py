@@ -329,6 +329,14 @@ class PgPhotoRepository:
             await write_audit(
                 conn, self.wall, photo_id, actor, "delete", before.status.value, "deleted", reason
             )
+            # Who sent it goes too: the creation's actor keeps its source, not its pseudonym.
+            await conn.execute(
+                "UPDATE audit SET actor = split_part(actor, ':', 1) || ':'"
+                " WHERE wall_id = $1 AND photo_id = $2 AND action = 'create'"
+                " AND strpos(actor, ':') > 0",
+                self.wall,
+                photo_id,
+            )
             await notify(
                 conn, self.wall, e="photo.deleted", id=photo_id, was_public=before.is_public
             )

@@ -29,6 +29,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     # FULL: a committed upload survives a power cut, not only a process kill.
     conn.execute("PRAGMA synchronous = FULL")
+    # Deleted content is overwritten with zeros, not left in free pages for a file reader:
+    # a contributor's erased caption must not survive in the database file.
+    conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 
@@ -100,6 +103,17 @@ class Database:
         """Runs `fn` in one transaction on the writer thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer_pool, self._in_transaction, fn)
+
+    async def checkpoint(self) -> None:
+        """Copies the WAL into the database and empties it (after an erasure: the old pages
+        of an erased row must not linger in the -wal file). A reader holding an old snapshot
+        can make it partial; the next one finishes the work."""
+
+        def truncate() -> None:
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer_pool, truncate)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()

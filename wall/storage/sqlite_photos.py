@@ -282,6 +282,12 @@ class SqlitePhotoRepository:
                 (utcnow().isoformat(), reason, photo_id),
             )
             _audit(conn, photo_id, actor, "delete", before.status.value, "deleted", reason)
+            # Who sent it goes too: the creation's actor kept its source, not its pseudonym.
+            conn.execute(
+                "UPDATE audit SET actor = substr(actor, 1, instr(actor, ':'))"
+                " WHERE photo_id = ? AND action = 'create' AND instr(actor, ':') > 0",
+                (photo_id,),
+            )
             unused = [
                 key
                 for key in keys
@@ -289,7 +295,9 @@ class SqlitePhotoRepository:
             ]
             return before, unused
 
-        return await self.db.write(tombstone)
+        erased = await self.db.write(tombstone)
+        await self.db.checkpoint()
+        return erased
 
     async def list(
         self,

@@ -206,6 +206,9 @@ def test_a_delete_leaves_a_tombstone_and_frees_unshared_media(any_store: Store) 
         assert await store.shown.last_shown(mine.id) is None
         assert shared in await store.photos.media_keys_in_use()
         assert thumb not in await store.photos.media_keys_in_use()
+        audit = [e for e in await store.photos.audit_log(20) if e.photo_id == mine.id]
+        assert audit and all("phone-a" not in entry.actor for entry in audit)
+        assert {entry.actor for entry in audit} >= {"upload:", "visitor"}
         with pytest.raises(PhotoNotFound):
             await store.photos.delete(mine.id, "visitor", "again")
         assert mine.id not in {pid for pid, _ in await store.photos.perceptual_hashes()}
@@ -421,3 +424,25 @@ def test_processes_starting_together_migrate_once(postgres_server: PostgresServe
 def _pg_migration_files() -> list[str]:
     folder = Path(__file__).resolve().parents[3] / "wall" / "storage" / "pg_migrations"
     return sorted(p.name for p in folder.glob("*.sql"))
+
+
+def test_an_erased_caption_is_nowhere_in_the_embedded_files(tmp_path: Path) -> None:
+    """Not in the database file's free pages, not in its write-ahead log."""
+    secret = "Ma-légende-à-effacer-7f3a9"
+    photo = NewPhoto(**{**_fields(new_photo()), "caption": secret})
+    store = open_backend("embedded", tmp_path / "data", None)
+
+    needle = secret.encode()
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (tmp_path / "data").glob("wall.sqlite3*")}
+
+    async def scenario(store: Store) -> None:
+        await store.photos.add(photo, actor="upload:phone-a")
+        assert any(needle in data for data in files().values())  # it was written
+        await store.photos.delete(photo.id, "visitor", "contributor's delete")
+        # Read while the server still runs (closing the database would checkpoint anyway).
+        for name, data in files().items():
+            assert needle not in data, name
+
+    run_on(store, scenario)
