@@ -19,7 +19,8 @@ FILE_MODE = 0o644
 def write_atomic(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Temp file beside `path`, fsync, rename over it, then fsync the folder (the rename
     itself is only durable once the directory entry is on disk)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        make_dirs_durably(path.parent)
     temp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
@@ -42,6 +43,19 @@ def write_json_atomic(path: Path, payload: Any) -> None:
 def is_temporary(path: Path) -> bool:
     """A leftover of a write cut short: safe to delete at start-up."""
     return path.name.startswith(TEMP_PREFIX)
+
+
+def make_dirs_durably(folder: Path) -> None:
+    """Creates `folder` and its missing parents, each one's entry synced in its own parent:
+    a new media folder (ab/cd/) survives a power cut along with the file put in it."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for created in reversed(missing):
+        created.mkdir(exist_ok=True)
+        fsync_dir(created.parent)
 
 
 def fsync_dir(path: Path) -> None:
