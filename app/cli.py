@@ -19,11 +19,13 @@ from wall.config import ConfigError, Settings, load_settings
 from wall.datadir import DataDirBusy, DataDirLock
 from wall.i18n import cli_text, terminal_language
 from wall.logs import install_redaction
+from wall.storage.backup import DATABASE, DamagedDatabase, backup, check_database, restore
 
 SAMPLES_DIR = Path(wall.__file__).parent / "samples"  # shipped with the core (package data)
 DEMO_DATA_DIR = Path("wall-data")
 EXIT_NO_WINDOW = 3  # `wall display` found no screen to draw on
 EXIT_DATA_DIR_BUSY = 4  # another `wall serve` owns the data directory
+EXIT_DAMAGED_DATABASE = 5  # the database failed its check: restore a backup
 KEEP_ALIVE_S = 5  # an idle kept-alive connection is closed after this
 # Connections and requests at once. Each is a file descriptor: the units raise LimitNOFILE
 # far above it, so a crowd gets a clear 503, never "too many open files" for everyone.
@@ -43,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", type=Path)
     imp.add_argument("--source", default="import", help="source name recorded with each photo")
     imp.add_argument("--approve", action="store_true", help="put them on the wall directly")
+
+    save = sub.add_parser("backup", help="copy the wall's data (while it runs) into a folder")
+    save.add_argument("destination", type=Path)
+    back = sub.add_parser("restore", help="put a backup back (the server stopped)")
+    back.add_argument("source", type=Path)
 
     demo = sub.add_parser("demo", help="server with sample photos, on ./wall-data")
     demo.add_argument("--host")
@@ -76,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         "passwd", help="set a new password (ends its sessions); from stdin or prompted"
     )
     passwd.add_argument("name")
-    for command in (serve, imp, demo, display, add, passwd):
+    for command in (serve, imp, save, back, demo, display, add, passwd):
         # `wall serve --config F` (the contract's spelling, and the systemd units') works as
         # well as `wall --config F serve`; SUPPRESS keeps the top-level value when absent.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="wall.toml")
@@ -108,6 +115,50 @@ def _busy(exc: DataDirBusy) -> int:
     return EXIT_DATA_DIR_BUSY
 
 
+def _damaged(exc: DamagedDatabase) -> int:
+    text = cli_text(
+        "database_damaged", terminal_language(), path=str(exc.path), findings=exc.findings[:300]
+    )
+    print(text, file=sys.stderr)
+    return EXIT_DAMAGED_DATABASE
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    lang = terminal_language()
+    if settings.storage.database:
+        print(cli_text("cluster_backup", lang), file=sys.stderr)
+        return 2
+    try:
+        report = backup(settings.wall.data_dir, args.destination)
+    except DamagedDatabase as exc:
+        return _damaged(exc)
+    mb = f"{report.database_bytes / 1e6:.1f}"
+    print(cli_text("backup_done", lang, destination=str(args.destination), mb=mb,
+                   files=str(report.photos_files)))  # fmt: skip
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    lang = terminal_language()
+    if settings.storage.database:
+        print(cli_text("cluster_backup", lang), file=sys.stderr)
+        return 2
+    try:
+        owned = _own_data_dir(settings)
+    except DataDirBusy as exc:
+        return _busy(exc)
+    try:
+        aside = restore(args.source, settings.wall.data_dir)
+    except DamagedDatabase as exc:
+        return _damaged(exc)
+    finally:
+        if owned is not None:
+            owned.release()
+    note = cli_text("restore_aside", lang, aside=str(aside)) if aside else ""
+    print(cli_text("restore_done", lang, data_dir=str(settings.wall.data_dir), aside=note))
+    return 0
+
+
 def _serve(settings: Settings) -> int:
     import uvicorn
 
@@ -119,6 +170,11 @@ def _serve(settings: Settings) -> int:
         _own_data_dir(settings)  # held until the process ends
     except DataDirBusy as exc:
         return _busy(exc)
+    if not settings.storage.database:
+        try:
+            check_database(settings.wall.data_dir / DATABASE)
+        except DamagedDatabase as exc:
+            return _damaged(exc)
     app = create_app(settings)
     host, port = settings.server.host, settings.server.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -293,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(_settings(args))
+        if args.command == "backup":
+            return _backup(_settings(args), args)
+        if args.command == "restore":
+            return _restore(_settings(args), args)
         if args.command == "import":
             return _import(_settings(args), args)
         if args.command == "demo":

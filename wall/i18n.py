@@ -477,6 +477,21 @@ CLI_TEXTS: Final[dict[str, dict[str, str]]] = {
             "{count} photos attendent encore que le serveur les prenne : rien n'est perdu,"
             " elles restent dans sa file et seront traitées dès qu'il le pourra."
         ),
+        "database_damaged": (
+            "La base de données {path} est abîmée ({findings}). Le mur ne démarre pas dessus"
+            " pour ne rien aggraver. Remettez la dernière sauvegarde : « wall restore"
+            " DOSSIER_DE_SAUVEGARDE » (le fichier abîmé est gardé à côté, rien n'est effacé)."
+        ),
+        "backup_done": (
+            "Sauvegarde faite dans {destination} : la base ({mb} Mo) et {files} nouveaux"
+            " fichiers de photos."
+        ),
+        "restore_done": "Sauvegarde remise en place dans {data_dir}.{aside}",
+        "restore_aside": " L'ancien état est gardé dans {aside}.",
+        "cluster_backup": (
+            "Un mur en grappe se sauvegarde avec les outils de ses moteurs : pg_dump pour"
+            " PostgreSQL et une copie du bucket (voir deploy/cluster/README.md)."
+        ),
     },
     "en": {
         "data_dir_busy": (
@@ -490,6 +505,20 @@ CLI_TEXTS: Final[dict[str, dict[str, str]]] = {
         "import_still_queued": (
             "{count} photos are still waiting for the server to take them: nothing is lost,"
             " they stay in its queue and will be taken as soon as it can."
+        ),
+        "database_damaged": (
+            "The database {path} is damaged ({findings}). The wall does not start on it, so"
+            " as to make nothing worse. Put the last backup back: `wall restore BACKUP_DIR`"
+            " (the damaged file is kept aside, nothing is deleted)."
+        ),
+        "backup_done": (
+            "Backed up into {destination}: the database ({mb} MB) and {files} new photo files."
+        ),
+        "restore_done": "Backup put back in {data_dir}.{aside}",
+        "restore_aside": " The former state is kept in {aside}.",
+        "cluster_backup": (
+            "A cluster's wall is backed up with its engines' tools: pg_dump for PostgreSQL"
+            " and a copy of the bucket (see deploy/cluster/README.md)."
         ),
     },
 }
