@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
@@ -9,12 +12,21 @@ from app.deps import ServicesDep
 from app.services import Services
 from staff.auth import SESSION_COOKIE
 from wall import display_feed
-from wall.domain import Photo, RenditionKind
+from wall.domain import Photo, PhotoStatus, RenditionKind
 from wall.errors import ApiError
 from wall.instance import token_matches
-from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable
+from wall.storage.base import (
+    MEDIA_RETRY_AFTER_S,
+    InvalidTransition,
+    MediaUnavailable,
+    PhotoNotFound,
+    VersionConflict,
+)
 
+log = logging.getLogger(__name__)
 router = APIRouter()
+MEDIA_ACTOR = "media-check"
+MISSING_REASON = "media_missing"
 
 PUBLIC_CACHE = "public, max-age=86400"  # ids are never reused; removal is pushed by events
 PRIVATE_CACHE = "private, no-store"
@@ -58,11 +70,25 @@ async def rendition(kind: str, name: str, request: Request, services: ServicesDe
         try:
             body = await services.store.media.open(found.key)
         except FileNotFoundError:
+            await _missing(services, photo, found.key)
             raise ApiError(404, "not_found") from None
         except MediaUnavailable:
             raise ApiError(503, "unavailable", {"Retry-After": MEDIA_RETRY_AFTER_S}) from None
         headers["Content-Length"] = str(body.size)
         return StreamingResponse(body.chunks, media_type=found.mime, headers=headers)
     if not path.is_file():
+        await _missing(services, photo, found.key)
         raise ApiError(404, "not_found")
     return FileResponse(path, media_type=found.mime, headers=headers)
+
+
+async def _missing(services: Services, photo: Photo, key: str) -> None:
+    """A committed photo whose file is gone (a disk error, a hand in the data dir): said in
+    the log, and off the wall, where it would be a hole every display keeps asking for. The
+    moderators see it removed with the reason; the row stays for them to decide."""
+    log.error("media: %s of photo %s is missing (key %s)", key.split(".")[-1], photo.id, key)
+    if photo.status is PhotoStatus.APPROVED:
+        with contextlib.suppress(PhotoNotFound, VersionConflict, InvalidTransition):
+            await services.lifecycle.transition(
+                photo.id, PhotoStatus.REMOVED, MEDIA_ACTOR, MISSING_REASON
+            )

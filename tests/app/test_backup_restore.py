@@ -4,8 +4,10 @@ Real processes, real files."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,45 @@ def test_restore_refuses_while_the_server_runs(live_server: LiveServer, tmp_path
     assert refused.returncode == 4, refused.stderr
     with live_server.client() as visitor:
         assert visitor.get("/healthz").status_code == 200
+
+
+def test_odd_things_in_the_media_folder_never_stop_the_server(
+    make_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """A folder where a file belongs and a file under the wrong prefix: reported, left."""
+    media = tmp_path / "odd" / "data" / "media"
+    folder_like_a_file = media / "ab" / "cd" / ("abcd" + "0" * 60 + ".jpg")
+    folder_like_a_file.mkdir(parents=True)
+    stray = media / "ab" / "cd" / ("ff" * 32 + ".jpg")
+    stray.write_bytes(b"misfiled")
+    old = 1_600_000_000  # long past the orphans' grace
+    for path in (folder_like_a_file, stray):
+        os.utime(path, (old, old))
+    server = make_server(wall={"data_dir": str(tmp_path / "odd" / "data")})
+    with server.client() as visitor:
+        assert visitor.get("/healthz").status_code == 200
+    assert folder_like_a_file.is_dir() and stray.read_bytes() == b"misfiled"
+    assert "not where a media file belongs" in server.log()
+
+
+def test_a_missing_file_is_reported_and_its_photo_taken_off_the_wall(
+    live_server: LiveServer,
+) -> None:
+    add_account(live_server, "olga", "operator", PASSWORD)
+    photo = _upload(live_server, "coffee.jpg")
+    with login(live_server, "olga", PASSWORD) as operator:
+        queued = operator.get("/api/moderation/queue", params={"status": "pending"}).json()
+        version = next(p["version"] for p in queued["photos"] if p["id"] == photo["id"])
+        decided = operator.post(
+            f"/api/moderation/photos/{photo['id']}/decision",
+            json={"decision": "approve", "version": version},
+        )
+        assert decided.status_code == 200
+    for path in (live_server.data_dir / "media").rglob("*.jpg"):
+        path.unlink()  # a disk error, a hand in the data dir
+    with live_server.client() as display:
+        url = f"/media/display/{photo['id']}.jpg"
+        assert display.get(url, params={"token": live_server.display_token}).status_code == 404
+        on_wall = display.get("/api/wall/photos", params={"token": live_server.display_token})
+        assert photo["id"] not in {p["id"] for p in on_wall.json()["photos"]}
+    assert "is missing" in live_server.log()

@@ -511,7 +511,11 @@ class Store:
         `ORPHAN_GRACE` are collected. Runs off the event loop (the store may be remote).
         """
         cutoff = (now or datetime.now(UTC)) - ORPHAN_GRACE
-        temporaries = await asyncio.to_thread(self.media.sweep_temporaries, cutoff)
+        try:
+            temporaries = await asyncio.to_thread(self.media.sweep_temporaries, cutoff)
+        except OSError as exc:  # a folder where a temporary should be: said, never fatal
+            log.error("temporary media not swept: %s", exc)
+            temporaries = 0
         # The rows first, then the objects: a row committed after this read names objects
         # written (or refreshed) moments before, which the cutoff spares.
         in_use = await self.photos.media_keys_in_use()
@@ -537,6 +541,9 @@ class Store:
             async with self.media_refs:
                 await self.photos.wipe_unused(await asyncio.to_thread(candidates), wipe)
             orphans = len(collected)
+        except OSError as exc:  # something odd in the media folder: said, never fatal
+            log.error("orphan media not collected: %s", exc)
+            return {"temporaries": temporaries, "orphans": 0, "media_error": 1}
         except MediaUnavailable as exc:
             # The store is down: the server starts all the same (uploads answer 503 until
             # it is back, the displays play from their caches); orphans wait for next time.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from wall.atomicfile import TEMP_PREFIX, fsync_dir, write_atomic
 from wall.storage.base import MediaBody, MediaEntry
 
+log = logging.getLogger(__name__)
 _KEY = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,5}$")
 CHUNK_BYTES = 64 * 1024
 
@@ -92,12 +94,19 @@ class FileMediaStore:
                 yield path.name
 
     def entries(self) -> Iterator[MediaEntry]:
+        """The media files where their key puts them. Anything else found there (a folder, a
+        file filed under the wrong prefix, a stray copy) is reported and left alone: never
+        deleted, never allowed to stop a start-up."""
         for path in self.root.glob("??/??/*"):
-            if _KEY.match(path.name):
-                try:
-                    yield MediaEntry(path.name, _modified(path))
-                except FileNotFoundError:
-                    continue  # deleted while we listed
+            if not _KEY.match(path.name):
+                continue
+            if not path.is_file() or path != self._path(path.name):
+                log.warning("media: %s is not where a media file belongs; left alone", path)
+                continue
+            try:
+                yield MediaEntry(path.name, _modified(path))
+            except FileNotFoundError:
+                continue  # deleted while we listed
 
     def sweep_temporaries(self, older_than: datetime) -> int:
         """Temporaries of a write cut short; younger ones may be another process's write."""
