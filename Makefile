@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # CPU. Whole files per worker: module-scoped browsers and servers are started once.
 TEST_WORKERS ?= 4
 
-.PHONY: run test lint format bench bench-quick clean
+.PHONY: run test lint format bench bench-quick clean lock audit
 
 $(BIN)/wall: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,3 +48,16 @@ bench-quick: $(BIN)/wall
 
 clean:
 	rm -rf $(VENV) wall-data .pytest_cache
+
+# requirements.lock: every dependency (and the test extra's) pinned with its hashes, for an
+# install that cannot drift: `pip install --require-hashes -r requirements.lock` then
+# `pip install --no-deps .`. `make lock` refreshes it after pyproject.toml changes.
+lock: $(BIN)/wall
+	$(BIN)/python -m pip install -q pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+# Known vulnerabilities in the locked versions (needs the vulnerability service: PyPI's).
+audit: $(BIN)/wall
+	$(BIN)/python -m pip install -q pip-audit
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip -r requirements.lock
