@@ -42,6 +42,7 @@ CONSENT_YES = frozenset({"true", "on", "1", "yes"})
 RECEIPT_TOKEN_BYTES = 24
 BUSY_RETRY_AFTER_S = "5"  # the pool drains ~30 photos in that time on two cores
 FLOOD_RETRY_AFTER_S = "300"  # until moderators catch up with this visitor's photos
+AT_ONCE_RETRY_AFTER_S = "5"  # one of the device's uploads in flight ends soon
 SHORT_FIELD = 32  # consent_version, lang
 MAX_IDEMPOTENCY_KEY = 128
 PROGRESS_HEADER = "X-Progress-Key"
@@ -182,9 +183,17 @@ async def _counted(request: Request, services: IngestDep, visitor: Visitor) -> R
 
 @router.post("/api/photos", status_code=201, response_model=UploadAccepted)
 async def upload_photo(request: Request, services: IngestDep) -> JSONResponse:
+    visitor = identify(request, services.devices, services.settings)
+    with services.upload_gate.one_of_few(visitor) as admitted:
+        if not admitted:
+            services.metrics.uploads.labels("too_many_at_once").inc()
+            raise ApiError(429, "rate_limited", {"Retry-After": AT_ONCE_RETRY_AFTER_S})
+        return await _take_upload(request, services, visitor)
+
+
+async def _take_upload(request: Request, services: IngestDep, visitor: Visitor) -> JSONResponse:
     settings = services.settings
     metrics = services.metrics
-    visitor = identify(request, services.devices, settings)
     await _admit(services, visitor)
     idempotency = idempotency_key(request, visitor.contributor)
     body = await _counted(request, services, visitor)

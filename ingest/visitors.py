@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -32,6 +34,8 @@ DEVICE_ID_BYTES = 16
 DEVICE_MAC_BYTES = 16
 SIGN_PURPOSE = "device"
 MAX_TOKEN_CHARS = 64  # far above a real token; longer is not ours and is not even decoded
+# Uploads of one device in flight at once: the page sends one at a time; a retry may overlap.
+MAX_UPLOADS_AT_ONCE = 3
 
 
 def _b64(raw: bytes) -> str:
@@ -111,6 +115,27 @@ class UploadGate:
     def __init__(self, settings: UploadSection, limits: RateLimits) -> None:
         self._settings = settings
         self._limits = limits
+        self._in_flight: dict[str, int] = {}
+
+    @contextmanager
+    def one_of_few(self, visitor: Visitor) -> Iterator[bool]:
+        """Holds one of the device's `MAX_UPLOADS_AT_ONCE` upload slots; yields False when
+        they are all taken (a script opening dozens of slow uploads at once: each one holds a
+        connection and a pipeline place). Per process: behind a balancer, per process each."""
+        device = visitor.device_id
+        taken = self._in_flight.get(device, 0)
+        if taken >= MAX_UPLOADS_AT_ONCE:
+            yield False
+            return
+        self._in_flight[device] = taken + 1
+        try:
+            yield True
+        finally:
+            left = self._in_flight[device] - 1
+            if left:
+                self._in_flight[device] = left
+            else:
+                del self._in_flight[device]
 
     async def admit(self, visitor: Visitor) -> float:
         """0 when the upload may go ahead (both spent), else the seconds to wait."""

@@ -8,6 +8,7 @@ import socket
 import time
 
 from app.httpguard import HEADER_TIMEOUT_S
+from ingest.visitors import MAX_UPLOADS_AT_ONCE
 from tests.helpers.server import LiveServer
 from wall.bodylimit import BODY_IDLE_S
 
@@ -60,3 +61,42 @@ def test_an_upload_body_that_stalls_gets_408_and_is_let_go(live_server: LiveServ
     assert closed, "a stalled body held its connection"
     assert said.startswith(b"HTTP/1.1 408"), said[:200]
     assert b'"too_slow"' in said
+
+
+def test_one_device_holds_at_most_a_few_uploads_at_once(live_server: LiveServer) -> None:
+    """A script opening many slow uploads from one phone: the ones past the few it may hold
+    get 429 with Retry-After at once; the phone's own uploads finish."""
+    with live_server.client() as phone:
+        phone.get("/")
+        device = phone.cookies.get("wall_device")
+    assert device
+    cookie = f"wall_device={device}"
+    sockets = []
+    for _ in range(MAX_UPLOADS_AT_ONCE):  # each one's body held open
+        held = socket.create_connection(("127.0.0.1", live_server.port))
+        held.sendall(
+            b"POST /api/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie.encode()
+            + b"\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 90000\r\n\r\n"
+            + b"--b\r\n"
+        )  # fmt: skip
+        sockets.append(held)
+    time.sleep(0.5)  # the server has taken them in
+    try:
+        with live_server.client(cookies={"wall_device": device}) as same_phone:
+            refused = same_phone.post(
+                "/api/photos",
+                files={"file": ("p.jpg", b"\xff\xd8\xff", "image/jpeg")},
+                data={"consent": "true"},
+            )
+        assert refused.status_code == 429, refused.text
+        assert int(refused.headers["retry-after"]) >= 1
+        with live_server.client() as other_phone:  # another device is not held back
+            other = other_phone.post(
+                "/api/photos",
+                files={"file": ("p.jpg", b"\xff\xd8\xff", "image/jpeg")},
+                data={"consent": "true"},
+            )
+        assert other.status_code != 429
+    finally:
+        for held in sockets:
+            held.close()
