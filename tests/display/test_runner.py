@@ -88,7 +88,6 @@ def runner_for(
         screen=screen,
         canvas_size=SIZE,
         fps=60,
-        vsync=False,
         playlist=Playlist(names, DisplaySection(), 5.0, loader=loader),
         library=library,
         rotation=FairRotation(10.0, 0.25, time.monotonic),
@@ -96,7 +95,7 @@ def runner_for(
         idle=idle_screen(CTA, SIZE).convert(),
         commands=inbox,
         max_frames=frames,
-        **{"frame_sink": capture, **options},
+        **{"frame_sink": capture, "vsync": False, **options},
     )
     return runner, captured, library
 
