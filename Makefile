@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # CPU. Whole files per worker: module-scoped browsers and servers are started once.
 TEST_WORKERS ?= 4
 
-.PHONY: run test lint format bench bench-quick clean lock audit
+.PHONY: run test lint format bench bench-quick clean lock audit soak
 
 $(BIN)/wall: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -61,3 +61,7 @@ lock: $(BIN)/wall
 audit: $(BIN)/wall
 	$(BIN)/python -m pip install -q pip-audit
 	$(BIN)/pip-audit --strict --require-hashes --disable-pip -r requirements.lock
+
+# An 8-hour night compressed into minutes (bench/soak.py): not part of `make test`.
+soak: $(BIN)/wall
+	$(BIN)/python bench/soak.py
