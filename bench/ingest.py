@@ -558,15 +558,17 @@ class RssSampler(threading.Thread):
 async def _load(
     url: str, bodies: list[tuple[bytes, str]], clients: int
 ) -> tuple[list[float], list[int], float]:
+    """`clients` visitors, each with its own client (its own connection and cookie jar:
+    its own `wall_device`, as each phone has; one shared jar would make the 50 one device,
+    which the server holds to a few uploads at once)."""
     latencies: list[float] = []
     statuses: list[int] = []
     queue: asyncio.Queue[tuple[bytes, str]] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=300.0, limits=limits) as client:
 
-        async def uploader() -> None:
+    async def uploader() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=300.0) as client:
             while not queue.empty():
                 content, content_type = queue.get_nowait()
                 start = time.perf_counter()
@@ -579,9 +581,9 @@ async def _load(
                     statuses.append(0)
                 latencies.append((time.perf_counter() - start) * 1000)
 
-        start = time.perf_counter()
-        await asyncio.gather(*(uploader() for _ in range(clients)))
-        wall = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(uploader() for _ in range(clients)))
+    wall = time.perf_counter() - start
     return latencies, statuses, wall
 
 
