@@ -27,12 +27,10 @@ import json
 import logging
 import random
 import socket
-import sqlite3
 import sys
 import tempfile
 import threading
 import time
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +167,7 @@ class Moderator:
         return versions
 
 
-def _upload(server: LiveServer, index: int) -> str:
+def _upload(server: LiveServer, index: int) -> tuple[str, str]:
     colour = (30 + (index * 37) % 200, 60 + (index * 53) % 180, 90 + (index * 71) % 160)
     with httpx.Client(base_url=server.url, timeout=30) as visitor:
         answer = visitor.post(
@@ -178,16 +176,17 @@ def _upload(server: LiveServer, index: int) -> str:
             data={"consent": "true"},
         )
     answer.raise_for_status()
-    return str(answer.json()["id"])
+    return str(answer.json()["id"]), str(answer.json()["receipt_token"])
 
 
-def _shown_since(server: LiveServer, since: dt.datetime) -> set[str]:
-    uri = f"file:{server.data_dir / 'wall.sqlite3'}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
-        rows = db.execute(
-            "SELECT DISTINCT photo_id FROM shown WHERE shown_at >= ?", (since.isoformat(),)
-        )
-        return {row[0] for row in rows}
+def _came_on_after(server: LiveServer, photo_id: str, token: str, since: dt.datetime) -> bool:
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as visitor:
+            status = visitor.get(f"/api/photos/{photo_id}", params={"token": token}).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    shown = status.get("shown_at")
+    return bool(shown) and dt.datetime.fromisoformat(shown) >= since - dt.timedelta(seconds=1)
 
 
 def run(mode: str) -> dict[str, Any]:
@@ -196,7 +195,8 @@ def run(mode: str) -> dict[str, Any]:
     (root / "server").mkdir()
     server = LiveServer(root / "server").start()
     add_account(server, "mod", "moderator", PASSWORD)
-    photos = [_upload(server, index) for index in range(PHOTOS)]
+    receipts = dict(_upload(server, index) for index in range(PHOTOS))
+    photos = list(receipts)
     proxy = FlappingProxy(server.port)
     display = HeadlessDisplay(
         root / "display",
@@ -238,17 +238,27 @@ def run(mode: str) -> dict[str, Any]:
         if not rss or now - rss[-1][0] >= 1.0:
             rss.append((now - started, watched.memory_info().rss))
     # The end of the night: everything on the wall, and a minute for the display to show it.
-    final_from = dt.datetime.now(dt.UTC)
+    # The end of the night, after the chaos: every photo taken off, then all approved at once;
+    # each must come on screen after its approval (the receipt's `shown_at` is the display's
+    # latest report of it, to the second).
     for photo_id, (status, version) in moderator.current().items():
-        if status != "approved":
-            moderator.decide(photo_id, "approve", version)
+        if status == "approved":
+            moderator.decide(photo_id, "remove", version)
+    approved_at: dict[str, dt.datetime] = {}
+    for photo_id, (_, version) in moderator.current().items():
+        if moderator.decide(photo_id, "approve", version) is not None:
+            approved_at[photo_id] = dt.datetime.now(dt.UTC)
     approved = {pid for pid, (status, _) in moderator.current().items() if status == "approved"}
+    unshown: set[str] = approved - set(approved_at)  # not even approved: counted unshown
+    waiting = dict(approved_at)
     deadline = time.monotonic() + SHOWN_WITHIN_S
-    unshown = approved
-    while time.monotonic() < deadline and unshown:
-        time.sleep(2.0)
-        unshown = approved - _shown_since(server, final_from)
+    while waiting and time.monotonic() < deadline:
+        time.sleep(1.0)
+        for photo_id, since in list(waiting.items()):
+            if _came_on_after(server, photo_id, receipts[photo_id], since):
+                del waiting[photo_id]
         rss.append((time.monotonic() - started, watched.memory_info().rss))
+    unshown |= set(waiting)
     stats = display.finish()
     server.stop()
     # The first tenth is the display filling its cache and decoding every photo once: the
