@@ -3,9 +3,10 @@
 A pure function (no I/O, no globals but the read-only face model), so the same code serves
 uploads, hashtags, webcams, folders and `wall import`, and runs in any worker.
 
-Pixels are in OpenCV's BGR order from the decode to the encodes: the decoder packs them so
-in its one copy out of Pillow, and OpenCV then resizes and encodes them where they lie, with
-no conversion nor copy back into Pillow (bench/ingest.py measures each stage).
+Pixels are in OpenCV's BGR order from the decode to the encodes: the decoder writes them so
+(simplejpeg for plain JPEGs, else one packing copy out of Pillow), and OpenCV then resizes
+and encodes them where they lie, with no conversion nor copy back into Pillow
+(bench/ingest.py measures each stage).
 """
 
 from __future__ import annotations
