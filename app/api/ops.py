@@ -24,7 +24,9 @@ LOW_DISK_SHARE = 0.02
 
 
 def _disk(services: Services) -> dict[str, object]:
-    usage = shutil.disk_usage(services.settings.wall.data_dir)
+    data_dir = services.settings.wall.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)  # a cluster's process may have written none
+    usage = shutil.disk_usage(data_dir)
     low = usage.free < LOW_DISK_BYTES or usage.free < usage.total * LOW_DISK_SHARE
     return {"disk_free_mb": usage.free // 2**20, "disk_low": bool(low)}
 
