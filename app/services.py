@@ -47,7 +47,8 @@ async def _open_store(store: Store, policy: Policy) -> None:
     unclean stop left behind cleared."""
     await store.photos.open()
     policy.load(await store.photos.perceptual_hashes())
-    recovered = await store.recover()
+    # Before serving, the embedded store's process owns its data dir (`wall.datadir`).
+    recovered = await store.recover(sole_writer=store.cluster is None)
     if any(recovered.values()):
         log.warning("recovered after an unclean stop: %s", recovered)
 

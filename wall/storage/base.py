@@ -503,7 +503,9 @@ class Store:
     media_refs: asyncio.Lock = field(default_factory=asyncio.Lock)
     cluster: ClusterHooks | None = None  # None: the embedded store, one process
 
-    async def recover(self, now: datetime | None = None) -> dict[str, int]:
+    async def recover(
+        self, now: datetime | None = None, sole_writer: bool = False
+    ) -> dict[str, int]:
         """After a crash: drop half-written temp files and media no row refers to.
 
         Safe while uploads go on, here or in another process of the cluster: an upload
@@ -512,7 +514,10 @@ class Store:
         """
         cutoff = (now or datetime.now(UTC)) - ORPHAN_GRACE
         try:
-            temporaries = await asyncio.to_thread(self.media.sweep_temporaries, cutoff)
+            # At start-up as the data dir's one owner nobody is writing: every half-written
+            # temporary is a crash's leftover. Otherwise a young one may be a write under way.
+            swept_before = (now or datetime.now(UTC)) if sole_writer else cutoff
+            temporaries = await asyncio.to_thread(self.media.sweep_temporaries, swept_before)
         except OSError as exc:  # a folder where a temporary should be: said, never fatal
             log.error("temporary media not swept: %s", exc)
             temporaries = 0
