@@ -126,6 +126,7 @@ class Clocked:
         return [canvas.fill((int(now * 600) % 256, 0, 0), (0, 0, 40, 40))]
 
 
+@pytest.mark.quiet_cpu  # real frame timing: run alone (see the Makefile)
 def test_costly_frames_in_the_loop_go_to_an_even_30_fps_and_say_so(
     screen: pygame.Surface, tmp_path: Path
 ) -> None:
@@ -164,6 +165,7 @@ def test_costly_frames_in_the_loop_go_to_an_even_30_fps_and_say_so(
     assert sum(abs(step - HALF) < 1e-6 for step in steps) >= 0.95 * len(steps), steps
 
 
+@pytest.mark.quiet_cpu  # real frame timing: run alone (see the Makefile)
 def test_room_again_brings_the_loop_back_to_60(
     screen: pygame.Surface, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,6 +207,7 @@ class VsyncFlip:
         return self._surface
 
 
+@pytest.mark.quiet_cpu  # real frame timing: run alone (see the Makefile)
 def test_with_vsync_each_frame_is_up_for_exactly_two_refreshes(
     screen: pygame.Surface, tmp_path: Path
 ) -> None:
