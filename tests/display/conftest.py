@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pygame
 import pytest
+
+from tests.helpers.layout_rig import LayoutRig
 
 
 @pytest.fixture
@@ -20,3 +23,18 @@ def sdl(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # window has been destroyed").
     gc.collect()
     pygame.quit()
+
+
+@pytest.fixture
+def make_rig(tmp_path: Path) -> Iterator[Callable[[tuple[int, int]], LayoutRig]]:
+    """Layout rigs of any size, each closed after the test."""
+    rigs: list[LayoutRig] = []
+
+    def make(size: tuple[int, int]) -> LayoutRig:
+        rig = LayoutRig(tmp_path / f"rig{len(rigs)}", size)
+        rigs.append(rig)
+        return rig
+
+    yield make
+    for rig in rigs:
+        rig.close()
