@@ -23,7 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.helpers.accounts import add_account, login
 from tests.helpers.images import jpeg, textured
-from tests.helpers.postgres import PostgresServer, _bindir
+from tests.helpers.postgres import PostgresServer, started_postgres
 from tests.helpers.seaweed import SeaweedServer
 from tests.helpers.server import LiveServer
 from tests.helpers.uploads import post
@@ -46,16 +46,8 @@ DELIVERY_S = 2.0
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A server of this test's own: it is restarted, under nobody else's feet."""
-    bindir = _bindir()
-    if bindir is None:
-        pytest.fail("PostgreSQL's server is not installed (apt install postgresql; .ci/run does)")
-    server = PostgresServer(bindir)
-    server.start()
-    try:
-        server.prepare_template()
+    with started_postgres() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @dataclass

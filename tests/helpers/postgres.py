@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -115,8 +116,9 @@ class PostgresServer:
         return self.dsn(name)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+@contextmanager
+def started_postgres() -> Iterator[PostgresServer]:
+    """A throw-away server with its migrated template, stopped and removed on leaving."""
     bindir = _bindir()
     if bindir is None:
         pytest.fail("PostgreSQL's server is not installed (apt install postgresql; .ci/run does)")
@@ -129,7 +131,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
-@pytest.fixture
-def postgres_dsn(postgres_server: PostgresServer) -> str:
-    """A fresh, migrated database of its own for one test."""
-    return postgres_server.fresh_database()
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with started_postgres() as server:
+        yield server
