@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from tests.helpers import http
 from tests.helpers.accounts import add_account, login
 from tests.helpers.images import jpeg, textured
 from tests.helpers.postgres import PostgresServer, started_postgres
@@ -71,7 +72,7 @@ class Uploader:
 
     def _run(self) -> None:
         seed = 0
-        with httpx.Client(base_url=self.server.url, timeout=UPLOAD_TIMEOUT_S) as visitor:
+        with http.client(self.server.url, timeout=UPLOAD_TIMEOUT_S) as visitor:
             while not self._stop.is_set():
                 seed += 1
                 photo = jpeg(textured((320, 240), (40 + seed % 180, 90, 160), seed=seed))

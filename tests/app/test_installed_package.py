@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import http
 from tests.helpers.pages import assert_no_inline_code
 from tests.helpers.server import REPO_ROOT, free_port
 from tests.helpers.uploads import CONSENT
@@ -105,10 +106,10 @@ def test_wall_serve_on_the_defaults_accepts_an_upload(installed: Path, tmp_path:
         _wait_healthy(process, url, tmp_path / "serve.log")
         photo = (REPO_ROOT / "wall" / "samples" / "astronaut.jpg").read_bytes()
         files = {"file": ("astronaut.jpg", photo, "image/jpeg")}
-        response = httpx.post(f"{url}/api/photos", files=files, data=CONSENT, timeout=30)
+        response = http.post(f"{url}/api/photos", files=files, data=CONSENT, timeout=30)
         assert response.status_code == 201, response.text
         assert response.json()["status"] == "pending"
-        page = httpx.get(f"{url}/", timeout=10)
+        page = http.get(f"{url}/", timeout=10)
         assert page.status_code == 200 and "<form" in page.text
         assert (tmp_path / "wall-data").is_dir()
         for path in ("/", "/moderate", "/console"):
@@ -120,13 +121,13 @@ def test_wall_serve_on_the_defaults_accepts_an_upload(installed: Path, tmp_path:
 
 def _every_file_of_the_page_is_served(url: str, path: str) -> None:
     """Its styles, its entry module and every module its import map names: from the wheel."""
-    page = httpx.get(f"{url}{path}", timeout=10)
+    page = http.get(f"{url}{path}", timeout=10)
     assert page.status_code == 200, path
     imports = assert_no_inline_code(page)
     linked = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
     assert any(".js?v=" in link for link in linked) and imports, path
     for asset in {*linked, *imports.values()}:
-        served = httpx.get(f"{url}{asset}", timeout=10)
+        served = http.get(f"{url}{asset}", timeout=10)
         assert served.status_code == 200 and served.content, (path, asset)
 
 
@@ -136,7 +137,7 @@ def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None
         if process.poll() is not None:
             pytest.fail(f"wall serve exited at start:\n{log.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+            if http.get(f"{url}/healthz", timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from tests.helpers import http
 from tests.helpers.accounts import login
 from tests.helpers.deploy import SITE_HOST, LocalNginx, site_for_test
 from tests.helpers.images import distinctive_jpeg
@@ -78,7 +79,7 @@ def proxied(
 
 def test_plain_http_is_sent_to_https_on_the_public_name(proxied: Callable[..., Proxied]) -> None:
     site = proxied()
-    answer = httpx.get(f"http://127.0.0.1:{site.http_port}/moderate?tab=queue")
+    answer = http.get(f"http://127.0.0.1:{site.http_port}/moderate?tab=queue")
     assert answer.status_code == 301
     assert answer.headers["location"] == f"https://{SITE_HOST}/moderate?tab=queue"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers import http
 from tests.helpers.server import REPO_ROOT, free_port
 
 START_TIMEOUT_S = 60.0  # the demo first imports the eight sample photos
@@ -41,7 +42,7 @@ def test_demo_without_a_screen_serves_and_says_so(tmp_path: Path) -> None:
             assert demo.poll() is None, log.read_text()
             said = "could not open a window" in log.read_text(errors="replace")
             try:
-                served = httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+                served = http.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
             except httpx.HTTPError:
                 served = False
             time.sleep(0.2)

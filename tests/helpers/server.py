@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from tests.helpers import http
+
 START_TIMEOUT_S = 30.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,7 +121,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited at start:\n{self.log()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                if http.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -133,7 +135,7 @@ class LiveServer:
         return self.process is not None and self.process.poll() is None
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30.0, **kwargs)
+        return http.client(self.url, timeout=30.0, **kwargs)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, as in a power cut of the process."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import CORPUS_DIR
+from tests.helpers import http
 from tests.helpers.server import LiveServer
 from tests.helpers.uploads import (
     CONTRACT_ERRORS,
@@ -49,7 +50,7 @@ class CorpusPoster:
     def _client(self) -> httpx.Client:
         client = getattr(self._local, "client", None)
         if client is None:
-            client = self._local.client = httpx.Client(base_url=self.url, timeout=REQUEST_TIMEOUT_S)
+            client = self._local.client = http.client(self.url, timeout=REQUEST_TIMEOUT_S)
             self._clients.append(client)
         return client
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import SAMPLES_DIR
-from tests.helpers import images
+from tests.helpers import http, images
 from tests.helpers.server import LiveServer
 from wall.storage.base import ORPHAN_GRACE
 
@@ -39,7 +39,7 @@ class Rush:
 
 
 def _upload_loop(server: LiveServer, photos: list[bytes], rush: Rush) -> None:
-    with httpx.Client(base_url=server.url, timeout=30.0) as client:
+    with http.client(server.url, timeout=30.0) as client:
         for photo in photos:
             try:
                 response = client.post(
