@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 # Four pytest workers on two cores: most tests wait on a browser, a socket or a poll, not the
 # CPU. Whole files per worker: module-scoped browsers and servers are started once.
 TEST_WORKERS ?= 4
+# Some images set PYTHONDONTWRITEBYTECODE=1: every `wall serve` and `wall display` a test
+# starts then compiled the whole project again (0.4 s of CPU each, ~170 starts a run).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint format bench bench-quick clean lock audit soak
 

@@ -26,10 +26,6 @@ DEMO_DATA_DIR = Path("wall-data")
 EXIT_NO_WINDOW = 3  # `wall display` found no screen to draw on
 EXIT_DATA_DIR_BUSY = 4  # another `wall serve` owns the data directory
 EXIT_DAMAGED_DATABASE = 5  # the database failed its check: restore a backup
-KEEP_ALIVE_S = 5  # an idle kept-alive connection is closed after this
-# Connections and requests at once. Each is a file descriptor: the units raise LimitNOFILE
-# far above it, so a crowd gets a clear 503, never "too many open files" for everyone.
-MAX_CONNECTIONS = 2000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -160,9 +156,7 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings) -> int:
-    import uvicorn
-
-    from app.httpguard import HeaderDeadlineProtocol
+    from app.listening import uvicorn_config
     from app.server import create_app
     from wall.supervised import SupervisedServer
 
@@ -181,16 +175,7 @@ def _serve(settings: Settings) -> int:
     print(f"Visitor page:  http://{shown}:{port}/", flush=True)
     print(f"Console:       http://{shown}:{port}/console (operators)", flush=True)
     print(f"Data:          {settings.wall.data_dir.resolve()}", flush=True)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
-        http=HeaderDeadlineProtocol,  # headers within 10 s: no slowloris
-        timeout_keep_alive=KEEP_ALIVE_S,
-        limit_concurrency=MAX_CONNECTIONS,  # past it: 503 at once, not a stalled queue
-    )
+    config = uvicorn_config(app, settings)
     install_redaction()  # after uvicorn configured its loggers
     SupervisedServer(config).run()  # tells systemd READY/WATCHDOG/STOPPING when it runs us
     return 0

@@ -1,6 +1,7 @@
 """Fixtures: every test gets its own data dir and, when it asks, its own server: the app in
-the test process (`app_server`) for API tests, a real `wall serve` process (`live_server`) for
-tests about a process, a socket or a browser."""
+the test process (`app_server`) for API tests, the real server on a loopback socket
+(`live_server`, in a thread) for sockets and browsers, a `wall serve` process
+(`process_server`) for tests about a process."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Browser
 from tests.helpers.app_server import AppServer
 from tests.helpers.browser import launch_chromium
 from tests.helpers.server import LiveServer
+from tests.helpers.socket_server import SocketServer
 
 # Fixtures of the real services a cluster runs on, started only by the tests that ask.
 pytest_plugins = ["tests.helpers.postgres", "tests.helpers.seaweed", "tests.helpers.stores"]
@@ -57,15 +59,27 @@ def _servers(
 
 
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Real `wall serve` processes."""
-    with _servers(LiveServer, tmp_path, "server") as factory:
+def make_server(tmp_path: Path) -> Iterator[Callable[..., SocketServer]]:
+    """The real server listening on loopback, in a thread of the test process."""
+    with _servers(SocketServer, tmp_path, "server") as factory:
         yield factory
 
 
 @pytest.fixture
-def live_server(make_server: Callable[..., LiveServer]) -> LiveServer:
+def live_server(make_server: Callable[..., SocketServer]) -> SocketServer:
     return make_server()
+
+
+@pytest.fixture
+def make_process_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Real `wall serve` processes: for the tests about a process (a kill, its memory)."""
+    with _servers(LiveServer, tmp_path, "process") as factory:
+        yield factory
+
+
+@pytest.fixture
+def process_server(make_process_server: Callable[..., LiveServer]) -> LiveServer:
+    return make_process_server()
 
 
 @pytest.fixture

@@ -23,4 +23,6 @@ class RedactTokens(logging.Filter):
 
 def install_redaction() -> None:
     for name in ("uvicorn.access", "uvicorn.error"):
-        logging.getLogger(name).addFilter(RedactTokens())
+        logger = logging.getLogger(name)
+        if not any(isinstance(one, RedactTokens) for one in logger.filters):  # once
+            logger.addFilter(RedactTokens())

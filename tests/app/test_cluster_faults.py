@@ -123,9 +123,9 @@ def _wait_for(socket: ClientConnection, kind: str, timeout: float) -> dict[str, 
 
 
 def test_postgres_restarted_during_uploads_answers_503_and_loses_no_201(
-    own_postgres: PostgresServer, make_server: Callable[..., LiveServer]
+    own_postgres: PostgresServer, make_process_server: Callable[..., LiveServer]
 ) -> None:
-    server = make_server(
+    server = make_process_server(
         wall={"id": "brive", "display_token": "brive-display-token"},
         storage={"database": own_postgres.fresh_database()},
     )
@@ -244,12 +244,12 @@ def _shows(colour: tuple[int, int, int]) -> Callable[[np.ndarray], bool]:
 def test_the_object_store_down_refuses_uploads_and_the_display_plays_on(
     postgres_server: PostgresServer,
     seaweed: SeaweedServer,
-    make_server: Callable[..., LiveServer],
+    make_process_server: Callable[..., LiveServer],
     tmp_path: Path,
 ) -> None:
     relay = CuttableRelay(int(seaweed.endpoint.rsplit(":", 1)[1]))
     try:
-        server = make_server(
+        server = make_process_server(
             wall={"id": "brive", "display_token": "brive-display-token"},
             storage={
                 "database": postgres_server.fresh_database(),

@@ -34,12 +34,12 @@ IMPORT_S = 10.0  # a folder's poll (1 s) + its file settling (1 s) + the pipelin
 
 @pytest.fixture
 def cluster(
-    postgres_server: PostgresServer, make_server: Callable[..., LiveServer]
+    postgres_server: PostgresServer, make_process_server: Callable[..., LiveServer]
 ) -> dict[str, LiveServer]:
     dsn = postgres_server.fresh_database()
 
     def serve(wall_id: str) -> LiveServer:
-        return make_server(
+        return make_process_server(
             wall={"id": wall_id, "display_token": f"{wall_id}-display-token"},
             storage={"database": dsn},
         )
@@ -194,7 +194,7 @@ def _within(seconds: float, condition: Callable[[], bool], what: str) -> float:
 
 def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
     postgres_server: PostgresServer,
-    make_server: Callable[..., LiveServer],
+    make_process_server: Callable[..., LiveServer],
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -212,10 +212,10 @@ def test_the_wall_jobs_run_once_and_move_when_their_leader_is_killed(
         "projectors": [{"name": "facade", "host": "127.0.0.1", "port": projector.port}],
     }
     photo = (SAMPLES_DIR / "chelsea.jpg").read_bytes()
-    leader = make_server(**sections)  # alone: the leader
+    leader = make_process_server(**sections)  # alone: the leader
     (folder / "first.jpg").write_bytes(photo)
     _within(IMPORT_S, lambda: len(_wall_photos(leader)) == 1, "the first file on the wall")
-    follower = make_server(**sections)
+    follower = make_process_server(**sections)
     time.sleep(2 * CLAIM_EVERY_S)  # the follower has asked for the lead, and was refused
     assert len(_wall_photos(follower)) == 1  # the first file was not imported again
     # The follower's console shows the folder as the leader runs it.

@@ -60,7 +60,7 @@ def _display_rendition(server: LiveServer, photo_id: str, token: str) -> bytes:
 def test_a_new_process_with_an_empty_data_dir_serves_the_wall_as_it_was(
     postgres_server: PostgresServer,
     seaweed: SeaweedServer,
-    make_server: Callable[..., LiveServer],
+    make_process_server: Callable[..., LiveServer],
 ) -> None:
     dsn = postgres_server.fresh_database()
     prefix = f"state-{secrets.token_hex(6)}"
@@ -74,7 +74,7 @@ def test_a_new_process_with_an_empty_data_dir_serves_the_wall_as_it_was(
             "s3_secret_access_key": seaweed.secret_key,
         },
     }
-    first = make_server(**sections)
+    first = make_process_server(**sections)
     add_account(first, "olga", "operator", PASSWORD)
     photo_id = Moderator(first).publish(jpeg(textured((1200, 900), (200, 90, 40), seed=12)))
     token = _cluster_display_token(dsn, "brive")
@@ -86,7 +86,7 @@ def test_a_new_process_with_an_empty_data_dir_serves_the_wall_as_it_was(
     assert device
     first.stop()
 
-    second = make_server(**sections)
+    second = make_process_server(**sections)
     assert second.data_dir != first.data_dir
     assert not any(
         path.is_file() and path.stat().st_size and path.suffix == ".jpg"
@@ -106,7 +106,7 @@ def test_a_new_process_with_an_empty_data_dir_serves_the_wall_as_it_was(
 def test_a_contributors_delete_through_either_process_removes_the_objects(
     postgres_server: PostgresServer,
     seaweed: SeaweedServer,
-    make_server: Callable[..., LiveServer],
+    make_process_server: Callable[..., LiveServer],
 ) -> None:
     """Upload through one process, erase through the other: within 2 s no object of the
     photo is left in the store (the privacy promise), and the wall no longer lists it."""
@@ -121,7 +121,7 @@ def test_a_contributors_delete_through_either_process_removes_the_objects(
             "s3_secret_access_key": seaweed.secret_key,
         },
     }
-    one, two = make_server(**sections), make_server(**sections)
+    one, two = make_process_server(**sections), make_process_server(**sections)
     store = seaweed.media_store(prefix)
     with one.client() as visitor:
         answer = visitor.post(

@@ -88,12 +88,12 @@ def _wait_for(feed: ClientConnection, kind: str, timeout: float) -> dict[str, An
 
 @pytest.fixture
 def region(
-    tmp_path: Path, postgres_server: PostgresServer, make_server: Callable[..., LiveServer]
+    tmp_path: Path, postgres_server: PostgresServer, make_process_server: Callable[..., LiveServer]
 ) -> Iterator[Region]:
     dsn = postgres_server.fresh_database()
 
     def serve(wall_id: str) -> LiveServer:
-        return make_server(
+        return make_process_server(
             wall={"id": wall_id, "display_token": f"{wall_id}-display-token"},
             storage={"database": dsn},
             server={"trusted_proxies": ["127.0.0.1"]},  # the walls' tomls name nginx so

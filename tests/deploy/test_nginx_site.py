@@ -56,14 +56,14 @@ class Proxied:
 
 @pytest.fixture
 def proxied(
-    tmp_path: Path, make_server: Callable[..., LiveServer]
+    tmp_path: Path, make_process_server: Callable[..., LiveServer]
 ) -> Iterator[Callable[..., Proxied]]:
     """Starts a server (with the README's `trusted_proxies`) and the site in front of it."""
     started: list[LocalNginx] = []
 
     def factory(**sections: dict[str, Any]) -> Proxied:
         server_section = {"trusted_proxies": ["127.0.0.1"], **sections.pop("server", {})}
-        server = make_server(server=server_section, **sections)
+        server = make_process_server(server=server_section, **sections)
         root = tmp_path / f"nginx{len(started)}"
         site = site_for_test(root, upstream_port=server.port)
         nginx = LocalNginx(root, site.text)

@@ -40,11 +40,11 @@ def hides(colour: tuple[int, int, int]) -> Callable[[np.ndarray], bool]:
 
 
 def test_approved_photo_appears_and_removal_leaves_within_two_seconds(
-    live_server: LiveServer, tmp_path: Path
+    process_server: LiveServer, tmp_path: Path
 ) -> None:
-    moderator = Moderator(live_server)
+    moderator = Moderator(process_server)
     photo_id = moderator.upload(coloured_photo(MAGENTA), caption="Magenta", author="Ana")
-    display = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
+    display = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
     try:
         display.wait_for(lambda frame: frame.mean() > 20, APPEAR_TIMEOUT_S, "the idle screen")
         moderator.approve(photo_id)
@@ -67,20 +67,20 @@ def test_approved_photo_appears_and_removal_leaves_within_two_seconds(
 
 
 def test_server_killed_the_show_goes_on_then_catches_up(
-    live_server: LiveServer, tmp_path: Path
+    process_server: LiveServer, tmp_path: Path
 ) -> None:
-    moderator = Moderator(live_server)
+    moderator = Moderator(process_server)
     first = moderator.publish(coloured_photo(MAGENTA))
-    display = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
+    display = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
     try:
         display.wait_for(shows(MAGENTA), APPEAR_TIMEOUT_S, "the first photo")
         killed_at = time.time()
-        live_server.kill()
+        process_server.kill()
         time.sleep(3.0)
         down = display.frames_between(killed_at + 0.5, time.time())
         assert len(down) >= 10, "frames keep coming with the server dead"
         assert all(shows(MAGENTA)(frame) for frame in down), "the cached photo still shows"
-        live_server.start()
+        process_server.start()
         moderator.publish(coloured_photo(LIME))
         moderator.remove(first)
         display.wait_for(
@@ -93,22 +93,22 @@ def test_server_killed_the_show_goes_on_then_catches_up(
     assert "display feed connected" in display.log()
 
 
-def test_corrupt_cached_file_is_skipped_offline(live_server: LiveServer, tmp_path: Path) -> None:
-    moderator = Moderator(live_server)
+def test_corrupt_cached_file_is_skipped_offline(process_server: LiveServer, tmp_path: Path) -> None:
+    moderator = Moderator(process_server)
     bad = moderator.publish(coloured_photo(MAGENTA))
     good = moderator.publish(coloured_photo(LIME))
-    first = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
+    first = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
     try:
         first.wait_for(lambda _frame: _cached(first, bad), APPEAR_TIMEOUT_S, "both cached")
         first.wait_for(lambda _frame: _saved(first), APPEAR_TIMEOUT_S, "the catalog saved")
     finally:
         first.finish()
-    live_server.kill()
+    process_server.kill()
     for path in first.cache.glob(f"*/{bad}.jpg"):
         path.write_bytes(b"\xff\xd8 not a jpeg at all " * 50)
     offline = HeadlessDisplay(tmp_path / "display", None, frames=40)
     offline.config.write_text(
-        first.config.read_text().replace(live_server.url, "http://127.0.0.1:9")
+        first.config.read_text().replace(process_server.url, "http://127.0.0.1:9")
     )
     offline.start()
     stats = offline.finish(stop=False)
@@ -118,9 +118,9 @@ def test_corrupt_cached_file_is_skipped_offline(live_server: LiveServer, tmp_pat
     assert any(shows(LIME)(frame) for frame in frames), "the good cached photo plays offline"
     assert "unreadable" in offline.log()
 
-    live_server.start()  # back online: the damaged photo is fetched again and shown
+    process_server.start()  # back online: the damaged photo is fetched again and shown
     moderator.remove(good)  # (alone on the wall, it need not wait for its turn)
-    online = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES)
+    online = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES)
     online.config.write_text(first.config.read_text())
     online.start()
     try:
@@ -152,10 +152,10 @@ def test_idle_screen_is_designed_not_black(tmp_path: Path) -> None:
     assert white > 0.03 and black > 0.02, "a big QR code: black modules on white"
 
 
-def test_led_wall_size_renders_the_photo(live_server: LiveServer, tmp_path: Path) -> None:
-    Moderator(live_server).publish(coloured_photo(MAGENTA))
+def test_led_wall_size_renders_the_photo(process_server: LiveServer, tmp_path: Path) -> None:
+    Moderator(process_server).publish(coloured_photo(MAGENTA))
     display = HeadlessDisplay(
-        tmp_path / "display", live_server, frames=LONG_RUN_FRAMES, size="192x192", every=1
+        tmp_path / "display", process_server, frames=LONG_RUN_FRAMES, size="192x192", every=1
     ).start()
     try:
         display.wait_for(shows(MAGENTA), APPEAR_TIMEOUT_S, "the photo on a 192x192 wall")
@@ -166,10 +166,10 @@ def test_led_wall_size_renders_the_photo(live_server: LiveServer, tmp_path: Path
     assert stats["size"] == "192x192"
 
 
-def test_panorama_and_tiny_photo_are_laid_out(live_server: LiveServer, tmp_path: Path) -> None:
-    moderator = Moderator(live_server)
+def test_panorama_and_tiny_photo_are_laid_out(process_server: LiveServer, tmp_path: Path) -> None:
+    moderator = Moderator(process_server)
     panorama = moderator.publish(coloured_photo(MAGENTA, (2000, 200)))
-    display = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
+    display = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
     try:
         display.wait_for(shows(MAGENTA, 0.05), APPEAR_TIMEOUT_S, "the 10:1 panorama")
         pano_frame = display.latest()

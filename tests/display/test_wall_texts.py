@@ -28,9 +28,9 @@ def qr_text(frame: np.ndarray) -> str:
 
 
 def test_the_server_texts_replace_the_local_ones_and_survive_a_restart_alone(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_process_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    server = make_server(wall={"public_url": SERVER_URL_ON_WALL, "name": "Mur de Brive"})
+    server = make_process_server(wall={"public_url": SERVER_URL_ON_WALL, "name": "Mur de Brive"})
     root = tmp_path / "display"
     display = HeadlessDisplay(root, server, frames=4000, size="960x540", qr_target=LOCAL_QR)
     display.start()

@@ -107,14 +107,14 @@ def _rendition_sample(answers: list[Answer]) -> list[Answer]:
 
 
 def test_every_corpus_file_gets_a_contract_answer(
-    live_server: LiveServer, record_property: Callable[[str, object], None]
+    process_server: LiveServer, record_property: Callable[[str, object], None]
 ) -> None:
     paths = sorted(p for p in CORPUS_DIR.rglob("*") if p.is_file())
     assert len(paths) > 700, f"corpus missing or incomplete at {CORPUS_DIR}"
-    poster = CorpusPoster(live_server.url)
-    assert live_server.process is not None
+    poster = CorpusPoster(process_server.url)
+    assert process_server.process is not None
     with (
-        RssSampler(live_server.process.pid).running() as memory,
+        RssSampler(process_server.process.pid).running() as memory,
         ThreadPoolExecutor(CORPUS_THREADS) as pool,
     ):
         answers = list(pool.map(poster.post, paths))
@@ -131,11 +131,11 @@ def test_every_corpus_file_gets_a_contract_answer(
     statuses = {a.status for a in answers}
     assert {201, 415, 422} <= statuses  # the corpus has all three kinds; a blanket answer fails
 
-    assert live_server.alive()
-    with live_server.client() as client:
+    assert process_server.alive()
+    with process_server.client() as client:
         assert client.get("/healthz").status_code == 200
         for answer in _rendition_sample(answers):
             photo_id, token = answer.body["id"], answer.body["receipt_token"]
             assert_clean_jpeg(fetch_rendition(client, photo_id, token))
-    media = live_server.data_dir / "media"
+    media = process_server.data_dir / "media"
     assert all(MEDIA_NAME.match(p.name) for p in media.rglob("*") if p.is_file())

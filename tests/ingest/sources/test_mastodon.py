@@ -40,9 +40,9 @@ def _source(fake: FakeMastodon, name: str = "") -> dict[str, Any]:
     return {"instance": fake.url, "tag": "town", "interval_s": 1, "name": name}
 
 
-def _serve(make_server: Callable[..., Server], *fakes: FakeMastodon) -> Server:
+def _serve(make_process_server: Callable[..., Server], *fakes: FakeMastodon) -> Server:
     sources = [_source(f, f"fake{i}") for i, f in enumerate(fakes)]
-    server = make_server(
+    server = make_process_server(
         sources={"mastodon": sources},
         upload={"max_bytes": SMALL_CAP},
         ingest={"workers": 2},
@@ -136,7 +136,7 @@ def test_posts_become_pending_photos_with_credit_and_bad_media_are_skipped(
 
 
 def test_a_restart_mid_poll_neither_misses_nor_repeats_a_post(
-    make_server: Callable[..., LiveServer], fakes: Callable[[], FakeMastodon]
+    make_process_server: Callable[..., LiveServer], fakes: Callable[[], FakeMastodon]
 ) -> None:
     fake = fakes()
     fake.behaviour.page_size = 5  # several pages per poll: paging with max_id and the Link
@@ -145,7 +145,7 @@ def test_a_restart_mid_poll_neither_misses_nor_repeats_a_post(
     for n in range(12):
         fake.add_post([fake.add_media(f"a{n}.jpg", photos[n])], text=f"post {n}")
 
-    server = _serve(make_server, fake)
+    server = _serve(make_process_server, fake)
     with login(server, "op", PASSWORD) as client:
         _wait("a few imported", lambda: len(_pending(client)) >= 3)
     server.kill()  # mid-poll: no shutdown hook gets to save anything
@@ -198,9 +198,11 @@ def test_caption_link_and_rate_limit_parsing() -> None:
     assert retry_after({"retry-after": "7"}, now) == 7
 
 
-def _serve_one(make_server: Callable[..., AppServer], fake: FakeMastodon, token: str) -> AppServer:
+def _serve_one(
+    make_process_server: Callable[..., AppServer], fake: FakeMastodon, token: str
+) -> AppServer:
     source = {**_source(fake, "closed"), "access_token": token}
-    server = make_server(sources={"mastodon": [source]}, ingest={"workers": 2})
+    server = make_process_server(sources={"mastodon": [source]}, ingest={"workers": 2})
     add_account(server, "op", "operator", PASSWORD)
     return server
 
