@@ -54,21 +54,21 @@ def _pending_ids(socket: ClientConnection, count: int, timeout: float) -> set[st
     return seen
 
 
-def test_a_second_server_on_the_same_data_dir_refuses_to_start(process_server: LiveServer) -> None:
-    second = _wall(process_server, "serve", "--port", "1")  # it must stop before binding
+def test_a_second_server_on_the_same_data_dir_refuses_to_start(live_server: LiveServer) -> None:
+    second = _wall(live_server, "serve", "--port", "1")  # it must stop before binding
     assert second.returncode == 4, second.stderr
-    assert str(process_server.data_dir) in second.stderr
+    assert str(live_server.data_dir) in second.stderr
     expected = CLI_TEXTS["en"]["data_dir_busy"].split("{")[0]
     assert expected in second.stderr
-    with process_server.client() as visitor:  # the first one serves on, untouched
+    with live_server.client() as visitor:  # the first one serves on, untouched
         assert visitor.get("/healthz").status_code == 200
 
 
 def test_an_import_during_the_show_goes_through_the_server_and_loses_nothing(
-    process_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, tmp_path: Path
 ) -> None:
-    add_account(process_server, "mia", "moderator", PASSWORD)
-    with process_server.client() as visitor:
+    add_account(live_server, "mia", "moderator", PASSWORD)
+    with live_server.client() as visitor:
         answer = visitor.post(
             "/api/photos",
             files={"file": ("p.jpg", (SAMPLES_DIR / "coffee.jpg").read_bytes(), "image/jpeg")},
@@ -82,9 +82,9 @@ def test_an_import_during_the_show_goes_through_the_server_and_loses_nothing(
         (card / name).write_bytes((SAMPLES_DIR / name).read_bytes())
     (card / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
 
-    with login(process_server, "mia", PASSWORD) as moderator:
-        with moderation_socket(process_server, moderator) as tablet:
-            imported = _wall(process_server, "import", str(card))
+    with login(live_server, "mia", PASSWORD) as moderator:
+        with moderation_socket(live_server, moderator) as tablet:
+            imported = _wall(live_server, "import", str(card))
             assert imported.returncode == 0, imported.stderr
             assert "accepted: 2, duplicates: 0, refused: 1" in imported.stderr
             assert CLI_TEXTS["en"]["import_handed_off"].split("{")[0] in imported.stderr
@@ -92,9 +92,9 @@ def test_an_import_during_the_show_goes_through_the_server_and_loses_nothing(
         queue = moderator.get("/api/moderation/queue", params={"status": "pending"}).json()
     assert live <= {photo["id"] for photo in queue["photos"]}
     # The photo answered 201 before the import is whole: its receipt and its files.
-    with process_server.client() as visitor:
+    with live_server.client() as visitor:
         status = visitor.get(
             f"/api/photos/{uploaded['id']}", params={"token": uploaded["receipt_token"]}
         )
     assert status.status_code == 200
-    assert not list((process_server.data_dir / "inbox" / "queue").iterdir())  # nothing left over
+    assert not list((live_server.data_dir / "inbox" / "queue").iterdir())  # nothing left over

@@ -29,8 +29,8 @@ def _closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
     return True, said
 
 
-def test_headers_sent_a_byte_at_a_time_are_cut_off(process_server: LiveServer) -> None:
-    with socket.create_connection(("127.0.0.1", process_server.port)) as slow:
+def test_headers_sent_a_byte_at_a_time_are_cut_off(live_server: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", live_server.port)) as slow:
         slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         started = time.monotonic()
         cut = False
@@ -44,14 +44,14 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(process_server: LiveServer) -
             if closed:
                 cut = True
                 break
-            with process_server.client() as visitor:  # the others are served meanwhile
+            with live_server.client() as visitor:  # the others are served meanwhile
                 assert visitor.get("/healthz").status_code == 200
         assert cut, "the slow headers were still accepted"
         assert time.monotonic() - started <= HEADER_TIMEOUT_S + MARGIN_S
 
 
-def test_an_upload_body_that_stalls_gets_408_and_is_let_go(process_server: LiveServer) -> None:
-    with socket.create_connection(("127.0.0.1", process_server.port)) as stalled:
+def test_an_upload_body_that_stalls_gets_408_and_is_let_go(live_server: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", live_server.port)) as stalled:
         stalled.sendall(
             b"POST /api/photos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 300000\r\n\r\n"
@@ -63,17 +63,17 @@ def test_an_upload_body_that_stalls_gets_408_and_is_let_go(process_server: LiveS
     assert b'"too_slow"' in said
 
 
-def test_one_device_holds_at_most_a_few_uploads_at_once(process_server: LiveServer) -> None:
+def test_one_device_holds_at_most_a_few_uploads_at_once(live_server: LiveServer) -> None:
     """A script opening many slow uploads from one phone: the ones past the few it may hold
     get 429 with Retry-After at once; the phone's own uploads finish."""
-    with process_server.client() as phone:
+    with live_server.client() as phone:
         phone.get("/")
         device = phone.cookies.get("wall_device")
     assert device
     cookie = f"wall_device={device}"
     sockets = []
     for _ in range(MAX_UPLOADS_AT_ONCE):  # each one's body held open
-        held = socket.create_connection(("127.0.0.1", process_server.port))
+        held = socket.create_connection(("127.0.0.1", live_server.port))
         held.sendall(
             b"POST /api/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie.encode()
             + b"\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 90000\r\n\r\n"
@@ -82,7 +82,7 @@ def test_one_device_holds_at_most_a_few_uploads_at_once(process_server: LiveServ
         sockets.append(held)
     time.sleep(0.5)  # the server has taken them in
     try:
-        with process_server.client(cookies={"wall_device": device}) as same_phone:
+        with live_server.client(cookies={"wall_device": device}) as same_phone:
             refused = same_phone.post(
                 "/api/photos",
                 files={"file": ("p.jpg", b"\xff\xd8\xff", "image/jpeg")},
@@ -90,7 +90,7 @@ def test_one_device_holds_at_most_a_few_uploads_at_once(process_server: LiveServ
             )
         assert refused.status_code == 429, refused.text
         assert int(refused.headers["retry-after"]) >= 1
-        with process_server.client() as other_phone:  # another device is not held back
+        with live_server.client() as other_phone:  # another device is not held back
             other = other_phone.post(
                 "/api/photos",
                 files={"file": ("p.jpg", b"\xff\xd8\xff", "image/jpeg")},

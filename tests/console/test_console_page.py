@@ -156,8 +156,8 @@ def in_view(page: Page, selector: str) -> bool:
 # --- The shell ----------------------------------------------------------------------------------
 
 
-def test_shell_speaks_both_languages_and_carries_no_inline_code(process_server: LiveServer) -> None:
-    with process_server.client() as client:
+def test_shell_speaks_both_languages_and_carries_no_inline_code(live_server: LiveServer) -> None:
+    with live_server.client() as client:
         french = client.get("/console")
         english = client.get("/console", headers={"Accept-Language": "en-GB,en;q=0.9"})
         assert french.status_code == 200 and french.headers["content-language"] == "fr"
@@ -226,9 +226,9 @@ def test_console_shows_what_the_wall_shows_and_says_when_the_display_stops(
 
 
 def test_backlog_and_the_nights_chart_on_a_phone(
-    browser: Browser, make_process_server: Callable[..., LiveServer]
+    browser: Browser, make_server: Callable[..., LiveServer]
 ) -> None:
-    server = with_operator(make_process_server())
+    server = with_operator(make_server())
     moderator = off_loop(Moderator, server)
     hour_before = wall_hour(server)
     for colour in (MAGENTA, LIME):
@@ -321,9 +321,9 @@ def test_blank_switch_asks_once_more_and_holds_through_a_server_restart(
 
 
 def test_operator_adds_a_moderator_who_is_turned_away_politely_then_disabled(
-    browser: Browser, make_process_server: Callable[..., LiveServer]
+    browser: Browser, make_server: Callable[..., LiveServer]
 ) -> None:
-    server = with_operator(make_process_server())
+    server = with_operator(make_server())
     with console(browser, server, TABLET_VIEWPORT) as regie:
         page = regie.page
         sign_in_operator(page)
@@ -384,7 +384,7 @@ TABLES_FIT_JS = """() => {
 
 
 def test_projector_problems_read_in_the_consoles_language(
-    browser: Browser, make_process_server: Callable[..., LiveServer]
+    browser: Browser, make_server: Callable[..., LiveServer]
 ) -> None:
     failing = FakeProjector(mode="failure").start()
     try:
@@ -394,7 +394,7 @@ def test_projector_problems_read_in_the_consoles_language(
         ]
         for table in tables:
             table.update(poll_s=0.5, timeout_s=1.0)
-        server = with_operator(make_process_server(projectors=tables))
+        server = with_operator(make_server(projectors=tables))
         with console(browser, server, TABLET_VIEWPORT, has_touch=True) as regie:
             page = regie.page
             sign_in_operator(page)
@@ -441,7 +441,7 @@ def test_live_badge_goes_when_the_walls_picture_grows_old(
 
 
 def test_on_a_phone_the_programme_shows_nights_off_and_special_nights_and_tables_fit(
-    browser: Browser, make_process_server: Callable[..., LiveServer]
+    browser: Browser, make_server: Callable[..., LiveServer]
 ) -> None:
     today = datetime.now(ZoneInfo("Europe/Paris")).date()
     night_off, special = today + timedelta(days=2), today + timedelta(days=3)
@@ -451,7 +451,7 @@ def test_on_a_phone_the_programme_shows_nights_off_and_special_nights_and_tables
         "special_nights": [f"{special.isoformat()} 22:00 01:00"],
     }
     mastodon = {"instance": f"http://127.0.0.1:{free_port()}", "tag": "murparticipatifdebrive"}
-    server = with_operator(make_process_server(schedule=schedule, sources={"mastodon": [mastodon]}))
+    server = with_operator(make_server(schedule=schedule, sources={"mastodon": [mastodon]}))
     off_loop(add_account, server, VOLUNTEER, "moderator", NINA_PASSWORD)
     phone = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
     with console(browser, server, PHONE_VIEWPORT, **phone) as regie:

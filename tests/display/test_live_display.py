@@ -40,11 +40,11 @@ def hides(colour: tuple[int, int, int]) -> Callable[[np.ndarray], bool]:
 
 
 def test_approved_photo_appears_and_removal_leaves_within_two_seconds(
-    process_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, tmp_path: Path
 ) -> None:
-    moderator = Moderator(process_server)
+    moderator = Moderator(live_server)
     photo_id = moderator.upload(coloured_photo(MAGENTA), caption="Magenta", author="Ana")
-    display = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
+    display = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
     try:
         display.wait_for(lambda frame: frame.mean() > 20, APPEAR_TIMEOUT_S, "the idle screen")
         moderator.approve(photo_id)
@@ -152,10 +152,10 @@ def test_idle_screen_is_designed_not_black(tmp_path: Path) -> None:
     assert white > 0.03 and black > 0.02, "a big QR code: black modules on white"
 
 
-def test_led_wall_size_renders_the_photo(process_server: LiveServer, tmp_path: Path) -> None:
-    Moderator(process_server).publish(coloured_photo(MAGENTA))
+def test_led_wall_size_renders_the_photo(live_server: LiveServer, tmp_path: Path) -> None:
+    Moderator(live_server).publish(coloured_photo(MAGENTA))
     display = HeadlessDisplay(
-        tmp_path / "display", process_server, frames=LONG_RUN_FRAMES, size="192x192", every=1
+        tmp_path / "display", live_server, frames=LONG_RUN_FRAMES, size="192x192", every=1
     ).start()
     try:
         display.wait_for(shows(MAGENTA), APPEAR_TIMEOUT_S, "the photo on a 192x192 wall")
@@ -166,10 +166,10 @@ def test_led_wall_size_renders_the_photo(process_server: LiveServer, tmp_path: P
     assert stats["size"] == "192x192"
 
 
-def test_panorama_and_tiny_photo_are_laid_out(process_server: LiveServer, tmp_path: Path) -> None:
-    moderator = Moderator(process_server)
+def test_panorama_and_tiny_photo_are_laid_out(live_server: LiveServer, tmp_path: Path) -> None:
+    moderator = Moderator(live_server)
     panorama = moderator.publish(coloured_photo(MAGENTA, (2000, 200)))
-    display = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
+    display = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
     try:
         display.wait_for(shows(MAGENTA, 0.05), APPEAR_TIMEOUT_S, "the 10:1 panorama")
         pano_frame = display.latest()

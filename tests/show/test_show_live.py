@@ -101,9 +101,9 @@ def test_blank_switch_turns_the_wall_black_at_once_and_survives_a_restart(
 
 
 def test_between_shows_the_wall_is_true_black_and_the_console_lists_the_next_shows(
-    make_process_server: Callable[..., LiveServer], tmp_path: Path
+    make_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    server = make_process_server(schedule=schedule(3, 4))
+    server = make_server(schedule=schedule(3, 4))
     moderator = Moderator(server)
     moderator.approve(moderator.upload(coloured_photo(MAGENTA), caption="Magenta"))
     display = HeadlessDisplay(tmp_path / "display", server, frames=60).start()
@@ -134,38 +134,38 @@ def test_without_a_schedule_the_wall_is_always_lit(app_server: AppServer) -> Non
 
 
 def test_console_gets_the_walls_preview_and_says_when_it_stops(
-    process_server: LiveServer, tmp_path: Path
+    live_server: LiveServer, tmp_path: Path
 ) -> None:
-    staff = operator(process_server)
-    moderator = Moderator(process_server)
+    staff = operator(live_server)
+    moderator = Moderator(live_server)
     photo_id = moderator.upload(coloured_photo(MAGENTA), caption="Magenta")
     moderator.approve(photo_id)
-    before = staff.get(f"{process_server.url}/api/console/status").json()
+    before = staff.get(f"{live_server.url}/api/console/status").json()
     assert before["preview"]["stale"] is True and before["preview"]["at"] is None
-    assert staff.get(f"{process_server.url}/api/console/preview.jpg").status_code == 404
+    assert staff.get(f"{live_server.url}/api/console/preview.jpg").status_code == 404
 
-    display = HeadlessDisplay(tmp_path / "display", process_server, frames=LONG_RUN_FRAMES).start()
+    display = HeadlessDisplay(tmp_path / "display", live_server, frames=LONG_RUN_FRAMES).start()
     try:
         display.wait_for(shows_magenta, APPEAR_TIMEOUT_S, "the photo")
 
         def preview_shows_magenta() -> bool:
-            answer = staff.get(f"{process_server.url}/api/console/preview.jpg")
+            answer = staff.get(f"{live_server.url}/api/console/preview.jpg")
             if answer.status_code != 200:
                 return False
             image = np.asarray(Image.open(io.BytesIO(answer.content)).convert("RGB"))
             return image.shape[1] == 640 and colour_share(image, MAGENTA) >= 0.2
 
         wait_until(preview_shows_magenta, APPEAR_TIMEOUT_S, "the preview showing the photo")
-        status = staff.get(f"{process_server.url}/api/console/status").json()
+        status = staff.get(f"{live_server.url}/api/console/status").json()
         assert status["preview"]["stale"] is False and status["displays_connected"] == 1
     finally:
         display.finish()
 
     def stale() -> bool:
-        return staff.get(f"{process_server.url}/api/console/status").json()["preview"]["stale"]
+        return staff.get(f"{live_server.url}/api/console/status").json()["preview"]["stale"]
 
     wait_until(stale, 10.0, "the console saying the preview stopped")
-    assert staff.get(f"{process_server.url}/api/console/preview.jpg").status_code == 200
+    assert staff.get(f"{live_server.url}/api/console/preview.jpg").status_code == 200
 
 
 def test_preview_endpoint_refuses_strangers_and_non_jpegs(app_server: AppServer) -> None:

@@ -198,11 +198,9 @@ def test_caption_link_and_rate_limit_parsing() -> None:
     assert retry_after({"retry-after": "7"}, now) == 7
 
 
-def _serve_one(
-    make_process_server: Callable[..., AppServer], fake: FakeMastodon, token: str
-) -> AppServer:
+def _serve_one(make_server: Callable[..., AppServer], fake: FakeMastodon, token: str) -> AppServer:
     source = {**_source(fake, "closed"), "access_token": token}
-    server = make_process_server(sources={"mastodon": [source]}, ingest={"workers": 2})
+    server = make_server(sources={"mastodon": [source]}, ingest={"workers": 2})
     add_account(server, "op", "operator", PASSWORD)
     return server
 
