@@ -68,24 +68,37 @@ class FaceDetector:
             self._local.net = net
         return net
 
-    def detect(self, image: np.ndarray, long_edge: int = 320, *, bgr: bool = False) -> list[Face]:
+    def detect(
+        self,
+        image: np.ndarray,
+        long_edge: int = 320,
+        *,
+        bgr: bool = False,
+        threshold: float = SCORE_THRESHOLD,
+    ) -> list[Face]:
         """Faces in `image` (H×W×3, RGB or `bgr`), in its pixel coordinates; the net sees
-        `long_edge` px, in the RGB order it was trained on."""
+        `long_edge` px, in the RGB order it was trained on. A lower `threshold` keeps the
+        net's fainter answers: the blur of strangers' faces (`ingest.blur`) would rather
+        blur a stone than miss a small face."""
         height, width = image.shape[:2]
         in_w, in_h = _input_size(width, height, long_edge)
         blob = cv2.dnn.blobFromImage(image, 1.0, (in_w, in_h), (0, 0, 0), swapRB=bgr)
         net = self._net()
         net.setInput(blob)
         heatmap, scale, offset, _ = net.forward(OUTPUTS)
-        faces = _decode(heatmap[0, 0], scale[0], offset[0], (in_w, in_h))
+        faces = _decode(heatmap[0, 0], scale[0], offset[0], (in_w, in_h), threshold)
         sx, sy = width / in_w, height / in_h
         return [Face(f.x * sx, f.y * sy, f.width * sx, f.height * sy, f.score) for f in faces]
 
 
 def _decode(
-    heatmap: np.ndarray, scale: np.ndarray, offset: np.ndarray, size: tuple[int, int]
+    heatmap: np.ndarray,
+    scale: np.ndarray,
+    offset: np.ndarray,
+    size: tuple[int, int],
+    threshold: float = SCORE_THRESHOLD,
 ) -> list[Face]:
-    rows, cols = np.nonzero(heatmap > SCORE_THRESHOLD)
+    rows, cols = np.nonzero(heatmap > threshold)
     if rows.size == 0:
         return []
     heights = np.exp(scale[0, rows, cols]) * STRIDE
@@ -98,7 +111,7 @@ def _decode(
     y2 = np.clip(y1 + heights, 0, size[1])
     scores = heatmap[rows, cols]
     boxes = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
-    keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), SCORE_THRESHOLD, NMS_THRESHOLD)
+    keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), threshold, NMS_THRESHOLD)
     return [_face(boxes[i], float(scores[i])) for i in np.array(keep).ravel()]
 
 
