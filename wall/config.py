@@ -138,6 +138,8 @@ class ModerationSection(_Section):
 
 
 LAYOUTS = ("mosaic", "spotlight", "photomosaic")
+# Not in the default playlist: `window` shows a live webcam (`[[sources.webcam]] live`).
+KNOWN_LAYOUTS = (*LAYOUTS, "window")
 
 
 class DisplaySection(_Section):
@@ -170,6 +172,9 @@ class DisplaySection(_Section):
     blend_px: int = Field(0, ge=0, le=4096, description="overlap of two outputs, content pixels")
     blend_gamma: float = Field(2.2, ge=1.0, le=3.0, description="projector gamma for the blend")
     brightness: float = Field(1.0, ge=0.05, le=1.0, description="cap on every output pixel")
+    live_hold_s: float = Field(
+        5.0, ge=0, le=120, description="a stalled live window keeps its last frame this long"
+    )
 
     @model_validator(mode="after")
     def _blend_fits(self) -> DisplaySection:
@@ -186,9 +191,9 @@ class DisplaySection(_Section):
     @field_validator("playlist")
     @classmethod
     def _known_layouts(cls, value: list[str]) -> list[str]:
-        unknown = [name for name in value if name not in LAYOUTS]
+        unknown = [name for name in value if name not in KNOWN_LAYOUTS]
         if unknown:
-            raise ValueError(f"unknown layouts {unknown}; choose from {list(LAYOUTS)}")
+            raise ValueError(f"unknown layouts {unknown}; choose from {list(KNOWN_LAYOUTS)}")
         return value
 
     @property
@@ -246,6 +251,22 @@ class WebcamSource(_Section):
     url: str = Field(min_length=1)
     interval_s: float = Field(60.0, ge=0.2, le=86_400)
     blur_faces: bool = True
+    live: bool = Field(False, description="also a live window on the wall (a stream URL)")
+    live_fps: float = Field(10.0, ge=1, le=30, description="frames a second of the live window")
+    place: str = Field("", max_length=60, description="its live window's caption; empty: name")
+
+    @model_validator(mode="after")
+    def _live_is_blurred(self) -> WebcamSource:
+        if self.live and not self.blur_faces:
+            raise ValueError(
+                f"[[sources.webcam]] {self.name}: live = true needs blur_faces = true "
+                "(a live window never shows a passer-by's face)"
+            )
+        return self
+
+    @property
+    def caption(self) -> str:
+        return self.place or self.name
 
 
 class FolderSource(_Section):
@@ -256,12 +277,70 @@ class FolderSource(_Section):
     approve: bool = Field(False, description="trusted: straight onto the wall")
 
 
+BLUESKY_JETSTREAMS = (  # Bluesky's public instances (github.com/bluesky-social/jetstream)
+    "wss://jetstream1.us-east.bsky.network/subscribe",
+    "wss://jetstream2.us-east.bsky.network/subscribe",
+    "wss://jetstream1.us-west.bsky.network/subscribe",
+    "wss://jetstream2.us-west.bsky.network/subscribe",
+)
+
+
+class BlueskySource(_Section):
+    """A hashtag on Bluesky: read from the public Jetstream firehose (no account), or by
+    `app.bsky.feed.searchPosts` when an app password is given. Every endpoint is a key, so a
+    local stand-in (or a self-hosted Jetstream) can take Bluesky's place."""
+
+    tag: str = Field(min_length=1, pattern=r"^#?[\w]+$")
+    name: str = Field("bluesky", min_length=1, max_length=40, description="source name")
+    jetstream: list[str] = Field(
+        default_factory=lambda: list(BLUESKY_JETSTREAMS),
+        min_length=1,
+        description="ws(s):// Jetstream URLs, tried in turn (the next one when one fails)",
+    )
+    appview: str = Field(
+        "https://public.api.bsky.app", min_length=1, description="app.bsky.actor.getProfile"
+    )
+    cdn: str = Field(
+        "https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg",
+        description="an image's URL, from the author's {did} and the blob's {cid}",
+    )
+    identifier: str = Field("", description="handle or e-mail: search instead of the firehose")
+    app_password: str = Field("", description="an app password (Settings → App passwords)")
+    pds: str = Field("https://bsky.social", min_length=1, description="where the account lives")
+    interval_s: float = Field(60.0, ge=5, le=86_400, description="between two searches")
+
+    @field_validator("jetstream")
+    @classmethod
+    def _websocket_urls(cls, value: list[str]) -> list[str]:
+        wrong = [url for url in value if not url.startswith(("ws://", "wss://"))]
+        if wrong:
+            raise ValueError(f"[[sources.bluesky]] jetstream: not ws:// or wss:// URLs: {wrong}")
+        return value
+
+    @field_validator("cdn")
+    @classmethod
+    def _cdn_template(cls, value: str) -> str:
+        if "{did}" not in value or "{cid}" not in value:
+            raise ValueError("[[sources.bluesky]] cdn: the URL must hold {did} and {cid}")
+        return value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> BlueskySource:
+        if bool(self.identifier) != bool(self.app_password):
+            raise ValueError(
+                f"[[sources.bluesky]] {self.name}: identifier and app_password go together "
+                "(both for the search, neither for the firehose)"
+            )
+        return self
+
+
 class SourcesSection(_Section):
     """Everything besides the upload page that feeds the wall (`[[sources.X]]` tables)."""
 
     mastodon: list[MastodonSource] = Field(default_factory=list)
     webcam: list[WebcamSource] = Field(default_factory=list)
     folder: list[FolderSource] = Field(default_factory=list)
+    bluesky: list[BlueskySource] = Field(default_factory=list)
 
 
 class ProjectorSection(_Section):

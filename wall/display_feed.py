@@ -1,8 +1,9 @@
 """The display feed, both halves: who may read it, the snapshot, and what it says about each
 event (`photo.approved`, `photo.removed`, `show.start`, `show.stop`, `resync`), with
-`config.changed` on each connection. The messages are `wall.wire` models; the HTTP snapshot
-(`GET /api/wall/photos`) and the socket's are built by the one `approved_photos` here, and
-the display token is checked by the one `is_display`, for the socket and HTTP alike.
+`config.changed` and `live.windows` on each connection. The messages are `wall.wire` models;
+the HTTP snapshot (`GET /api/wall/photos`) and the socket's are built by the one
+`approved_photos` here, and the display token is checked by the one `is_display`, for the
+socket and HTTP alike.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from wall.storage.base import Store
 from wall.wire import (
     ConfigChanged,
     DisplayMessage,
+    LiveWindow,
+    LiveWindows,
     PhotoApproved,
     PhotoRemoved,
     ResyncMessage,
@@ -81,6 +84,21 @@ def config_message(settings: Settings) -> ConfigChanged:
             cta_fr=settings.display.cta_fr,
             cta_en=settings.display.cta_en,
         )
+    )
+
+
+def live_path(name: str) -> str:
+    return f"/api/wall/live/{name}"
+
+
+def live_windows_message(settings: Settings) -> LiveWindows:
+    """`live.windows`: the webcams configured `live`, as this server is configured."""
+    return LiveWindows(
+        windows=[
+            LiveWindow(name=c.name, place=c.caption, url=live_path(c.name), fps=c.live_fps)
+            for c in settings.sources.webcam
+            if c.live
+        ]
     )
 
 

@@ -273,6 +273,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "internal": "Le serveur a rencontré un problème. Réessayez dans un instant.",
             "no_preview": "L'affichage n'a pas encore envoyé d'image du mur.",
             "invalid_preview": "L'aperçu envoyé n'est pas une image JPEG lisible.",
+            "live_unavailable": "Cette webcam n'envoie pas d'images en ce moment (ou elle "
+            "est filmée par un autre serveur du mur). Réessayez dans un instant.",
+            "live_not_found": "Aucune fenêtre en direct de ce nom : vérifiez `live = true` "
+            "dans [[sources.webcam]].",
         }
     ),
     "en": {
@@ -310,6 +314,9 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "internal": "The server ran into a problem. Try again in a moment.",
         "no_preview": "The display has not sent a picture of the wall yet.",
         "invalid_preview": "The preview sent is not a readable JPEG image.",
+        "live_unavailable": "This webcam is not sending pictures right now (or another "
+        "server of the wall captures it). Try again in a moment.",
+        "live_not_found": "No live window of this name: check `live = true` in [[sources.webcam]].",
     },
 }
 

@@ -87,6 +87,23 @@ class ConfigChanged(BaseModel):
     config: WallConfig
 
 
+class LiveWindow(BaseModel):
+    """A webcam shown live: its MJPEG stream (`url`, on this server, display token) and the
+    place's name, the window's caption."""
+
+    name: str
+    place: str
+    url: str
+    fps: float
+
+
+class LiveWindows(BaseModel):
+    """The live windows this wall offers: sent on every connection (possibly none)."""
+
+    type: Literal["live.windows"] = "live.windows"
+    windows: list[LiveWindow]
+
+
 class ResyncMessage(BaseModel):
     """The client fell behind (its queue overflowed): it must reload a snapshot."""
 
@@ -94,7 +111,13 @@ class ResyncMessage(BaseModel):
 
 
 DisplayMessage = Annotated[
-    Snapshot | PhotoApproved | PhotoRemoved | ShowMessage | ConfigChanged | ResyncMessage,
+    Snapshot
+    | PhotoApproved
+    | PhotoRemoved
+    | ShowMessage
+    | ConfigChanged
+    | LiveWindows
+    | ResyncMessage,
     Field(discriminator="type"),
 ]
 DISPLAY_MESSAGE: TypeAdapter[DisplayMessage] = TypeAdapter(DisplayMessage)

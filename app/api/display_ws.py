@@ -1,8 +1,9 @@
 """The display feed's live half: `WS /ws/display`, authenticated by the display token.
 
 A display that (re)connects gets a full snapshot and the show state (`show.start` or
-`show.stop`), then `photo.approved` / `photo.removed` and show changes as they happen:
-a removed photo is off the wall as soon as the renderer reads the event.
+`show.stop`), what the wall says (`config.changed`) and its live windows (`live.windows`),
+then `photo.approved` / `photo.removed` and show changes as they happen: a removed photo is
+off the wall as soon as the renderer reads the event.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from collections.abc import Sequence
 from fastapi import APIRouter, WebSocket
 
 from app.services import Services
-from wall.display_feed import approved_photos, config_message, is_display, show_message
+from wall.display_feed import (
+    approved_photos,
+    config_message,
+    is_display,
+    live_windows_message,
+    show_message,
+)
 from wall.wire import DisplayMessage, Snapshot
 
 router = APIRouter()
@@ -36,6 +43,7 @@ async def display_socket(websocket: WebSocket) -> None:
             Snapshot(photos=await approved_photos(services.store, services.settings)),
             show_message(services.show.state),
             config_message(services.settings),
+            live_windows_message(services.settings),
         ]
 
     await services.display_feed.serve(websocket, snapshot)

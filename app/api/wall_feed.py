@@ -1,15 +1,26 @@
-"""The display feed's HTTP half: every approved photo, for a display's snapshot."""
+"""The display feed's HTTP half: every approved photo, for a display's snapshot; the live
+windows' MJPEG streams, whose frames were blurred by the process that captures them."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 
 from app.deps import ServicesDep
+from ingest.live_windows import LiveChannel
 from wall.display_feed import approved_photos, is_display
 from wall.errors import ApiError
 from wall.schemas import WallSnapshot
 
 router = APIRouter()
+
+LIVE_BOUNDARY = "frame"
+# A camera silent this long ends the stream: the display shows its last frame, drops the
+# window and reconnects; no connection is held open for ever on a dead camera.
+LIVE_STALL_S = 15.0
+LIVE_RETRY_AFTER_S = "5"
 
 
 @router.get("/api/wall/photos", response_model=WallSnapshot)
@@ -17,3 +28,35 @@ async def wall_photos(request: Request, services: ServicesDep) -> WallSnapshot:
     if not is_display(request, services.secrets.display_token):
         raise ApiError(401, "unauthorized")
     return WallSnapshot(photos=await approved_photos(services.store, services.settings))
+
+
+@router.get("/api/wall/live/{name}")
+async def live_window(name: str, request: Request, services: ServicesDep) -> StreamingResponse:
+    """`multipart/x-mixed-replace` of JPEG frames, each as it is published: a display that
+    reads slowly skips frames, it never makes the camera wait."""
+    if not is_display(request, services.secrets.display_token):
+        raise ApiError(401, "unauthorized")
+    if not any(c.live and c.name == name for c in services.settings.sources.webcam):
+        raise ApiError(404, "live_not_found")
+    channel = services.sources.live.get(name)
+    if channel is None or channel.latest is None:  # not started, down, or another process's
+        raise ApiError(503, "live_unavailable", headers={"Retry-After": LIVE_RETRY_AFTER_S})
+    return StreamingResponse(
+        _parts(channel, request),
+        media_type=f"multipart/x-mixed-replace; boundary={LIVE_BOUNDARY}",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _parts(channel: LiveChannel, request: Request) -> AsyncIterator[bytes]:
+    seq = 0
+    while not await request.is_disconnected():
+        frame = await channel.after(seq, LIVE_STALL_S)
+        if frame is None or frame.seq == seq:
+            return
+        seq = frame.seq
+        head = (
+            f"--{LIVE_BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+            f"Content-Length: {len(frame.jpeg)}\r\n\r\n"
+        )
+        yield head.encode() + frame.jpeg + b"\r\n"

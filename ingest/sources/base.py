@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ingest.errors import Refused
+from ingest.live_windows import LiveHub
 from ingest.service import IngestService, Submission
 from wall.domain import Photo, utcnow
 from wall.storage.base import SourceStateRepository
@@ -64,12 +65,14 @@ class SourceContext:
         state: SourceStateRepository,
         health: SourceHealth,
         approver: Approver | None = None,
+        live: LiveHub | None = None,
     ) -> None:
         self.name = name
         self._ingest = ingest
         self._state = state
         self._approver = approver
         self.health = health
+        self.live = live or LiveHub()  # where a live camera's blurred frames go
 
     async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
         """Raises `Refused` for a file the pipeline will not take (counted, then re-raised)."""

@@ -14,6 +14,7 @@ import logging
 import random
 from typing import Any
 
+from ingest.live_windows import LiveHub
 from ingest.service import IngestService
 from ingest.sources.base import Approver, Source, SourceContext, SourceHealth
 from wall.storage.base import GlimpseStore, SourceStateRepository
@@ -43,8 +44,10 @@ class SourceSupervisor:
         state: SourceStateRepository,
         approver: Approver | None = None,
         glimpses: GlimpseStore | None = None,
+        live: LiveHub | None = None,
     ) -> None:
         self._glimpses = glimpses
+        self.live = live or LiveHub()
         self._ingest = ingest
         self._state = state
         self._approver = approver
@@ -57,7 +60,9 @@ class SourceSupervisor:
         for source in sources:
             health = SourceHealth(name=source.name, kind=source.kind)
             self.health[source.name] = health
-            context = SourceContext(source.name, self._ingest, self._state, health, self._approver)
+            context = SourceContext(
+                source.name, self._ingest, self._state, health, self._approver, self.live
+            )
             self._tasks.append(
                 asyncio.create_task(self._keep_running(source, context), name=source.name)
             )

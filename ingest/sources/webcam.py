@@ -9,6 +9,10 @@ does not run at all rather than run unblurred.
 `url` forms: `rtsp://…`, an MJPEG stream over HTTP, an HTTP JPEG snapshot (one JPEG per GET,
 told apart from a stream by its content type), a video file, or a device index (`0`). Streams
 are read by `LatestFrameReader`'s thread; snapshots are fetched each interval.
+
+`live = true` (a stream): every frame, up to `live_fps`, is blurred (`ingest.live_blur`) and
+encoded on the camera's thread, then published to the live window (`ingest.live_windows`);
+the still taken each interval is one of those frames, already blurred.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ingest.blur import blur_faces
 from ingest.errors import Refused
 from ingest.faces import FaceDetector
 from ingest.hashing import hamming, phash
+from ingest.live_blur import LiveBlurrer
 from ingest.service import Submission
 from ingest.sources.base import SourceContext
 from ingest.sources.capture import (
@@ -51,6 +56,7 @@ FRAME_JPEG_QUALITY = 92  # the blurred frame handed to the pipeline, which re-en
 SNAPSHOT_TIMEOUT_S = 15.0  # a snapshot is one JPEG: slower than this, the camera is stuck
 STOP_JOIN_S = 2.0  # the reader ends within READ_TIMEOUT_S anyway; shutdown does not wait
 STREAM_TYPES = ("multipart/", "video/", "application/vnd.apple.mpegurl")
+LIVE_JPEG_QUALITY = 80  # a frame of a 10 fps window: ~150 KB at 1080p
 
 
 def create(config: WebcamSource, settings: Settings) -> Webcam:
@@ -68,6 +74,16 @@ class Prepared:
     jpeg: bytes
     phash: int
     faces: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveShot:
+    """A live frame: blurred in place, and its JPEG for the window."""
+
+    pixels: np.ndarray
+    jpeg: bytes
+    faces: int
+    cpu_s: float  # of the camera's thread for this frame: change detection, scans, blur, encode
 
 
 class Webcam:
@@ -88,6 +104,8 @@ class Webcam:
         self._last_kept_hash: int | None = None
         self._reader_errors_seen = 0
         self._detector: FaceDetector | None = None
+        self.live_frames = 0
+        self.live_cpu_s = 0.0
 
     async def run(self, context: SourceContext) -> None:
         # One thread per camera for blur and encode: frames of a camera are handled in
@@ -99,7 +117,12 @@ class Webcam:
                 self._detector = await loop.run_in_executor(executor, FaceDetector)
             if await self._is_snapshot_url():
                 context.health.extra["mode"] = "snapshot"
+                if self.config.live:
+                    log.warning("webcam %s: live needs a stream URL, not a snapshot", self.name)
                 await self._run_snapshots(context, executor)
+            elif self.config.live:
+                context.health.extra["mode"] = "live"
+                await self._run_live(context, executor)
             else:
                 context.health.extra["mode"] = "stream"
                 await self._run_stream(context, executor)
@@ -190,6 +213,56 @@ class Webcam:
         )
         self._publish(context)
 
+    # -- live windows: every frame blurred, published, a still now and then --------------
+
+    async def _run_live(self, context: SourceContext, executor: ThreadPoolExecutor) -> None:
+        if self._detector is None:  # the config refuses live without blur_faces
+            raise RuntimeError("face detector missing for a live camera")
+        blurrer = LiveBlurrer(self._detector)
+        reader = LatestFrameReader(self.config.url, self.name)
+        reader.start()
+        period = 1.0 / self.config.live_fps
+        still: asyncio.Task[None] | None = None
+        ahead: asyncio.Future[Frame | None] | None = None
+        try:
+            frame = await self._next_frame(reader, context)
+            next_at = next_still = time.monotonic()
+            while frame is not None:
+                # The next frame is asked for now: it arrives while this one is blurred.
+                ahead = asyncio.ensure_future(self._next_frame(reader, context))
+                shot = await self._live_shot(blurrer, frame.pixels, executor)
+                context.live.channel(self.name).publish(shot.jpeg)
+                now = time.monotonic()
+                if now >= next_still and (still is None or still.done()):
+                    next_still = now + self.config.interval_s
+                    still = asyncio.create_task(
+                        self._take(shot.pixels, frame.captured_at, context, executor, True)
+                    )
+                next_at = max(next_at + period, now)
+                if next_at > time.monotonic():  # ahead of the rate: a fresh frame at the slot
+                    ahead.cancel()
+                    await self._wait_until(next_at, reader, context)
+                    frame = await self._next_frame(reader, context)
+                else:
+                    frame = await ahead
+            context.health.extra["stream"] = "ended"
+        finally:
+            for task in (still, ahead):
+                if task is not None:
+                    task.cancel()
+            context.live.close(self.name)
+            reader.cancel()
+            await asyncio.to_thread(reader.stop, STOP_JOIN_S)
+
+    async def _live_shot(
+        self, blurrer: LiveBlurrer, pixels: np.ndarray, executor: ThreadPoolExecutor
+    ) -> LiveShot:
+        loop = asyncio.get_running_loop()
+        shot = await loop.run_in_executor(executor, _blur_and_encode, blurrer, pixels)
+        self.live_frames += 1
+        self.live_cpu_s += shot.cpu_s
+        return shot
+
     # -- snapshots: one JPEG per GET -----------------------------------------------------
 
     async def _run_snapshots(self, context: SourceContext, executor: ThreadPoolExecutor) -> None:
@@ -233,9 +306,11 @@ class Webcam:
         captured_at: datetime,
         context: SourceContext,
         executor: ThreadPoolExecutor,
+        blurred: bool = False,
     ) -> None:
+        """`blurred`: a live frame, its faces already blurred."""
         loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(executor, self._prepare, pixels)
+        prepared = await loop.run_in_executor(executor, self._prepare, pixels, blurred)
         context.health.succeeded()
         if prepared is None:
             self.skipped += 1
@@ -262,7 +337,7 @@ class Webcam:
         self._last_kept_hash = prepared.phash
         self._publish(context)
 
-    def _prepare(self, pixels: np.ndarray) -> Prepared | None:
+    def _prepare(self, pixels: np.ndarray, blurred: bool = False) -> Prepared | None:
         """In the camera's thread: None for a frame like the last one kept, else the frame
         with its faces blurred, as JPEG bytes. Nothing here touches the disk."""
         gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
@@ -271,7 +346,7 @@ class Webcam:
         if last is not None and hamming(frame_hash, last) < SKIP_DISTANCE:
             return None
         faces = 0
-        if self.config.blur_faces:
+        if self.config.blur_faces and not blurred:
             if self._detector is None:  # run() builds it first; never encode unblurred
                 raise RuntimeError("face detector missing for a camera with blur_faces")
             faces = blur_faces(pixels, self._detector)
@@ -288,3 +363,18 @@ class Webcam:
             frames_skipped=str(self.skipped),
             faces_blurred=str(self.faces_blurred),
         )
+        if self.live_frames:
+            context.health.extra.update(
+                live_frames=str(self.live_frames),
+                live_cpu_ms_per_frame=f"{1000 * self.live_cpu_s / self.live_frames:.0f}",
+            )
+
+
+def _blur_and_encode(blurrer: LiveBlurrer, pixels: np.ndarray) -> LiveShot:
+    """On the camera's thread: nothing of the frame leaves it before its faces are blurred."""
+    started = time.thread_time()
+    faces = blurrer.blur(pixels)
+    ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, LIVE_JPEG_QUALITY])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return LiveShot(pixels, encoded.tobytes(), faces, time.thread_time() - started)
