@@ -19,7 +19,7 @@ from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 POWER_STATES: Final = ("on", "off", "warming", "cooling", "unknown")
 PROJECTOR_PARTS: Final = ("fan", "lamp", "temperature", "cover", "filter", "other")
 SOURCE_STATES: Final = ("starting", "ok", "retrying", "stopped")
-SOURCE_KINDS: Final = ("mastodon", "webcam", "folder")
+SOURCE_KINDS: Final = ("mastodon", "webcam", "folder", "bluesky")
 ROLES: Final = ("moderator", "operator")
 # The projectors' problems (`last_error_code`: show/projectors/pjlink.py, controller.py),
 # worded as `projector_error_<code>` with their values ({input}).
@@ -57,6 +57,9 @@ SOURCE_ERRORS: Final = (
     "busy",
     "file_refused",
     "file_unreadable",
+    "jetstream_unreachable",
+    "jetstream_dropped",
+    "login_refused",
 )
 ACCOUNT_ERRORS: Final = (
     "invalid_username",
@@ -143,6 +146,12 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "source_error_busy": "Trop de photos à traiter : une image de la caméra a été sautée.",
         "source_error_file_refused": "Fichier refusé par les vérifications : {file}",
         "source_error_file_unreadable": "Fichier illisible (droits d'accès ?) : {file}",
+        "source_error_jetstream_unreachable": "Impossible de joindre le flux Bluesky ({host}) :"
+        " réseau, pare-feu (WebSocket sortant) ou adresse ? L'hôte suivant est essayé.",
+        "source_error_jetstream_dropped": "Le flux Bluesky ({host}) s'est coupé : reconnexion"
+        " sur l'hôte suivant, sans perdre de message.",
+        "source_error_login_refused": "Bluesky refuse la connexion de ce compte : vérifiez"
+        " identifier et app_password (un mot de passe d'application) dans wall.toml.",
         "source_retry_in": "Nouvel essai dans {wait} s.",
         "col_name": "Nom",
         "col_kind": "Type",
@@ -156,6 +165,7 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "kind_mastodon": "Mastodon / Pixelfed",
         "kind_webcam": "Webcam",
         "kind_folder": "Dossier",
+        "kind_bluesky": "Bluesky",
         "never": "jamais",
         "none": "aucune",
         "ago": "il y a {age}",
@@ -340,6 +350,12 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "source_error_busy": "Too many photos to process: a camera frame was skipped.",
         "source_error_file_refused": "File refused by the checks: {file}",
         "source_error_file_unreadable": "Unreadable file (permissions?): {file}",
+        "source_error_jetstream_unreachable": "Cannot reach the Bluesky stream ({host}): network,"
+        " firewall (outgoing WebSocket) or address? The next host is tried.",
+        "source_error_jetstream_dropped": "The Bluesky stream ({host}) dropped: reconnecting"
+        " to the next host, no message lost.",
+        "source_error_login_refused": "Bluesky refuses this account's sign-in: check identifier"
+        " and app_password (an app password) in wall.toml.",
         "source_retry_in": "Next try in {wait} s.",
         "col_name": "Name",
         "col_kind": "Kind",
@@ -353,6 +369,7 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "kind_mastodon": "Mastodon / Pixelfed",
         "kind_webcam": "Webcam",
         "kind_folder": "Folder",
+        "kind_bluesky": "Bluesky",
         "never": "never",
         "none": "none",
         "ago": "{age} ago",

@@ -12,7 +12,7 @@ from typing import Final
 from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 from wall.schemas import WallPhoto
 
-NETWORKS: Final = {"mastodon": "Mastodon", "pixelfed": "Pixelfed"}
+NETWORKS: Final = {"mastodon": "Mastodon", "pixelfed": "Pixelfed", "bluesky": "Bluesky"}
 
 CREDIT_TEXTS: Final[dict[str, dict[str, str]]] = {
     "fr": typeset_french(

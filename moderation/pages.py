@@ -35,6 +35,7 @@ def configured_sources(settings: Settings) -> list[str]:
         names.append(mastodon.name or urlsplit(mastodon.instance).hostname or mastodon.instance)
     names += [webcam.name for webcam in settings.sources.webcam]
     names += [folder.source for folder in settings.sources.folder]
+    names += [bluesky.name for bluesky in settings.sources.bluesky]
     return list(dict.fromkeys(names))
 
 

@@ -63,6 +63,8 @@ def source_credits(settings: Settings) -> dict[str, SourceCredit]:
         host = urlsplit(source.instance).hostname or source.instance
         kind = "pixelfed" if "pixelfed" in host else "mastodon"
         credits[source.name or host] = SourceCredit(kind=kind, label="#" + source.tag.lstrip("#"))
+    for bluesky in settings.sources.bluesky:
+        credits[bluesky.name] = SourceCredit(kind="bluesky", label="#" + bluesky.tag.lstrip("#"))
     for webcam in settings.sources.webcam:
         credits[webcam.name] = SourceCredit(kind="webcam", label=webcam.name)
     return credits

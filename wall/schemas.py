@@ -89,8 +89,8 @@ class WallPhoto(BaseModel):
     height: int
     mean_lab: tuple[float, float, float]
     urls: dict[str, str]
-    # How the public knows the source, for the credit: "mastodon" or "pixelfed" with the
-    # hashtag followed, "webcam" with its place; empty for the upload page and imports.
+    # How the public knows the source, for the credit: "mastodon", "pixelfed" or "bluesky"
+    # with the hashtag followed, "webcam" with its place; empty for the upload page and imports.
     source_kind: str = ""
     source_label: str = ""
 

@@ -14,6 +14,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "mastodon": ("ingest.sources.mastodon", "create"),
     "webcam": ("ingest.sources.webcam", "create"),
     "folder": ("ingest.sources.folder", "create"),
+    "bluesky": ("ingest.sources.bluesky", "create"),
 }
 
 
