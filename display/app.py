@@ -98,9 +98,10 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     from display.feed import DisplayFeed, display_token
     from display.heartbeat import Heartbeat
     from display.library import PhotoLibrary, budget_for
+    from display.live import LiveWindows
     from display.memory import return_large_buffers
     from display.overlays import CallToAction, CornerBand, idle_screen
-    from display.playlist import Playlist
+    from display.playlist import Playlist, layout_loader
     from display.preview import PreviewSender
     from display.projection import projection_for_show
     from display.rotation import FairRotation
@@ -127,7 +128,8 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     cache = RenditionCache(folder, section.cache_max_mb * 1024 * 1024)
     commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
     token = display_token(settings)
-    feed = DisplayFeed(section.server_url, token, cache, folder, commands.put)
+    live = LiveWindows(section.server_url, token, section.live_hold_s)  # webcams, as offered
+    feed = DisplayFeed(section.server_url, token, cache, folder, commands.put, live)
     # The rate the loop declares goes up with each preview: the console shows it.
     preview = PreviewSender(section.server_url, token, frame_rate=lambda: runner.pacing.header)
     library = PhotoLibrary(
@@ -135,7 +137,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     )
     rotation = FairRotation(section.rotation_max_minutes, section.contributor_share, time.monotonic)
     recorder = FrameRecorder(options.out, options.every) if options.out else None
-    playlist = Playlist(section.playlist, section, section.layout_seconds)
+    playlist = Playlist(section.playlist, section, section.layout_seconds, layout_loader(live))
     playlist.preload(time.monotonic())
     heartbeat = Heartbeat.from_environment(
         status=lambda: f"{len(rotation)} photos, {runner.on_screen}, {runner.pacing.describe()}"
@@ -183,6 +185,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         heartbeat.stopping()
         preview.stop()
         feed.stop()
+        live.stop()
         library.stop()
         projection.close()
         if recorder is not None:

@@ -2,7 +2,8 @@
 
 Snapshot first, then events, applied to the catalog; renditions fetched by the downloader;
 removals posted to the render loop the moment they arrive (the contract: off the wall within
-2 s); show changes posted to the loop and saved for a restart without the server. When
+2 s); show changes posted to the loop and saved for a restart without the server; the live
+windows the server offers handed to their readers (`display.live`). When
 the link drops, the show plays on from the cache while this thread reconnects with backoff;
 the next snapshot reconciles what changed meanwhile.
 """
@@ -24,6 +25,7 @@ from display.cache import RenditionCache
 from display.catalog import Catalog
 from display.commands import CommandSink, ShowUpdate, TextsUpdate
 from display.downloads import Downloader
+from display.live import LiveWindows
 from display.overlays import CallToAction
 from display.show import ShowPlan, load_plan, save_plan
 from display.wall_texts import cta_from_config, load_texts, save_texts
@@ -38,6 +40,9 @@ from wall.wire import (
     ResyncMessage,
     ShowMessage,
     Snapshot,
+)
+from wall.wire import (
+    LiveWindows as LiveWindowsMessage,
 )
 
 log = logging.getLogger(__name__)
@@ -94,8 +99,10 @@ class DisplayFeed:
         cache: RenditionCache,
         cache_dir: Path,
         post: CommandSink,
+        live: LiveWindows | None = None,
     ) -> None:
         self._server_url = server_url.rstrip("/")
+        self._live = live
         self._token = token
         self._cache = cache
         self._cache_dir = cache_dir
@@ -219,6 +226,8 @@ class DisplayFeed:
             self._show(ShowPlan.of(message.show))
         elif isinstance(message, ConfigChanged):
             self._texts(cta_from_config(message.config.model_dump()))
+        elif isinstance(message, LiveWindowsMessage) and self._live is not None:
+            self._live.configure(message.windows)
 
     def _show(self, plan: ShowPlan) -> None:
         """On screen first, then on disk for a restart without the server."""

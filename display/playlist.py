@@ -1,18 +1,28 @@
 """The layouts in turn, each `layout_seconds`; a broken one is skipped, the show never stops.
 
 Layout modules are imported by name (`display/layouts/<name>.py`, which defines
-`create(settings) -> Layout`) only when the playlist first reaches them, so a missing or
-failing module costs a log line, not the display.
+`create(settings) -> Layout`, or `create(settings, live)` for one that shows live windows)
+only when the playlist first reaches them, so a missing or failing module costs a log line,
+not the display.
+
+A layout may say it cannot play now (`available(now)` false: a live window whose stream
+stalled) or that it plays without photos (`needs_photos = False`): the playlist passes over
+the first and keeps the second on an empty wall.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from display.contracts import Layout
 from wall.config import DisplaySection
+
+if TYPE_CHECKING:
+    from display.live import LiveWindows
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +36,29 @@ Loader = Callable[[str, DisplaySection], Layout]
 
 
 def import_layout(name: str, settings: DisplaySection) -> Layout:
-    module = importlib.import_module(f"display.layouts.{name}")
-    layout: Layout = module.create(settings)
-    return layout
+    return layout_loader(None)(name, settings)
+
+
+def layout_loader(live: LiveWindows | None) -> Loader:
+    """Imports layouts by name, handing `live` to those whose `create` takes it."""
+
+    def load(name: str, settings: DisplaySection) -> Layout:
+        module = importlib.import_module(f"display.layouts.{name}")
+        if "live" in inspect.signature(module.create).parameters:
+            live_layout: Layout = module.create(settings, live=live)
+            return live_layout
+        layout: Layout = module.create(settings)
+        return layout
+
+    return load
+
+
+def playable(layout: Layout, now: float, has_photos: bool) -> bool:
+    """Whether `layout` can hold the wall now: photos if it needs them, its source if any."""
+    if not has_photos and getattr(layout, "needs_photos", True):
+        return False
+    available: Callable[[float], bool] | None = getattr(layout, "available", None)
+    return available is None or available(now)
 
 
 class Playlist:
@@ -58,18 +88,29 @@ class Playlist:
     def name(self) -> str | None:
         return self._names[self._index] if self.layout is not None else None
 
-    def current(self, now: float) -> Layout | None:
-        """The layout for this frame; a new one when the turn is over (the caller starts it)."""
-        if self.layout is None or now - self._since >= self._seconds:
-            self._advance(now)
+    @property
+    def standalone(self) -> bool:
+        """Whether a layout of the playlist plays without photos (a live window)."""
+        return any(not getattr(layout, "needs_photos", True) for layout in self._layouts.values())
+
+    def current(self, now: float, has_photos: bool = True) -> Layout | None:
+        """The layout for this frame; a new one when the turn is over or the layout cannot
+        play any more (the caller starts it)."""
+        layout = self.layout
+        if (
+            layout is None
+            or now - self._since >= self._seconds
+            or not playable(layout, now, has_photos)
+        ):
+            self._advance(now, has_photos)
         return self.layout
 
-    def _advance(self, now: float) -> None:
+    def _advance(self, now: float, has_photos: bool = True) -> None:
         previous, self.layout = self.layout, None
         for step in range(1, len(self._names) + 1):
             index = (self._index + step) % len(self._names)
             layout = self._load(self._names[index], now)
-            if layout is not None:
+            if layout is not None and playable(layout, now, has_photos):
                 self._index, self.layout, self._since = index, layout, now
                 self._failures = 0
                 self.needs_start = self.needs_start or layout is not previous

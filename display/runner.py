@@ -280,7 +280,9 @@ class Runner:
         """Draws this frame onto the canvas; the changed rectangles, or None for all of it."""
         if not self._lit():
             return self._show_dark()
-        layout = self.playlist.current(now) if len(self.rotation) else None
+        has_photos = len(self.rotation) > 0
+        playing = has_photos or self.playlist.standalone  # a live window plays on its own
+        layout = self.playlist.current(now, has_photos) if playing else None
         if layout is None:
             return self._show_idle()
         full = self._mode != "layout" or self.playlist.needs_start
