@@ -19,7 +19,7 @@ from ingest.inbox import HandOff, hand_off, outcome
 from ingest.service import IngestService, Submission
 from ingest.workers import WorkerPool
 from wall.config import Settings
-from wall.domain import PhotoStatus
+from wall.domain import HELD_FLAG, PhotoStatus
 from wall.i18n import cli_text, error_message, terminal_language
 from wall.lifecycle import PhotoLifecycle
 from wall.storage.base import Store
@@ -31,6 +31,7 @@ IMPORT_ACTOR = "import"
 class ImportReport:
     accepted: int = 0
     duplicates: int = 0
+    held: int = 0  # accepted, but held back for a moderator by the safety check
     refused: list[tuple[Path, str]] = field(default_factory=list)
 
     def reasons(self) -> Counter[str]:
@@ -73,7 +74,9 @@ async def _import_one(
     if photo.status is PhotoStatus.REJECTED:
         report.duplicates += 1
         return
-    if approve and photo.status is PhotoStatus.PENDING:
+    if photo.held:  # the safety check: a moderator decides, `--approve` or not
+        report.held += 1
+    elif approve and photo.status is PhotoStatus.PENDING:
         await services.lifecycle.transition(photo.id, PhotoStatus.APPROVED, IMPORT_ACTOR, "import")
     report.accepted += 1
 
@@ -84,6 +87,8 @@ def _print_report(console: Console, report: ImportReport) -> None:
         f"accepted: {report.accepted}, duplicates: {report.duplicates},"
         f" refused: {len(report.refused)}"
     )
+    if report.held:
+        console.print(cli_text("import_held", lang, count=str(report.held)))
     for code, count in report.reasons().most_common():
         console.print(f"  {count} × {code}: {error_message(code, lang)}")
     for path, code in report.refused:
@@ -195,6 +200,8 @@ async def run_hand_off(
 def _count(report: ImportReport, path: Path, result: dict[str, str]) -> None:
     if result["outcome"] == "accepted":
         report.accepted += 1
+        if result.get("code") == HELD_FLAG:
+            report.held += 1
     elif result["outcome"] == "duplicate":
         report.duplicates += 1
     else:

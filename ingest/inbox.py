@@ -25,7 +25,7 @@ from ingest.errors import Refused, too_large
 from ingest.service import IngestService, Submission
 from ingest.workers import PoolBusy
 from wall.atomicfile import write_atomic
-from wall.domain import PhotoStatus
+from wall.domain import HELD_FLAG, PhotoStatus
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,10 @@ class InboxWatcher:
             return {"outcome": "refused", "code": "unreadable"}
         if photo.status is PhotoStatus.REJECTED:
             return {"outcome": "duplicate", "code": photo.reason}
-        if handed.approve and photo.status is PhotoStatus.PENDING:
+        if handed.approve and photo.status is PhotoStatus.PENDING and not photo.held:
             await self._approve(photo.id)
         log.info("import inbox: %s taken as %s", handed.name, photo.id)
-        return {"outcome": "accepted", "code": ""}
+        return {"outcome": "accepted", "code": HELD_FLAG if photo.held else ""}
 
     def _read(self, path: Path) -> bytes:
         size = path.stat().st_size

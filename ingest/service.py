@@ -13,12 +13,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ingest import safety
 from ingest.faces import FaceDetector
 from ingest.pipeline import PipelineSpec, Processed, process
 from ingest.triage import Triage
 from ingest.workers import WorkerPool
 from wall.config import Settings
-from wall.domain import Consent, NewPhoto, Photo, PhotoStatus, Rendition
+from wall.domain import HELD_FLAG, Consent, NewPhoto, Photo, PhotoStatus, Rendition
 from wall.events import EventBus, PhotoCreated
 from wall.storage.base import DuplicateIdempotencyKey, MediaStore, Store
 
@@ -56,6 +57,7 @@ def pipeline_spec(settings: Settings) -> PipelineSpec:
         tile_size=ingest.tile_size,
         jpeg_quality=ingest.jpeg_quality,
         detect_faces=ingest.detect_faces,
+        safety_check=settings.moderation.safety_check,
     )
 
 
@@ -75,6 +77,13 @@ def _store_renditions(processed: Processed, media: MediaStore) -> tuple[Renditio
     )
 
 
+def _arrival_status(status: PhotoStatus, flags: tuple[str, ...]) -> PhotoStatus:
+    """A trusted source's photo that the safety check held back waits for a moderator."""
+    if status is PhotoStatus.APPROVED and HELD_FLAG in flags:
+        return PhotoStatus.PENDING
+    return status
+
+
 class IngestService:
     def __init__(
         self,
@@ -91,6 +100,8 @@ class IngestService:
         self.spec = spec
         self.triage = triage
         self.detector = detector
+        if spec.safety_check:
+            safety.model_path()  # a missing model fails at start-up, not on the first photo
         self._in_flight: dict[str, asyncio.Future[Photo]] = {}
 
     async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
@@ -145,7 +156,11 @@ class IngestService:
         stored = await asyncio.to_thread(_store_renditions, processed, self.store.media)
         # Bytes an original already has are stored as a duplicate by `add` itself, inside
         # its transaction: two processes taking the same photo at once cannot both win.
-        status, reason = self.triage.initial_status(submission.source), ""
+        checked = self.triage.flags(
+            processed.signals, submission.caption, submission.author, processed.phash
+        )  # a source's own warning may say what a check said: each flag once
+        flags = tuple(dict.fromkeys(checked + tuple(f for f in submission.extra_flags if f)))
+        status, reason = _arrival_status(self.triage.initial_status(submission.source), flags), ""
         new = NewPhoto(
             id=new_photo_id(),
             source=submission.source,
@@ -156,10 +171,7 @@ class IngestService:
             phash=processed.phash,
             mean_lab=processed.mean_lab,
             signals=processed.signals,
-            flags=self.triage.flags(
-                processed.signals, submission.caption, submission.author, processed.phash
-            )
-            + tuple(f for f in submission.extra_flags if f),
+            flags=flags,
             renditions=stored,
             receipt_hash=submission.receipt_hash,
             consent=submission.consent,

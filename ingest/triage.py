@@ -18,7 +18,9 @@ class Triage(Protocol):
     def flags(
         self, signals: Signals, caption: str = "", author: str = "", phash: int = 0
     ) -> tuple[str, ...]:
-        """What a moderator should look at (blurry, faces, blocklist, near_duplicate...)."""
+        """What a moderator should look at (blurry, faces, blocklist, near_duplicate,
+        sensitive...); `held` (wall.domain.HELD_FLAG) among them keeps the photo from being
+        approved by anyone but a moderator, whatever `initial_status` said."""
         ...
 
     def remember(self, photo_id: str, phash: int) -> None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable
 from moderation.blocklist import Blocklist, builtin_terms
 from moderation.near_duplicates import NearDuplicateIndex
 from wall.config import ModerationSection
-from wall.domain import PhotoStatus, Signals
+from wall.domain import HELD_FLAG, SENSITIVE_FLAG, PhotoStatus, Signals
 from wall.events import Event, PhotoCreated, PhotoDeleted
 
 FACE_HEAVY_AREA = 0.15  # faces cover this share of the picture: a portrait, not a view
@@ -40,7 +40,16 @@ class Policy:
             found.append("faces")
         if signals.face_area >= FACE_HEAVY_AREA:
             found.append("face_heavy")
-        return found
+        return found + self.safety_flags(signals)
+
+    def safety_flags(self, signals: Signals) -> list[str]:
+        """The image-safety check's verdict: `sensitive` from the flag threshold, and `held`
+        too from the hold threshold (ingest then lets no source approve it by itself). A
+        photo never scored (the check off, an older row) gets neither."""
+        score, s = signals.nsfw_score, self.settings
+        if score is None or score < s.safety_flag_threshold:
+            return []
+        return [SENSITIVE_FLAG, HELD_FLAG] if score >= s.safety_hold_threshold else [SENSITIVE_FLAG]
 
     def flags(
         self, signals: Signals, caption: str = "", author: str = "", phash: int = 0

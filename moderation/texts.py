@@ -15,7 +15,17 @@ from staff.texts import PHOTO_SOURCES, with_staff_texts
 from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 
 # Codes the queue API attaches to photos (`flags`) and accepts as `?flag=` filters.
-FLAGS: Final = ("blurry", "dark", "tiny", "faces", "face_heavy", "near_duplicate", "blocklist")
+FLAGS: Final = (
+    "blurry",
+    "dark",
+    "tiny",
+    "faces",
+    "face_heavy",
+    "near_duplicate",
+    "blocklist",
+    "sensitive",  # the image-safety check's score, or a post its author marked sensitive
+    "held",  # the safety check held a trusted source's photo back: a moderator decides
+)
 # Source codes with a label of their own; any other source (a webcam's or a folder's name,
 # a Mastodon instance's host) shows by its own name. The filter chips list only the sources
 # this wall has (moderation.pages.configured_sources), and those of waiting photos.
@@ -96,6 +106,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
             "flag_face_heavy": "Portrait",
             "flag_near_duplicate": "Presque doublon",
             "flag_blocklist": "Mot interdit",
+            "flag_sensitive": "À vérifier",
+            "flag_held": "Retenue",
         }
     ),
     "en": {
@@ -162,6 +174,8 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "flag_face_heavy": "Portrait",
         "flag_near_duplicate": "Near duplicate",
         "flag_blocklist": "Banned word",
+        "flag_sensitive": "To check",
+        "flag_held": "Held back",
     },
 }
 

@@ -135,6 +135,24 @@ class ModerationSection(_Section):
     session_max_hours: int = Field(
         24, ge=1, le=24 * 90, description="no session outlives this, used or not"
     )
+    # The image-safety check (ingest.safety): open_nsfw's score of every photo, 0..1.
+    safety_check: bool = Field(True, description="score every photo with the local NSFW model")
+    safety_flag_threshold: float = Field(
+        0.4, ge=0, le=1, description="score from which a photo is flagged sensitive"
+    )
+    safety_hold_threshold: float = Field(
+        0.8, ge=0, le=1, description="score from which no source's photo skips the queue"
+    )
+
+    @model_validator(mode="after")
+    def _flag_before_hold(self) -> ModerationSection:
+        if self.safety_flag_threshold >= self.safety_hold_threshold:
+            raise ValueError(
+                f"[moderation] safety_flag_threshold ({self.safety_flag_threshold}) must be "
+                f"below safety_hold_threshold ({self.safety_hold_threshold}): a photo held "
+                "back is always flagged for the moderators first"
+            )
+        return self
 
 
 LAYOUTS = ("mosaic", "spotlight", "photomosaic")

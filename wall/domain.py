@@ -8,6 +8,12 @@ from datetime import UTC, datetime
 
 # Photo.source of a visitor's upload; every other source is named in the config.
 UPLOAD_SOURCE = "upload"
+# The image-safety check's flags (moderation.policy sets them, ingest obeys the second): a
+# score past `[moderation] safety_flag_threshold` asks a moderator to look ("sensitive", the
+# code a Mastodon post marked sensitive also carries); past `safety_hold_threshold`, the
+# photo is never approved without one, whatever its source ("held").
+SENSITIVE_FLAG = "sensitive"
+HELD_FLAG = "held"
 
 
 def utcnow() -> datetime:
@@ -68,6 +74,9 @@ class Signals:
     clipped_bright: float  # share of near-white pixels
     face_count: int
     face_area: float  # share of the picture covered by faces
+    # open_nsfw's score (0..1) on the thumb (ingest.safety); None: not checked (the check
+    # was off, or the row is older than it: stored signals without the key read as None).
+    nsfw_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,11 @@ class Photo:
     @property
     def is_public(self) -> bool:
         return self.status is PhotoStatus.APPROVED
+
+    @property
+    def held(self) -> bool:
+        """The safety check held it back: only a moderator may approve it."""
+        return HELD_FLAG in self.flags
 
 
 @dataclass(frozen=True, slots=True)

@@ -484,6 +484,10 @@ CLI_TEXTS: Final[dict[str, dict[str, str]]] = {
             "{count} photos attendent encore que le serveur les prenne : rien n'est perdu,"
             " elles restent dans sa file et seront traitées dès qu'il le pourra."
         ),
+        "import_held": (
+            "{count} photos retenues par le contrôle des images : elles attendent un"
+            " modérateur, même avec --approve."
+        ),
         "database_damaged": (
             "La base de données {path} est abîmée ({findings}). Le mur ne démarre pas dessus"
             " pour ne rien aggraver. Remettez la dernière sauvegarde : « wall restore"
@@ -512,6 +516,10 @@ CLI_TEXTS: Final[dict[str, dict[str, str]]] = {
         "import_still_queued": (
             "{count} photos are still waiting for the server to take them: nothing is lost,"
             " they stay in its queue and will be taken as soon as it can."
+        ),
+        "import_held": (
+            "{count} photos held back by the image-safety check: they wait for a moderator,"
+            " even with --approve."
         ),
         "database_damaged": (
             "The database {path} is damaged ({findings}). The wall does not start on it, so"

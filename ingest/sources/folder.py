@@ -233,8 +233,10 @@ class FolderWatcher:
         self._last_file = relative
         if photo.status is PhotoStatus.REJECTED:
             return "duplicate"
-        if self.approve and photo.status is PhotoStatus.PENDING:
+        if self.approve and photo.status is PhotoStatus.PENDING and not photo.held:
             await context.approve(photo.id)
+        elif photo.held:
+            log.info("folder %s: %s held back for a moderator (safety check)", self.name, relative)
         log.info("folder %s: imported %s as %s", self.name, relative, photo.id)
         return "imported"
 
