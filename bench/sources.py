@@ -3,7 +3,9 @@
     python bench/sources.py            # 200 posts of distinct 1–2 MP photos
     python bench/sources.py --quick    # 40 posts: a smoke run
 
-Prints progress on stderr and ONE JSON object on stdout, one key per source kind. The
+Prints progress on stderr and ONE JSON object on stdout, one key per source kind, and
+`faces`: the webcam blur's recall on small faces in 1080p stills (the scan before and after
+it was enlarged) and on faces walking through a live window, with the CPU each costs. The
 Mastodon part serves N posts from the fake instance of the tests (loopback, real HTTP) to a
 real `wall serve` polling it, and measures photos/s from the first timeline request to the
 last photo pending; beside it, `process()` alone on the same files with as many threads as
@@ -35,14 +37,19 @@ REPO = Path(__file__).resolve().parents[1]
 # the `ingest` package: the repository goes first instead.
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from ingest.faces import FaceDetector  # noqa: E402
+from ingest.blur import FACE_SCORE, find_faces  # noqa: E402
+from ingest.faces import SCORE_THRESHOLD, Face, FaceDetector  # noqa: E402
+from ingest.live_blur import LiveBlurrer  # noqa: E402
 from ingest.pipeline import PipelineSpec, process  # noqa: E402
 from tests.helpers.accounts import add_account, login  # noqa: E402
 from tests.helpers.fake_mastodon import SAMPLES, FakeMastodon  # noqa: E402
 from tests.helpers.fake_mjpeg import FakeCamera, Scene  # noqa: E402
 from tests.helpers.server import LiveServer  # noqa: E402
+from tests.helpers.small_faces import MovingFaces, covered, paste_face, texture  # noqa: E402
 
 WORKERS = 2  # the server's pool and the pipeline's threads: the same on both sides
 PASSWORD = "bench operator passphrase"
@@ -198,6 +205,95 @@ def webcam_bench(seconds: float, root: Path) -> dict[str, Any]:
     }
 
 
+STILL_SIZES = (16, 18, 20, 24)  # face widths in a 1080p frame
+STILL_BACKGROUNDS = ("brick", "grass", "rocket")
+FRAME_SIZE = (1920, 1080)
+
+
+def _still_scans(detector: FaceDetector) -> dict[str, Any]:
+    """The native-size scan at the net's own score (as before) against the enlarged one."""
+
+    def before(frame: np.ndarray) -> list[Face]:
+        return detector.detect(frame, max(FRAME_SIZE), bgr=True, threshold=SCORE_THRESHOLD)
+
+    def after(frame: np.ndarray) -> list[Face]:
+        return find_faces(frame, detector)
+
+    return {"native 1x, score 0.5 (before)": before, f"1.25x, score {FACE_SCORE}": after}
+
+
+def still_recall(detector: FaceDetector, per_size: int) -> dict[str, Any]:
+    """Recall per face width on 1080p stills, and CPU per frame, for each scan."""
+    rng = np.random.default_rng(2026)
+    frames: list[tuple[int, np.ndarray, Face]] = []
+    for size in STILL_SIZES:
+        for n in range(per_size):
+            frame = texture(STILL_BACKGROUNDS[n % len(STILL_BACKGROUNDS)], *FRAME_SIZE)
+            x = int(rng.integers(0, FRAME_SIZE[0] - 80))
+            y = int(rng.integers(0, FRAME_SIZE[1] - 80))
+            frames.append((size, frame, paste_face(frame, size, x, y)))
+    results: dict[str, Any] = {}
+    for label, scan in _still_scans(detector).items():
+        hits = dict.fromkeys(STILL_SIZES, 0)
+        cpu: list[float] = []
+        for size, frame, truth in frames:
+            started = time.thread_time()
+            found = scan(frame)
+            cpu.append(time.thread_time() - started)
+            hits[size] += covered(truth, found, frame.shape)
+        results[label] = {
+            "recall": {f"{size} px": round(hits[size] / per_size, 2) for size in STILL_SIZES},
+            "cpu_ms_per_frame": round(1000 * statistics.median(cpu)),
+        }
+    return {"faces_per_size": per_size, "frame": "1920x1080", **results}
+
+
+def live_recall(detector: FaceDetector, frames: int) -> dict[str, Any]:
+    """Faces 16, 24 and 40 px wide walking across a 1080p view, each frame through JPEG as a
+    camera sends it, blurred by the live window's incremental scan: recall per width over
+    every frame after the first, CPU per frame (the first, a whole scan, apart)."""
+    scene = MovingFaces(*FRAME_SIZE)
+    blurrer = LiveBlurrer(detector)
+    widths = sorted({int(w) for w, _, _ in scene.faces_at(0)})
+    hits = dict.fromkeys(widths, 0)
+    cpu: list[float] = []
+    scanned: list[float] = []
+    for tick in range(frames):
+        frame, faces = scene.frame_and_faces(tick)
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        assert ok
+        received = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        started = time.thread_time()
+        blurrer.blur(received)
+        cpu.append(time.thread_time() - started)
+        scanned.append(blurrer.scanned_share)
+        if tick:
+            for face in faces:
+                hits[int(face.width)] += covered(face, blurrer.boxes, received.shape)
+    later = sorted(cpu[1:])
+    return {
+        "frames": frames,
+        "walkers_px": widths,
+        "recall": {f"{w} px": round(hits[w] / (frames - 1), 3) for w in widths},
+        "first_frame_cpu_ms": round(1000 * cpu[0]),
+        "cpu_ms_per_frame": {
+            "median": round(1000 * statistics.median(later)),
+            "p95": round(1000 * later[int(0.95 * (len(later) - 1))]),
+        },
+        "scanned_share_median": round(statistics.median(scanned[1:]), 3),
+    }
+
+
+def faces_bench(quick: bool) -> dict[str, Any]:
+    cv2.setNumThreads(1)  # CPU of one thread: what a camera's own thread costs
+    detector = FaceDetector()
+    _log("faces: small faces in 1080p stills, before and after")
+    stills = still_recall(detector, 6 if quick else 24)
+    _log("faces: faces walking through a live window")
+    live = live_recall(detector, 60 if quick else 300)
+    return {"stills": stills, "live": live}
+
+
 def _megapixel_range(photos: list[bytes]) -> list[float]:
     sizes = []
     for data in photos:
@@ -220,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "webcam": webcam_bench(
                 15.0 if args.quick else args.webcam_seconds, Path(work) / "webcam"
             ),
+            "faces": faces_bench(args.quick),
         }
     print(json.dumps(result, ensure_ascii=False))
     return 0

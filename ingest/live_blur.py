@@ -58,8 +58,9 @@ class LiveBlurrer:
         self.scanned_share = 0.0  # of the last frame: what it cost, for the console
 
     @property
-    def faces(self) -> int:
-        return len(self._faces)
+    def boxes(self) -> list[Face]:
+        """The faces blurred in the last frame, found in it or in an unchanged earlier view."""
+        return list(self._faces)
 
     def blur(self, frame: np.ndarray) -> int:
         """Blurs every face in `frame` (BGR) in place; returns how many regions it blurred."""
