@@ -41,6 +41,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from display.live import multipart_jpegs  # noqa: E402
 from ingest.blur import FACE_SCORE, find_faces  # noqa: E402
 from ingest.faces import SCORE_THRESHOLD, Face, FaceDetector  # noqa: E402
 from ingest.live_blur import LiveBlurrer  # noqa: E402
@@ -205,6 +206,74 @@ def webcam_bench(seconds: float, root: Path) -> dict[str, Any]:
     }
 
 
+LIVE_CAMERA_FPS = 25  # what an IP camera streams; the window takes 10 of them a second
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def live_window_bench(seconds: float, root: Path) -> dict[str, Any]:
+    """A live window (1080p MJPEG at 25 fps, three people walking) through a real `wall
+    serve`, read as a display reads it: frames/s delivered, and the CPU the server process
+    spent per second of it (reading the stream, blurring, encoding, serving), beside the
+    camera thread's and the blur's own figures from the source's health."""
+    _log(f"live window: {seconds:.0f} s of 1080p MJPEG at {LIVE_CAMERA_FPS} fps")
+    with FakeCamera(MovingFaces(1920, 1080), fps=LIVE_CAMERA_FPS) as camera:  # type: ignore[arg-type]
+        source = {"name": "live", "url": camera.stream_url, "live": True, "interval_s": 3600}
+        root.mkdir(parents=True, exist_ok=True)
+        server = LiveServer(root, sources={"webcam": [source]})
+        with contextlib.redirect_stdout(sys.stderr):
+            add_account(server, "op", "operator", PASSWORD)
+        server.start()
+        try:
+            with server.client() as client:
+                frames, cpu_s = _read_live(server, client, seconds)
+                with login(server, "op", PASSWORD) as operator:
+                    extra = next(
+                        s["extra"]
+                        for s in operator.get("/api/sources").json()["sources"]
+                        if s["name"] == "live"
+                    )
+        finally:
+            server.stop()
+    return {
+        "seconds": seconds,
+        "stream": f"1920x1080 MJPEG {LIVE_CAMERA_FPS} fps",
+        "frames_served_per_s": round(frames / seconds, 1),
+        "server_cpu_percent_of_a_core": round(100 * cpu_s / seconds, 1),
+        "blur_and_encode_cpu_ms_per_frame": int(extra.get("live_cpu_ms_per_frame", 0)),
+        "capture_thread_cpu_s": float(extra.get("capture_cpu_s", 0)),
+    }
+
+
+def _read_live(server: LiveServer, client: Any, seconds: float) -> tuple[int, float]:
+    """Frames read from the window's stream in `seconds`, and the server's CPU meanwhile."""
+    headers = {"Authorization": f"Bearer {server.display_token}"}
+    deadline = time.monotonic() + 60
+    assert server.process is not None
+    while True:
+        with client.stream("GET", "/api/wall/live/live", headers=headers) as response:
+            if response.status_code == 200:
+                return _count_frames(response, server.process.pid, seconds)
+        assert response.status_code == 503, response.status_code
+        assert time.monotonic() < deadline, "the live window never started"
+        time.sleep(0.2)
+
+
+def _count_frames(response: Any, pid: int, seconds: float) -> tuple[int, float]:
+    parts = multipart_jpegs(response.iter_bytes())
+    next(parts)  # the first frame, a whole scan, is not the steady state
+    cpu_before, started, frames = _process_cpu_s(pid), time.monotonic(), 0
+    for _ in parts:
+        frames += 1
+        if time.monotonic() - started >= seconds:
+            break
+    return frames, _process_cpu_s(pid) - cpu_before
+
+
 STILL_SIZES = (16, 18, 20, 24)  # face widths in a 1080p frame
 STILL_BACKGROUNDS = ("brick", "grass", "rocket")
 FRAME_SIZE = (1920, 1080)
@@ -317,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 15.0 if args.quick else args.webcam_seconds, Path(work) / "webcam"
             ),
             "faces": faces_bench(args.quick),
+            "live_window": live_window_bench(
+                10.0 if args.quick else 60.0, Path(work) / "live-window"
+            ),
         }
     print(json.dumps(result, ensure_ascii=False))
     return 0
