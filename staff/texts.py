@@ -13,7 +13,7 @@ from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 
 # Photo sources with a label of their own ("upload" → "Téléphone"), named alike on both pages;
 # any other source (a webcam's or a folder's name, a Mastodon host) shows by its own name.
-PHOTO_SOURCES: Final = ("upload", "mastodon", "pixelfed", "webcam", "import")
+PHOTO_SOURCES: Final = ("upload", "mastodon", "pixelfed", "bluesky", "webcam", "import")
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "fr": typeset_french(
@@ -48,6 +48,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "source_upload": "Téléphone",
             "source_mastodon": "Mastodon",
             "source_pixelfed": "Pixelfed",
+            "source_bluesky": "Bluesky",
             "source_webcam": "Webcam",
             "source_import": "Import",
         }
@@ -82,6 +83,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "source_upload": "Phone",
         "source_mastodon": "Mastodon",
         "source_pixelfed": "Pixelfed",
+        "source_bluesky": "Bluesky",
         "source_webcam": "Webcam",
         "source_import": "Import",
     },

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
 from ingest.sources.bluesky import subscribe_url
 from ingest.sources.bluesky_records import post_from_event, post_from_view, text_tags
@@ -27,6 +28,10 @@ from tests.helpers.fake_bluesky import (
 )
 from tests.helpers.fake_mastodon import sample_photos
 from tests.helpers.server import free_port
+from wall.config import Settings
+from wall.display_feed import source_credits
+from wall.i18n import NBSP
+from wall.schemas import WallPhoto
 
 PASSWORD = "a long operator passphrase"
 WAIT_S = 30.0
@@ -357,3 +362,45 @@ def test_records_hashtags_images_and_labels() -> None:
         "wss://jetstream.example/subscribe?wantedCollections=app.bsky.feed.post"
         "&maxMessageSizeBytes=1000000&cursor=1725519626134432"
     )
+
+
+def test_config_defaults_to_bluesky_and_the_wall_credits_the_network() -> None:
+    settings = Settings.model_validate({"sources": {"bluesky": [{"tag": "#murbrive"}]}})
+    (config,) = settings.sources.bluesky
+    assert config.name == "bluesky" and config.appview == "https://public.api.bsky.app"
+    assert all(url.startswith("wss://jetstream") for url in config.jetstream)
+    assert len(config.jetstream) == 4
+    assert config.cdn == "https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg"
+    credit = source_credits(settings)["bluesky"]
+    assert (credit.kind, credit.label) == ("bluesky", "#murbrive")
+    from display.credits import credit_line  # the display's words for that credit
+
+    shown = WallPhoto.model_validate(
+        {
+            "id": "p",
+            "caption": "",
+            "author": "Alice Martin",
+            "source": "bluesky",
+            "contributor": "bluesky:did:plc:a",
+            "created_at": "2026-07-14T21:00:00Z",
+            "approved_at": "2026-07-14T21:01:00Z",
+            "width": 4,
+            "height": 3,
+            "mean_lab": (50, 0, 0),
+            "urls": {},
+            "source_kind": credit.kind,
+            "source_label": credit.label,
+        }
+    )
+    assert credit_line(shown, "fr").replace(NBSP, " ") == (
+        "Photo : Alice Martin · #murbrive sur Bluesky"
+    )
+    assert credit_line(shown, "en") == "Photo: Alice Martin · #murbrive on Bluesky"
+    for wrong in (
+        {"tag": "town", "jetstream": ["https://jetstream.example"]},
+        {"tag": "town", "cdn": "https://cdn.example/{cid}"},
+        {"tag": "town", "identifier": "me.bsky.social"},  # no app_password
+        {"tag": "two words"},
+    ):
+        with pytest.raises(ValidationError):
+            Settings.model_validate({"sources": {"bluesky": [wrong]}})
