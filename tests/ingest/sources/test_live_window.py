@@ -21,6 +21,7 @@ from display.live import multipart_jpegs
 from tests.helpers.fake_mjpeg import FakeCamera
 from tests.helpers.server import LiveServer
 from tests.helpers.small_faces import MovingFaces, face_core
+from wall.config import ConfigError, load_settings
 
 CAMERA = "harbour"
 CAMERA_FPS = 20.0  # more than the window's: the server takes the newest frame each time
@@ -103,3 +104,14 @@ def test_every_streamed_frame_has_its_faces_blurred_at_10_fps(
             core = face_core(face)
             before, after = sharpness(original, core), sharpness(shown, core)
             assert after * FACE_SHARPNESS_DROP < before, (face.width, before, after)
+
+
+def test_a_live_camera_without_blur_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "wall.toml"
+    path.write_text(
+        '[[sources.webcam]]\nname = "harbour"\nurl = "rtsp://cam/1"\n'
+        "live = true\nblur_faces = false\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="live = true needs blur_faces = true"):
+        load_settings(path)
