@@ -112,6 +112,11 @@ def _loaded() -> _Model:
     return _model
 
 
+def model_score(batch: np.ndarray) -> float:
+    """The net's score of a prepared input (`model_input`'s shape and values)."""
+    return _loaded().score(batch)
+
+
 def nsfw_score(bgr: np.ndarray) -> float:
     """open_nsfw's score of an H×W×3 BGR image, 0 (safe) .. 1, to 4 decimals."""
-    return round(_loaded().score(model_input(bgr)), 4)
+    return round(model_score(model_input(bgr)), 4)
