@@ -3,8 +3,9 @@
 A firehose event names its author by DID only. The wall credits people by the name they
 chose, so each author is looked up once (`app.bsky.actor.getProfile`) and kept for an hour
 in a bounded cache: a busy hashtag costs one request per new author, not one per photo.
-When the AppView cannot answer, the photo is still imported, credited with the DID's
-handle-less form, and the lookup is tried again for the next post.
+When the AppView cannot answer, the photo is still imported, with no name (the wall then
+credits the hashtag and the network only: a DID means nothing to the public), and the
+lookup is tried again for the next post.
 """
 
 from __future__ import annotations
@@ -33,16 +34,15 @@ class Profile:
     handle: str = ""
     display_name: str = ""
     labels: frozenset[str] = frozenset()
-    found: bool = True  # False: the AppView did not answer; credited by the DID
+    found: bool = True  # False: the AppView did not answer; no name to credit
 
     @property
     def author(self) -> str:
-        """The credit: the name the person chose, else their handle (the DID only when the
-        AppView could not be asked)."""
+        """The credit: the name the person chose, else their handle; empty when unknown."""
         shown = " ".join(self.display_name.split())
         if shown:
             return shown[:AUTHOR_MAX]
-        return (f"@{self.handle}" if self.handle else self.did)[:AUTHOR_MAX]
+        return f"@{self.handle}"[:AUTHOR_MAX] if self.handle else ""
 
     @property
     def keeps_off_walls(self) -> bool:

@@ -161,6 +161,11 @@ def test_tagged_posts_with_images_reach_the_queue_with_their_credit(
         lost = jetstream.post(alice, post_record("#town", facet_tags=("town",), images=(missing,)))
         big = bsky.photo(alice, _too_big_jpeg())
         huge = jetstream.post(alice, post_record("#town gros", facet_tags=("town",), images=(big,)))
+        stranger = "did:plc:notontheappview"  # its profile cannot be had: no name credited
+        unnamed = jetstream.post(
+            stranger,
+            post_record("#town", facet_tags=("town",), images=(bsky.photo(stranger, photos[7]),)),
+        )
         last = jetstream.post(
             alice,
             post_record(
@@ -168,9 +173,11 @@ def test_tagged_posts_with_images_reach_the_queue_with_their_credit(
             ),
         )
 
-        pending = _wait("4 photos", lambda: len(p := _pending(client)) >= 4 and p)
+        pending = _wait("5 photos", lambda: len(p := _pending(client)) >= 5 and p)
         by_ref = {p["source_ref"]: p for p in pending}
-        assert set(by_ref) == {_link(first), _link(quoted, 0), _link(quoted, 1), _link(last)}
+        expected = [_link(first), _link(quoted, 0), _link(quoted, 1), _link(unnamed), _link(last)]
+        assert set(by_ref) == set(expected)
+        assert by_ref[_link(unnamed)]["author"] == ""
         assert by_ref[_link(first)]["author"] == "Alice Martin"
         assert by_ref[_link(first)]["caption"] == text
         assert by_ref[_link(first)]["source"] == "bsky"
@@ -180,7 +187,8 @@ def test_tagged_posts_with_images_reach_the_queue_with_their_credit(
             lambda: (h := _health(client))["extra"].get("cursor") == str(last["time_us"]) and h,
         )
         assert health["kind"] == "bluesky" and health["state"] == "ok"
-        assert health["imported"] == 4
+        assert health["imported"] == 5
+        assert health["extra"]["profile_failures"] == "1"
         assert health["extra"]["label_skipped"] == "2"  # the self-label, the shy account
         assert health["extra"]["media_skipped"] == "2"  # the 404 and the blob over the cap
         assert health["extra"]["last_media_error"].startswith(_link(huge))
@@ -189,7 +197,7 @@ def test_tagged_posts_with_images_reach_the_queue_with_their_credit(
         assert f"{lost['did']}/bafkreimissing" in bsky.cdn_log
         assert bsky.profile_log.count(alice) == 1  # three of her posts, one lookup
         assert labelled["did"] not in bsky.profile_log
-        assert len(_pending(client)) == 4
+        assert len(_pending(client)) == 5
 
 
 def test_a_restart_mid_stream_neither_misses_nor_repeats_a_post(
