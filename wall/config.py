@@ -361,6 +361,32 @@ class SourcesSection(_Section):
     bluesky: list[BlueskySource] = Field(default_factory=list)
 
 
+# An origin as a browser sends it: scheme, host, optional port; no path, no trailing slash.
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+class GallerySection(_Section):
+    """The online gallery (`/galerie`): off unless the office turns it on; when on, the
+    visitor page's consent names online publication and records its own text version."""
+
+    enabled: bool = Field(False, description="the public page /galerie and its embed")
+    embed_origins: list[str] = Field(
+        default_factory=list,
+        description='sites that may frame the gallery, e.g. ["https://www.brive-tourisme.fr"]',
+    )
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _ORIGIN.match(value):
+                raise ValueError(
+                    f"{value!r} is not an origin: write the scheme and host only, e.g."
+                    ' "https://www.brive-tourisme.fr" (no path, no trailing slash)'
+                )
+        return values
+
+
 class ProjectorSection(_Section):
     """A projector switched over PJLink class 1 (`[[projectors]]`, one table per projector)."""
 
@@ -403,6 +429,7 @@ class Settings(BaseSettings):
     moderation: ModerationSection = ModerationSection()
     sources: SourcesSection = SourcesSection()
     display: DisplaySection = DisplaySection()
+    gallery: GallerySection = GallerySection()
     projectors: list[ProjectorSection] = Field(default_factory=list)
     schedule: ScheduleSection = ScheduleSection()
 

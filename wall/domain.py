@@ -32,11 +32,19 @@ class PhotoStatus(enum.StrEnum):
 
 
 class RenditionKind(enum.StrEnum):
-    """The only renditions ever served: never the original."""
+    """A photo's re-encoded copies: never the original. All but PRINT are served."""
 
     DISPLAY = "display"
     THUMB = "thumb"
     TILE = "tile"
+    # Full resolution, metadata stripped, sRGB; only for PRINT-consented photos; NEVER
+    # served over HTTP (the exhibition package is the one way out).
+    PRINT = "print"
+
+    @property
+    def served(self) -> bool:
+        """Whether `/media/<kind>/...` may answer with it."""
+        return self is not RenditionKind.PRINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,23 @@ class Rendition:
         return "jpg" if self.mime == "image/jpeg" else self.mime.split("/")[-1]
 
 
+class ConsentScope(enum.StrEnum):
+    """What a contributor's consent covers; recorded with the text version they saw."""
+
+    WALL = "wall"  # projection on the wall: always part of the consent
+    ONLINE = "online"  # the online gallery: named in the consent text when [gallery] enabled
+    PRINT = "print"  # prints for the office's travelling exhibitions: a second, optional tick
+
+
+class Speaker(enum.StrEnum):
+    """Who is speaking: an optional one-tap choice on the visitor page."""
+
+    UNSAID = ""
+    VISITING = "visiting"
+    RESIDENT = "resident"
+    NEWCOMER = "newcomer"
+
+
 @dataclass(frozen=True, slots=True)
 class Consent:
     """What the contributor agreed to, and when: the proof a city needs if asked."""
@@ -60,6 +85,19 @@ class Consent:
     given_at: datetime
     text_version: str
     language: str
+    scopes: frozenset[ConsentScope] = frozenset({ConsentScope.WALL})
+
+
+def scopes_to_text(scopes: frozenset[ConsentScope]) -> str:
+    """The stored form of a consent's scopes: comma-separated, sorted (one spelling)."""
+    return ",".join(sorted(scope.value for scope in scopes))
+
+
+def scopes_from_text(text: str | None) -> frozenset[ConsentScope]:
+    """The scopes of a stored row; unknown words are dropped (a newer server's scope means
+    nothing here, and consent is never widened by reading)."""
+    known = {scope.value for scope in ConsentScope}
+    return frozenset(ConsentScope(w) for w in (text or "").split(",") if w in known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +137,8 @@ class Photo:
     consent: Consent | None = None
     source_ref: str = ""  # link to the original post, for credit
     renditions: dict[RenditionKind, Rendition] = field(default_factory=dict)
+    speaker: Speaker = Speaker.UNSAID
+    speaker_in_credit: bool = False  # shown in the credit only if the visitor ticked it
 
     @property
     def is_public(self) -> bool:
@@ -131,6 +171,8 @@ class NewPhoto:
     idempotency_key: str = ""
     status: PhotoStatus = PhotoStatus.PENDING
     reason: str = ""
+    speaker: Speaker = Speaker.UNSAID
+    speaker_in_credit: bool = False  # shown in the credit only if the visitor ticked it
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,12 @@ LANGUAGES: Final = ("fr", "en")
 DEFAULT_LANGUAGE: Final = "fr"
 
 # Bump whenever CONSENT_TEMPLATES or the consent notice changes: the server stores this value
-# with each photo as proof of what the contributor accepted.
-CONSENT_VERSION: Final = "2026-12-04.1"
+# with each photo as proof of what the contributor accepted. ".2": the optional print tick.
+CONSENT_VERSION: Final = "2026-12-04.2"
+# The text shown while `[gallery] enabled`: it names online publication too. Only photos
+# sent under a version of this set may appear in the online gallery.
+CONSENT_VERSION_ONLINE: Final = "2026-12-04.2-online"
+ONLINE_CONSENT_VERSIONS: Final = frozenset({CONSENT_VERSION_ONLINE})
 
 NBSP: Final = "\u00a0"
 _FRENCH_SPACES: Final = re.compile(r" ([:;!?»])|(«) ")
@@ -47,6 +51,31 @@ CONSENT_TEMPLATES: Final[dict[str, str]] = {
         "and I agree to its projection on {wall} during the season {season}."
     ),
 }
+
+# The same sentence while the online gallery is on (CONSENT_VERSION_ONLINE).
+CONSENT_TEMPLATES_ONLINE: Final[dict[str, str]] = {
+    "fr": _typeset_french(
+        "J'ai pris cette photo, les personnes reconnaissables ont donné leur accord, "
+        "j'ai 15 ans ou plus, et j'accepte sa projection sur {wall} pendant la saison {season} "
+        "et sa publication dans la galerie en ligne du mur."
+    ),
+    "en": (
+        "I took this photo, the people recognisable in it agree, I am 15 or older, "
+        "and I agree to its projection on {wall} during the season {season} "
+        "and to its publication in the wall's online gallery."
+    ),
+}
+
+
+def consent_version(online: bool) -> str:
+    """The version of the consent text the page shows: `online` when the gallery is on."""
+    return CONSENT_VERSION_ONLINE if online else CONSENT_VERSION
+
+
+def names_online(text_version: str) -> bool:
+    """Whether the consent text of this version named online publication."""
+    return text_version in ONLINE_CONSENT_VERSIONS
+
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "fr": _french(
@@ -277,6 +306,19 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "est filmée par un autre serveur du mur). Réessayez dans un instant.",
             "live_not_found": "Aucune fenêtre en direct de ce nom : vérifiez `live = true` "
             "dans [[sources.webcam]].",
+            "invalid_field:name": "Nom invalide : de 1 à 80 caractères.",
+            "invalid_field:year": "Saison invalide : donnez l'année où elle commence, par "
+            "exemple 2027.",
+            "invalid_field:job": "Numéro de téléchargement invalide : rechargez la page.",
+            "exhibition_not_found": "Cette exposition n'existe pas (ou plus).",
+            "exhibition_exists": "Une exposition porte déjà ce nom.",
+            "exhibition_full": "L'exposition est complète : retirez une photo avant d'en "
+            "ajouter une autre.",
+            "not_print_consented": "L'auteur de cette photo n'a pas accepté qu'elle soit "
+            "imprimée pour les expositions : elle ne peut pas y entrer.",
+            "not_approved": "Seules les photos approuvées, sur le mur, peuvent entrer dans une "
+            "exposition.",
+            "not_started": "Ce téléchargement n'a pas (encore) commencé.",
         }
     ),
     "en": {
@@ -317,6 +359,16 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "live_unavailable": "This webcam is not sending pictures right now (or another "
         "server of the wall captures it). Try again in a moment.",
         "live_not_found": "No live window of this name: check `live = true` in [[sources.webcam]].",
+        "invalid_field:name": "Invalid name: 1 to 80 characters.",
+        "invalid_field:year": "Invalid season: give the year it starts in, e.g. 2027.",
+        "invalid_field:job": "Invalid download number: reload the page.",
+        "exhibition_not_found": "This exhibition does not exist (any more).",
+        "exhibition_exists": "An exhibition already has this name.",
+        "exhibition_full": "The exhibition is full: take a photo out before adding another.",
+        "not_print_consented": "This photo's author did not agree to prints for exhibitions: "
+        "it cannot join one.",
+        "not_approved": "Only approved photos, on the wall, can join an exhibition.",
+        "not_started": "This download has not started (yet).",
     },
 }
 
@@ -463,9 +515,11 @@ def with_article(lang: str, name: str) -> str:
     return f"l'{name}" if name[:1].lower() in "aâàeéèêëiîïoôuùûyh" else f"le {name}"
 
 
-def consent_text(lang: str, wall_name: str, season: str) -> str:
-    """The consent sentence the visitor ticks; `season` comes from `season_text`."""
-    template = CONSENT_TEMPLATES.get(lang, CONSENT_TEMPLATES[DEFAULT_LANGUAGE])
+def consent_text(lang: str, wall_name: str, season: str, online: bool = False) -> str:
+    """The consent sentence the visitor ticks; `season` comes from `season_text`; `online`:
+    the gallery is on, and the sentence names online publication."""
+    templates = CONSENT_TEMPLATES_ONLINE if online else CONSENT_TEMPLATES
+    template = templates.get(lang, templates[DEFAULT_LANGUAGE])
     return template.format(wall=with_article(lang, wall_name), season=season)
 
 

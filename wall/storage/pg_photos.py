@@ -22,6 +22,9 @@ from wall.domain import (
     Rendition,
     RenditionKind,
     Signals,
+    Speaker,
+    scopes_from_text,
+    scopes_to_text,
     utcnow,
 )
 from wall.storage.base import (
@@ -61,6 +64,7 @@ def row_to_photo(row: asyncpg.Record) -> Photo:
             given_at=row["consent_at"],
             text_version=row["consent_version"] or "",
             language=row["consent_lang"] or "",
+            scopes=scopes_from_text(row["consent_scopes"]),
         )
     lab = row["mean_lab"]
     return Photo(
@@ -92,6 +96,8 @@ def row_to_photo(row: asyncpg.Record) -> Photo:
             )
             for r in row["rends"]
         },
+        speaker=Speaker(row["speaker"]),
+        speaker_in_credit=row["speaker_in_credit"],
     )
 
 
@@ -199,9 +205,10 @@ class PgPhotoRepository:
         await conn.execute(
             "INSERT INTO photos (wall_id, id, status, source, source_ref, caption, author,"
             " contributor, created_at, updated_at, receipt_hash, consent_at, consent_version,"
-            " consent_lang, sha256, phash, mean_lab, signals, flags, reason, idempotency_key)"
+            " consent_lang, sha256, phash, mean_lab, signals, flags, reason, idempotency_key,"
+            " consent_scopes, speaker, speaker_in_credit)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15,"
-            " $16, $17, $18, $19, $20)",
+            " $16, $17, $18, $19, $20, $21, $22, $23)",
             self.wall, new.id, new.status.value, new.source, new.source_ref, new.caption,
             new.author, new.contributor, now, new.receipt_hash,
             consent.given_at if consent else None,
@@ -209,6 +216,8 @@ class PgPhotoRepository:
             consent.language if consent else None,
             new.sha256, _signed64(new.phash), list(new.mean_lab), signals, list(new.flags),
             new.reason, new.idempotency_key,
+            scopes_to_text(consent.scopes) if consent else "",
+            new.speaker.value, new.speaker_in_credit,
         )  # fmt: skip
 
     async def get(self, photo_id: str) -> Photo | None:
@@ -322,7 +331,8 @@ class PgPhotoRepository:
             await conn.execute(
                 "UPDATE photos SET status = 'deleted', version = version + 1, updated_at = $3,"
                 " reason = $4, caption = '', author = '', contributor = '', receipt_hash = '',"
-                " sha256 = '', phash = 0, signals = NULL, flags = '[]', source_ref = ''"
+                " sha256 = '', phash = 0, signals = NULL, flags = '[]', source_ref = '',"
+                " speaker = '', speaker_in_credit = FALSE"
                 " WHERE wall_id = $1 AND id = $2",
                 self.wall, photo_id, utcnow(), reason,
             )  # fmt: skip

@@ -18,6 +18,9 @@ from wall.domain import (
     Rendition,
     RenditionKind,
     Signals,
+    Speaker,
+    scopes_from_text,
+    scopes_to_text,
     utcnow,
 )
 from wall.storage.base import (
@@ -46,6 +49,7 @@ def _row_to_photo(row: sqlite3.Row, renditions: list[sqlite3.Row]) -> Photo:
             given_at=datetime.fromisoformat(row["consent_at"]),
             text_version=row["consent_version"] or "",
             language=row["consent_lang"] or "",
+            scopes=scopes_from_text(row["consent_scopes"]),
         )
     lab = json.loads(row["mean_lab"])
     return Photo(
@@ -77,6 +81,8 @@ def _row_to_photo(row: sqlite3.Row, renditions: list[sqlite3.Row]) -> Photo:
             )
             for r in renditions
         },
+        speaker=Speaker(row["speaker"]),
+        speaker_in_credit=bool(row["speaker_in_credit"]),
     )
 
 
@@ -148,8 +154,9 @@ def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
     conn.execute(
         "INSERT INTO photos (id, status, source, source_ref, caption, author, contributor,"
         " created_at, updated_at, receipt_hash, consent_at, consent_version, consent_lang,"
-        " sha256, phash, mean_lab, signals, flags, reason, idempotency_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " sha256, phash, mean_lab, signals, flags, reason, idempotency_key, consent_scopes,"
+        " speaker, speaker_in_credit)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             new.id,
             new.status.value,
@@ -171,6 +178,9 @@ def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
             json.dumps(list(new.flags)),
             new.reason,
             new.idempotency_key,
+            scopes_to_text(consent.scopes) if consent else "",
+            new.speaker.value,
+            int(new.speaker_in_credit),
         ),
     )
     conn.executemany(
@@ -277,7 +287,8 @@ class SqlitePhotoRepository:
             conn.execute(
                 "UPDATE photos SET status = 'deleted', version = version + 1, updated_at = ?,"
                 " reason = ?, caption = '', author = '', contributor = '', receipt_hash = '',"
-                " sha256 = '', phash = 0, signals = NULL, flags = '[]', source_ref = ''"
+                " sha256 = '', phash = 0, signals = NULL, flags = '[]', source_ref = '',"
+                " speaker = '', speaker_in_credit = 0"
                 " WHERE id = ?",
                 (utcnow().isoformat(), reason, photo_id),
             )

@@ -13,7 +13,18 @@ import pytest
 
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.stores import open_backend, run_on
-from wall.domain import Consent, NewPhoto, PhotoStatus, Rendition, RenditionKind, Signals
+from wall.domain import (
+    Consent,
+    ConsentScope,
+    NewPhoto,
+    PhotoStatus,
+    Rendition,
+    RenditionKind,
+    Signals,
+    Speaker,
+)
+from wall.events import EventBus
+from wall.lifecycle import PhotoLifecycle
 from wall.storage.base import (
     DuplicateIdempotencyKey,
     InvalidTransition,
@@ -93,6 +104,102 @@ def test_a_photo_comes_back_as_it_went_in(any_store: Store) -> None:
         assert await store.photos.receipt_hash(new.id) == "s" * 64
         assert await store.photos.get("no-such-photo") is None
         assert await store.photos.receipt_hash("no-such-photo") is None
+
+    run_on(any_store, scenario)
+
+
+def test_older_photos_keep_their_defaults(any_store: Store) -> None:
+    """A photo sent without the visitor's choices: wall only, nobody said who speaks."""
+    new = new_photo()
+
+    async def scenario(store: Store) -> None:
+        got = await store.photos.add(new, actor="upload:phone-a")
+        assert got.consent is not None and got.consent.scopes == {ConsentScope.WALL}
+        assert (got.speaker, got.speaker_in_credit) == (Speaker.UNSAID, False)
+        assert RenditionKind.PRINT not in got.renditions
+        sourced = await store.photos.add(_without_consent(new_photo()), actor="mastodon")
+        assert sourced.consent is None
+
+    run_on(any_store, scenario)
+
+
+def _without_consent(photo: NewPhoto) -> NewPhoto:
+    return NewPhoto(**{**_fields(photo), "consent": None})
+
+
+def _choosing(photo: NewPhoto, print_key: str) -> NewPhoto:
+    """The photo as a visitor who ticked print and said they live here, shown in the credit."""
+    assert photo.consent is not None
+    consent = Consent(
+        given_at=photo.consent.given_at,
+        text_version="2026-12-04.2-online",
+        language="en",
+        scopes=frozenset(ConsentScope),
+    )
+    printed = Rendition(RenditionKind.PRINT, print_key, 4032, 3024, 3_100_000)
+    return NewPhoto(
+        **{
+            **_fields(photo),
+            "consent": consent,
+            "speaker": Speaker.RESIDENT,
+            "speaker_in_credit": True,
+            "renditions": (*photo.renditions, printed),
+        }
+    )
+
+
+def test_the_visitors_choices_and_the_print_rendition_come_back(any_store: Store) -> None:
+    new = _choosing(new_photo(), f"{secrets.token_hex(32)}.jpg")
+
+    async def scenario(store: Store) -> None:
+        added = await store.photos.add(new, actor="upload:phone-a")
+        for got in (
+            added,
+            await store.photos.get(new.id),
+            (await store.photos.list(None, limit=5)).photos[0],
+        ):
+            assert got is not None and got.consent is not None
+            assert got.consent == new.consent
+            assert got.consent.scopes == {
+                ConsentScope.WALL,
+                ConsentScope.ONLINE,
+                ConsentScope.PRINT,
+            }
+            assert (got.speaker, got.speaker_in_credit) == (Speaker.RESIDENT, True)
+            printed = got.renditions[RenditionKind.PRINT]
+            assert (printed.width, printed.height, printed.size) == (4032, 3024, 3_100_000)
+        assert new.renditions[-1].key in await store.photos.media_keys_in_use()
+
+    run_on(any_store, scenario)
+
+
+def test_a_delete_wipes_the_print_file_and_the_choices(any_store: Store) -> None:
+    """A contributor's delete takes the print rendition's file with the others, and what
+    they said of themselves with the row's content."""
+
+    async def scenario(store: Store) -> None:
+        keys = [
+            await asyncio.to_thread(store.media.put, secrets.token_bytes(64), "jpg")
+            for _ in range(3)
+        ]
+        plain = new_photo()
+        files = (
+            Rendition(RenditionKind.DISPLAY, keys[0], 1920, 1440, 64),
+            Rendition(RenditionKind.THUMB, keys[1], 320, 240, 64),
+        )
+        new = _choosing(NewPhoto(**{**_fields(plain), "renditions": files}), keys[2])
+        await store.photos.add(new, actor="upload:phone-a")
+        assert all(store.media.exists(key) for key in keys)
+        await PhotoLifecycle(store, EventBus()).delete(new.id, "contributor", "contributor")
+        assert not any(store.media.exists(key) for key in keys)
+        gone = await store.photos.get(new.id)
+        assert gone is not None and gone.status is PhotoStatus.DELETED
+        assert (gone.renditions, gone.speaker, gone.speaker_in_credit) == (
+            {},
+            Speaker.UNSAID,
+            False,
+        )
+        assert keys[2] not in await store.photos.media_keys_in_use()
 
     run_on(any_store, scenario)
 
