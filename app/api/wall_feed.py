@@ -3,6 +3,7 @@ windows' MJPEG streams, whose frames were blurred by the process that captures t
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,8 @@ LIVE_BOUNDARY = "frame"
 # window and reconnects; no connection is held open for ever on a dead camera.
 LIVE_STALL_S = 15.0
 LIVE_RETRY_AFTER_S = "5"
+# A newest frame older than this is not live: a display would take it for now.
+LIVE_STALE_S = 5.0
 
 
 @router.get("/api/wall/photos", response_model=WallSnapshot)
@@ -39,7 +42,9 @@ async def live_window(name: str, request: Request, services: ServicesDep) -> Str
     if not any(c.live and c.name == name for c in services.settings.sources.webcam):
         raise ApiError(404, "live_not_found")
     channel = services.sources.live.get(name)
-    if channel is None or channel.latest is None:  # not started, down, or another process's
+    latest = channel.latest if channel is not None else None
+    # Not started, stalled, or captured by another process of the wall.
+    if channel is None or latest is None or time.monotonic() - latest.at > LIVE_STALE_S:
         raise ApiError(503, "live_unavailable", headers={"Retry-After": LIVE_RETRY_AFTER_S})
     return StreamingResponse(
         _parts(channel, request),
