@@ -6,7 +6,8 @@
 Prints progress on stderr and ONE JSON object on stdout's last line. Every throughput is
 reported beside its physical limit measured in the same run on the same files:
 
-* `process()` on one pinned core vs the bare Pillow draft decode of the same files;
+* `process()` on one pinned core vs the bare Pillow draft decode of the same files, and
+  the image-safety check's own CPU time per photo (`safety_check_ms`) beside it;
 * `process()` on two worker threads (and two processes) vs the same on one core;
 * uploads through the real `wall serve` under 50 concurrent clients vs the pipeline's
   two-core rate on files of the same size;
@@ -55,7 +56,7 @@ import simplejpeg  # noqa: E402
 from PIL import Image, ImageFilter, features  # noqa: E402
 
 import ingest.pipeline as pipeline_module  # noqa: E402
-from ingest import hashing, renditions, signals  # noqa: E402
+from ingest import hashing, renditions, safety, signals  # noqa: E402
 from ingest.decode import fit  # noqa: E402
 from ingest.faces import FaceDetector  # noqa: E402
 from ingest.pipeline import PipelineSpec, process  # noqa: E402
@@ -359,6 +360,7 @@ class StageClock:
             self._wrap(signals, "clipped", lambda: "signals"),
             self._wrap(signals, "mean_lab", lambda: "signals"),
             self._wrap(self.detector, "detect", lambda: "faces"),
+            self._wrap(safety, "nsfw_score", lambda: "safety"),
         ]
         try:
             yield self
@@ -465,6 +467,7 @@ def single_core(files: Sequence[bytes], detector: FaceDetector, rounds: int) -> 
     would take; wall time is reported beside it), bare decode and pipeline interleaved."""
     spec = PipelineSpec()
     no_faces = PipelineSpec(detect_faces=False)
+    no_safety = PipelineSpec(safety_check=False)
     wait_quiet(_quiet_wait_s)
     with one_core(), LoadMeter() as meter:
         ms = _per_photo_ms(
@@ -474,11 +477,13 @@ def single_core(files: Sequence[bytes], detector: FaceDetector, rounds: int) -> 
                 "bare_simplejpeg": bare_simplejpeg,
                 "pipeline": lambda d: process(d, spec, detector),
                 "pipeline_no_faces": lambda d: process(d, no_faces, None),
+                "pipeline_no_safety": lambda d: process(d, no_safety, detector),
             },
             rounds,
         )
         stages = stage_breakdown(files, spec, detector, rounds)
     bare, full, lean = (ms[k]["cpu"] for k in ("bare", "pipeline", "pipeline_no_faces"))
+    unchecked = ms["pipeline_no_safety"]["cpu"]
     bare_sj = ms["bare_simplejpeg"]["cpu"]
     return {
         "bare_decode_ms": round(bare, 2),
@@ -486,6 +491,11 @@ def single_core(files: Sequence[bytes], detector: FaceDetector, rounds: int) -> 
         "pipeline_vs_bare_simplejpeg": round(bare_sj / full, 3),
         "pipeline_ms": round(full, 2),
         "pipeline_no_faces_ms": round(lean, 2),
+        # The image-safety check (ingest.safety): its own CPU time on the thumb, measured
+        # inside the real pipeline, and the pipeline without it.
+        "safety_check_ms": stages.get("safety", 0.0),
+        "pipeline_no_safety_ms": round(unchecked, 2),
+        "pipeline_no_safety_vs_bare_decode": round(bare / unchecked, 3),
         "bare_decode_photos_per_s_1core": round(1000 / bare, 2),
         "pipeline_photos_per_s_1core": round(1000 / full, 2),
         "pipeline_no_faces_photos_per_s_1core": round(1000 / lean, 2),
@@ -845,6 +855,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "pipeline_photos_per_s_1core": small_1["pipeline_photos_per_s_1core"],
         "bare_decode_photos_per_s_1core": small_1["bare_decode_photos_per_s_1core"],
         "pipeline_ms": small_1["pipeline_ms"],
+        "safety_check_ms": small_1["safety_check_ms"],
+        "pipeline_no_safety_ms": small_1["pipeline_no_safety_ms"],
         "stages_ms_1core": small_1["stages_ms_1core"],
         **{k: round(v, 2) for k, v in small_2.items()},
     }

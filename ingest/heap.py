@@ -12,6 +12,9 @@ mapped and unmapped as before, so the retained memory stays bounded per allocato
 
 Skipped where the C library is not glibc, or when the operator set glibc's own tunables
 (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, `GLIBC_TUNABLES`).
+
+The same settings would also keep what a one-off spike freed for good: loading the safety
+model frees ~30 MB of parsed model file; `give_back_free_pages` returns it, once, after.
 """
 
 from __future__ import annotations
@@ -28,14 +31,34 @@ _M_MMAP_THRESHOLD = -3
 _OPERATOR_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
 
 
+def _libc() -> ctypes.CDLL | None:
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+def give_back_free_pages() -> bool:
+    """Hands every free page of the heaps back to the kernel now (glibc's `malloc_trim`);
+    True when it did. For after a one-off allocation spike, not for each photo."""
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    if trim is None:
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return bool(trim(0))
+
+
 def keep_freed_pages() -> bool:
     """Applies the settings above; True when they were applied."""
-    if platform.libc_ver()[0] != "glibc" or any(v in os.environ for v in _OPERATOR_SETTINGS):
+    libc = _libc()
+    if libc is None or any(v in os.environ for v in _OPERATOR_SETTINGS):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
