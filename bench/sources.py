@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Run as a script, Python puts bench/ first on the path, where bench/ingest.py would shadow
 # the `ingest` package: the repository goes first instead.
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # stdout carries the JSON alone
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
