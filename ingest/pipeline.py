@@ -29,6 +29,8 @@ heap.keep_freed_pages()  # per photo: ~1,700 fewer page faults (see ingest.heap)
 # 0/42 at 5 %, 3/42 at 6 %, 38/42 at 7 %; reaching 5 % takes 352 px (37/42), ~22 ms.
 FACE_INPUT_EDGE = 256
 BRIGHTNESS_EDGE = 64
+# Decode at full size: a JPEG's DCT scale 1, no shrinking of other formats (see `decode.fit`).
+FULL_SIZE = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +95,21 @@ def _signals(
     )
 
 
-def process(data: bytes, spec: PipelineSpec, detector: FaceDetector | None) -> Processed:
-    """Raises `Refused` with the contract's code for anything we will not take."""
+def process(
+    data: bytes, spec: PipelineSpec, detector: FaceDetector | None, keep_print: bool = False
+) -> Processed:
+    """Raises `Refused` with the contract's code for anything we will not take.
+
+    `keep_print`: the contributor consented to prints, and a print rendition is made too:
+    the whole photo decoded at full size (instead of at the display's DCT scale), upright,
+    sRGB, re-encoded with nothing of the original's metadata. Other photos cost the same
+    as ever."""
     if not data:
         raise undecodable("empty file")
     if len(data) > spec.max_bytes:
         raise too_large(f"{len(data)} bytes")
-    decoded = decode(data, spec.max_pixels, spec.display_long_edge, bgr=True)
+    long_edge = FULL_SIZE if keep_print else spec.display_long_edge
+    decoded = decode(data, spec.max_pixels, long_edge, bgr=True)
     display = renditions.fit_long_edge(decoded.pixels, spec.display_long_edge)
     thumb = renditions.fit_long_edge(display, spec.thumb_long_edge)
     tile = renditions.centre_square(thumb, spec.tile_size)
@@ -120,5 +130,11 @@ def process(data: bytes, spec: PipelineSpec, detector: FaceDetector | None) -> P
             _encoded(RenditionKind.DISPLAY, display, quality),
             _encoded(RenditionKind.THUMB, thumb, quality),
             _encoded(RenditionKind.TILE, tile, quality),
+            *([_print(decoded.pixels)] if keep_print else []),
         ),
     )
+
+
+def _print(full: np.ndarray) -> EncodedRendition:
+    height, width = full.shape[:2]
+    return EncodedRendition(RenditionKind.PRINT, renditions.encode_print_jpeg(full), width, height)

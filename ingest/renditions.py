@@ -1,14 +1,30 @@
-"""Resize and encode the served renditions; nothing of the original's metadata survives.
+"""Resize and encode the renditions; nothing of the original's metadata survives.
 
 Arrays are in OpenCV's BGR order (see `ingest.pipeline`); resizing does not care.
 """
 
 from __future__ import annotations
 
+import struct
+
 import cv2
 import numpy as np
+from PIL import ImageCms
 
 from ingest.decode import fit
+
+# The print rendition: near-lossless, with full colour resolution (4:4:4, no chroma halving
+# that a large print would show at colour edges). ~60 ms to encode 12 MP on our cores.
+PRINT_JPEG_QUALITY = 95
+# The one tag a print file carries: its colour space (sRGB), so that a print shop's RIP reads
+# the colours as they are instead of guessing. No EXIF, XMP, GPS or comment, ever.
+_SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+_ICC_APP2 = (
+    b"\xff\xe2"
+    + struct.pack(">H", 2 + 14 + len(_SRGB_ICC))
+    + b"ICC_PROFILE\x00\x01\x01"  # one chunk of one
+    + _SRGB_ICC
+)
 
 
 def resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -52,3 +68,24 @@ def encode_jpeg(bgr: np.ndarray, quality: int) -> bytes:
     if not ok:
         raise RuntimeError(f"JPEG encoder failed on a {bgr.shape} array")
     return encoded.tobytes()
+
+
+def encode_print_jpeg(bgr: np.ndarray) -> bytes:
+    """The print rendition: quality 95, 4:4:4, tagged sRGB and nothing else.
+
+    OpenCV writes SOI, a bare JFIF header, then the image; the sRGB profile goes in right
+    after the JFIF header, where readers look for it."""
+    params = [
+        cv2.IMWRITE_JPEG_QUALITY,
+        PRINT_JPEG_QUALITY,
+        cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+        cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+    ]
+    ok, encoded = cv2.imencode(".jpg", bgr, params)
+    if not ok:
+        raise RuntimeError(f"JPEG encoder failed on a {bgr.shape} array")
+    data = encoded.tobytes()
+    if data[2:4] != b"\xff\xe0":  # no JFIF header: the profile goes right after SOI
+        return data[:2] + _ICC_APP2 + data[2:]
+    end = 4 + struct.unpack(">H", data[4:6])[0]
+    return data[:end] + _ICC_APP2 + data[end:]

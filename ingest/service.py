@@ -19,7 +19,16 @@ from ingest.pipeline import PipelineSpec, Processed, process
 from ingest.triage import Triage
 from ingest.workers import WorkerPool
 from wall.config import Settings
-from wall.domain import HELD_FLAG, Consent, NewPhoto, Photo, PhotoStatus, Rendition
+from wall.domain import (
+    HELD_FLAG,
+    Consent,
+    ConsentScope,
+    NewPhoto,
+    Photo,
+    PhotoStatus,
+    Rendition,
+    Speaker,
+)
 from wall.events import EventBus, PhotoCreated
 from wall.storage.base import DuplicateIdempotencyKey, MediaStore, Store
 
@@ -41,6 +50,13 @@ class Submission:
     source_ref: str = ""
     idempotency_key: str = ""  # already bound to the contributor by the caller
     extra_flags: tuple[str, ...] = ()  # the source's own warnings, e.g. a post marked sensitive
+    speaker: Speaker = Speaker.UNSAID  # the visitor's one-tap "who is speaking"
+    speaker_in_credit: bool = False
+
+    @property
+    def keeps_print(self) -> bool:
+        """Only a photo whose contributor consented to prints gets a print rendition."""
+        return self.consent is not None and ConsentScope.PRINT in self.consent.scopes
 
 
 def new_photo_id() -> str:
@@ -152,7 +168,10 @@ class IngestService:
         return photo
 
     async def _ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:
-        processed = await self.pool.run(lambda: process(read(), self.spec, self.detector))
+        keep_print = submission.keeps_print
+        processed = await self.pool.run(
+            lambda: process(read(), self.spec, self.detector, keep_print)
+        )
         stored = await asyncio.to_thread(_store_renditions, processed, self.store.media)
         # Bytes an original already has are stored as a duplicate by `add` itself, inside
         # its transaction: two processes taking the same photo at once cannot both win.
@@ -179,6 +198,8 @@ class IngestService:
             idempotency_key=submission.idempotency_key,
             status=status,
             reason=reason,
+            speaker=submission.speaker,
+            speaker_in_credit=submission.speaker_in_credit,
         )
         async with self.store.media_refs:
             photo = await self.store.photos.add(new, actor=f"{submission.source}:{new.contributor}")

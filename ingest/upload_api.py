@@ -18,6 +18,7 @@ from python_multipart.exceptions import MultipartParseError
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
+from ingest import choices
 from ingest.deps import IngestDep
 from ingest.errors import Refused, too_large
 from ingest.service import Submission
@@ -26,7 +27,7 @@ from ingest.workers import PoolBusy
 from wall.bodylimit import BodyTooLarge, BodyTooSlow
 from wall.domain import UPLOAD_SOURCE, Consent, Photo, PhotoStatus, utcnow
 from wall.errors import ApiError, request_language
-from wall.i18n import CONSENT_VERSION, normalise_language
+from wall.i18n import consent_version, normalise_language
 from wall.instance import token_hash, token_matches
 from wall.schemas import PhotoStatusOut, UploadAccepted
 from wall.storage.base import MEDIA_RETRY_AFTER_S, MediaUnavailable, PhotoNotFound
@@ -76,15 +77,19 @@ def _short_field(form: FormData, name: str) -> str:
     return value.strip()[:SHORT_FIELD] if isinstance(value, str) else ""
 
 
-def _consent(form: FormData, request_lang: str) -> Consent:
-    """What was agreed to: the text version and the language the page showed it in."""
+def _consent(form: FormData, request_lang: str, gallery_on: bool) -> Consent:
+    """What was agreed to: the text version and the language the page showed it in, and
+    what it covers (the wall; the online gallery, prints)."""
     value = form.get("consent")
     if not isinstance(value, str) or value.strip().lower() not in CONSENT_YES:
         raise ApiError(400, "consent_required", field="consent")
+    # A client that does not say which text it showed agreed to the one the page shows now.
+    text_version = _short_field(form, "consent_version") or consent_version(gallery_on)
     return Consent(
         given_at=utcnow(),
-        text_version=_short_field(form, "consent_version") or CONSENT_VERSION,
+        text_version=text_version,
         language=normalise_language(_short_field(form, "lang")) or request_lang,
+        scopes=choices.consent_scopes(form, text_version, gallery_on),
     )
 
 
@@ -131,9 +136,10 @@ def _accepted(photo: Photo, token: str) -> JSONResponse:
 async def _ingest_form(
     services: IngestDep, form: FormData, contributor: str, lang: str, idempotency: str
 ) -> JSONResponse:
-    consent = _consent(form, lang)
+    consent = _consent(form, lang, services.settings.gallery.enabled)
     caption = _text_field(form, "caption", MAX_CAPTION)
     author = _text_field(form, "author", MAX_AUTHOR)
+    speaker, speaker_in_credit = choices.speaker(form)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise ApiError(400, "invalid_field", field="file")
@@ -146,6 +152,8 @@ async def _ingest_form(
         receipt_hash=token_hash(token),
         consent=consent,
         idempotency_key=idempotency,
+        speaker=speaker,
+        speaker_in_credit=speaker_in_credit,
     )
     max_bytes = services.settings.upload.max_bytes
     photo = await services.ingest.ingest(lambda: _reader(upload, max_bytes), submission)

@@ -269,6 +269,11 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "invalid_field:night": "Nuit invalide : donnez sa date au format AAAA-MM-JJ, "
             "par exemple 2027-07-14.",
             "invalid_field:format": "Format invalide : « pdf » ou « jpeg ».",
+            "invalid_field:speaker": "Choix invalide pour « qui parle » : de passage, j'habite "
+            "ici ou je viens d'arriver (ou rien).",
+            "invalid_field:consent_print": "Réponse invalide pour l'impression : oui ou non.",
+            "invalid_field:speaker_in_credit": "Réponse invalide pour l'affichage avec votre "
+            "nom : oui ou non.",
             "too_large": "Cette photo est trop lourde. Essayez une photo plus petite.",
             "too_slow": "L'envoi s'est arrêté en route. Vérifiez la connexion et réessayez.",
             "unsupported_type": "Ce format n'est pas accepté. Envoyez une photo JPEG, PNG, WebP "
@@ -326,6 +331,11 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "invalid_field": "A field is not valid (caption: 280 characters at most, name: 60).",
         "invalid_field:night": "Invalid night: give its date as YYYY-MM-DD, e.g. 2027-07-14.",
         "invalid_field:format": "Invalid format: “pdf” or “jpeg”.",
+        "invalid_field:speaker": "Invalid choice for “who is speaking”: visiting, living here "
+        "or just moved here (or nothing).",
+        "invalid_field:consent_print": "Invalid answer for printing: yes or no.",
+        "invalid_field:speaker_in_credit": "Invalid answer for showing it with your name: yes "
+        "or no.",
         "too_large": "This photo is too heavy. Try a smaller one.",
         "too_slow": "The upload stalled on the way. Check the connection and try again.",
         "unsupported_type": "This format is not accepted. Send a JPEG, PNG, WebP or HEIC photo.",

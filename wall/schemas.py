@@ -19,7 +19,8 @@ def media_url(photo: Photo, kind: RenditionKind) -> str:
 
 
 def media_urls(photo: Photo) -> dict[str, str]:
-    return {kind.value: media_url(photo, kind) for kind in photo.renditions}
+    """Every served rendition's URL (never the print rendition's: it has none)."""
+    return {kind.value: media_url(photo, kind) for kind in photo.renditions if kind.served}
 
 
 class UploadAccepted(BaseModel):

@@ -54,6 +54,8 @@ async def rendition(kind: str, name: str, request: Request, services: ServicesDe
         rendition_kind = RenditionKind(kind)
     except ValueError:
         raise ApiError(404, "not_found") from None
+    if not rendition_kind.served:  # the print rendition leaves only in an exhibition package
+        raise ApiError(404, "not_found")
     photo = await services.store.photos.get(photo_id) if photo_id else None
     if photo is None or rendition_kind not in photo.renditions:
         raise ApiError(404, "not_found")
