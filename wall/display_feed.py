@@ -1,25 +1,35 @@
 """The display feed, both halves: who may read it, the snapshot, and what it says about each
-event (`photo.approved`, `photo.removed`, `show.start`, `show.stop`, `resync`), with
-`config.changed` and `live.windows` on each connection. The messages are `wall.wire` models;
-the HTTP snapshot (`GET /api/wall/photos`) and the socket's are built by the one
-`approved_photos` here, and the display token is checked by the one `is_display`, for the
-socket and HTTP alike.
+event (`photo.approved`, `photo.removed`, `show.start`, `show.stop`, `announcements`,
+`resync`), with `config.changed`, `live.windows` and `announcements` on each connection.
+The messages are `wall.wire` models; the HTTP snapshot (`GET /api/wall/photos`) and the
+socket's are built by the one `approved_photos` here, and the display token is checked by the
+one `is_display`, for the socket and HTTP alike.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
+from wall.announcements import Announcement
 from wall.config import Settings
 from wall.domain import PhotoStatus, ShowState
-from wall.events import Event, PhotoChanged, PhotoCreated, PhotoDeleted, Resync, ShowChanged
+from wall.events import (
+    AnnouncementsChanged,
+    Event,
+    PhotoChanged,
+    PhotoCreated,
+    PhotoDeleted,
+    Resync,
+    ShowChanged,
+)
 from wall.schemas import SourceCredit, WallPhoto
 from wall.storage.base import Store
 from wall.wire import (
+    AnnouncementsMessage,
     ConfigChanged,
     DisplayMessage,
     LiveWindow,
@@ -28,6 +38,7 @@ from wall.wire import (
     PhotoRemoved,
     ResyncMessage,
     ShowMessage,
+    WallAnnouncement,
     WallConfig,
 )
 
@@ -104,15 +115,26 @@ def live_windows_message(settings: Settings) -> LiveWindows:
     )
 
 
+def announcements_message(
+    announcements: Sequence[Announcement], timezone: str
+) -> AnnouncementsMessage:
+    """`announcements`: every slide of the wall, with the clock their windows are read on
+    (`[schedule] timezone`), so a display elsewhere needs no wall.toml of its own for it."""
+    return AnnouncementsMessage(
+        timezone=timezone, announcements=[WallAnnouncement.of(a) for a in announcements]
+    )
+
+
 def show_message(state: ShowState) -> ShowMessage:
     """`show.start` when the wall must light up, `show.stop` for true black."""
     return ShowMessage.of(state)
 
 
 async def translate_for_display(
-    event: Event, credits: Mapping[str, SourceCredit] | None = None
+    event: Event, credits: Mapping[str, SourceCredit] | None = None, timezone: str = "UTC"
 ) -> list[DisplayMessage]:
-    """`credits`: `source_credits` of the server's settings (bound when the feed is made)."""
+    """`credits`: `source_credits` of the server's settings, `timezone` its `[schedule]
+    timezone` (both bound when the feed is made)."""
     if isinstance(event, PhotoCreated) and event.photo.is_public:
         return [_approved(WallPhoto.of(event.photo, credits))]
     if isinstance(event, PhotoChanged):
@@ -124,6 +146,8 @@ async def translate_for_display(
         return [PhotoRemoved(photo_id=event.photo_id)]
     if isinstance(event, ShowChanged):
         return [show_message(event.state)]
+    if isinstance(event, AnnouncementsChanged):
+        return [announcements_message(event.announcements, timezone)]
     if isinstance(event, Resync):
         return [ResyncMessage()]
     return []

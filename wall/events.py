@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from wall.announcements import Announcement
 from wall.domain import Photo, PhotoStatus, ShowState, utcnow
 from wall.fanout import DropToResync
 
@@ -61,6 +62,15 @@ class ShowChanged(Event):
 
     name: ClassVar[str] = "show.changed"
     state: ShowState
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementsChanged(Event):
+    """An operator created, changed or deleted an announcement: every one the wall has now,
+    so a display needs no other read to replace its list."""
+
+    name: ClassVar[str] = "announcements.changed"
+    announcements: tuple[Announcement, ...]
 
 
 @dataclass(frozen=True, slots=True)

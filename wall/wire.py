@@ -10,7 +10,7 @@ JSON sees no change.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     model_serializer,
 )
 
+from wall.announcements import Announcement, Window, clock_text
 from wall.domain import Photo, ShowState
 from wall.schemas import WallPhoto, media_urls
 
@@ -104,6 +105,76 @@ class LiveWindows(BaseModel):
     windows: list[LiveWindow]
 
 
+def announcement_image_path(key: str) -> str:
+    """Where a display fetches a slide's image (display token): named by its content, so a
+    replaced image is a new file and a cached one never goes stale."""
+    return f"/api/wall/announcement-images/{key}"
+
+
+class WallAnnouncement(BaseModel):
+    """An announcement as the display sees it: what to draw, and when (days and "HH:MM"
+    times on the wall's clock: the message's `timezone`)."""
+
+    id: str
+    version: int
+    kind: Literal["image", "text"]
+    title_fr: str = ""
+    title_en: str = ""
+    text_fr: str = ""
+    text_en: str = ""
+    image_id: str = ""  # the image's content hash: the display caches it under this name
+    image_url: str = ""
+    image_width: int = 0
+    image_height: int = 0
+    first_day: date
+    last_day: date
+    start: str
+    end: str
+    every_minutes: int | None = None  # None: once between two layouts
+    seconds: int
+
+    @classmethod
+    def of(cls, announcement: Announcement) -> WallAnnouncement:
+        image, window = announcement.image, announcement.window
+        return cls(
+            id=announcement.id,
+            version=announcement.version,
+            kind=announcement.kind.value,
+            title_fr=announcement.title_fr,
+            title_en=announcement.title_en,
+            text_fr=announcement.text_fr,
+            text_en=announcement.text_en,
+            image_id=image.key.partition(".")[0] if image else "",
+            image_url=announcement_image_path(image.key) if image else "",
+            image_width=image.width if image else 0,
+            image_height=image.height if image else 0,
+            first_day=window.first_day,
+            last_day=window.last_day,
+            start=clock_text(window.start),
+            end=clock_text(window.end),
+            every_minutes=announcement.every_minutes,
+            seconds=announcement.seconds,
+        )
+
+    def window(self) -> Window:
+        """ValueError if a time is not "HH:MM"."""
+        return Window(
+            self.first_day,
+            self.last_day,
+            time.fromisoformat(self.start),
+            time.fromisoformat(self.end),
+        )
+
+
+class AnnouncementsMessage(BaseModel):
+    """Every announcement of the wall, sent on each connection and whenever one changes (a
+    display older than this message ignores its unknown `type`)."""
+
+    type: Literal["announcements"] = "announcements"
+    timezone: str
+    announcements: list[WallAnnouncement]
+
+
 class ResyncMessage(BaseModel):
     """The client fell behind (its queue overflowed): it must reload a snapshot."""
 
@@ -117,6 +188,7 @@ DisplayMessage = Annotated[
     | ShowMessage
     | ConfigChanged
     | LiveWindows
+    | AnnouncementsMessage
     | ResyncMessage,
     Field(discriminator="type"),
 ]

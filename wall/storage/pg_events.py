@@ -2,6 +2,7 @@
 of the change (so a change and its event commit together, in commit order), and one relay per
 process that LISTENs and publishes what it hears on the process's own bus.
 
+Announcements' changes travel the same way (`announcements.changed`, read as a whole list).
 The notification carries ids, never a caption or a contributor: the relay reads the photo
 as committed (one indexed query), so nothing personal passes through the server's channel.
 A relay that loses its connection reconnects and tells every subscriber to resynchronise:
@@ -18,7 +19,16 @@ from typing import Any
 import asyncpg
 
 from wall.domain import PhotoStatus
-from wall.events import Event, EventBus, PhotoChanged, PhotoCreated, PhotoDeleted
+from wall.events import (
+    AnnouncementsChanged,
+    Event,
+    EventBus,
+    PhotoChanged,
+    PhotoCreated,
+    PhotoDeleted,
+)
+from wall.storage.pg_announcements import CHANGED_EVENT as ANNOUNCEMENTS
+from wall.storage.pg_announcements import load_announcements
 from wall.storage.pg_db import CONNECTION_ERRORS, PgDatabase, channel
 from wall.storage.pg_photos import load_photo
 
@@ -116,6 +126,9 @@ class PgEventRelay:
         kind, photo_id = message["e"], message["id"]
         if kind == DELETED:
             return PhotoDeleted(photo_id=photo_id, was_public=bool(message["was_public"]))
+        if kind == ANNOUNCEMENTS:  # the whole list as committed: a display replaces its own
+            found = await self.db.read(lambda conn: load_announcements(conn, self.db.wall_id))
+            return AnnouncementsChanged(announcements=tuple(found))
         photo = await self.db.read(lambda conn: load_photo(conn, self.db.wall_id, photo_id))
         if photo is None or photo.status is PhotoStatus.DELETED:
             return None  # erased meanwhile: its own event follows
