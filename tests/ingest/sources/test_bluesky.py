@@ -110,7 +110,7 @@ def test_tagged_posts_with_images_reach_the_queue_with_their_credit(
     bob = bsky.person("bob.bsky.social", "Bob")
     nsfw = bsky.person("night.bsky.social", "Night")
     hidden = bsky.person("shy.bsky.social", "Shy", labels=("!no-unauthenticated",))
-    photos = sample_photos(9)
+    photos = sample_photos(9, long_edge=640)
     with login(server, "op", PASSWORD) as client:
         _wait("the second host followed", lambda: jetstream.connections)
         failover = _health(client)
@@ -205,20 +205,20 @@ def test_a_restart_mid_stream_neither_misses_nor_repeats_a_post(
 ) -> None:
     bsky.cdn_delay_s = 0.15  # imports take a while: the stop comes in the middle of them
     dana = bsky.person("dana.bsky.social", "Dana")
-    photos = sample_photos(12)
+    photos = sample_photos(9, long_edge=640)
     server = _serve(make_app_server, bsky, jetstream=[jetstream.url])
     posts = []
     with login(server, "op", PASSWORD) as client:
         _wait("connected", lambda: jetstream.connections)
-        for n in range(8):
+        for n in range(6):
             jetstream.post(dana, post_record(f"bruit {n}"))  # untagged chatter in between
             record = post_record(
                 f"Photo {n} #town", facet_tags=("town",), images=(bsky.photo(dana, photos[n]),)
             )
             posts.append(jetstream.post(dana, record))
-        _wait("a few imported", lambda: len(_pending(client)) >= 3)
+        _wait("a few imported", lambda: len(_pending(client)) >= 2)
     server.stop()  # mid-stream: more posts were coming
-    for n in range(8, 12):
+    for n in range(6, 9):
         record = post_record(
             f"Photo {n} #town", facet_tags=("town",), images=(bsky.photo(dana, photos[n]),)
         )
@@ -226,7 +226,7 @@ def test_a_restart_mid_stream_neither_misses_nor_repeats_a_post(
 
     server.start()
     with login(server, "op", PASSWORD) as client:
-        _wait("all 12 imported", lambda: len(_pending(client)) >= 12)
+        _wait("all 9 imported", lambda: len(_pending(client)) >= 9)
         _wait(
             "the last cursor",
             lambda: _health(client)["extra"].get("cursor") == str(posts[-1]["time_us"]),
@@ -236,7 +236,7 @@ def test_a_restart_mid_stream_neither_misses_nor_repeats_a_post(
     assert len(jetstream.connections) == 2
     resumed = int(jetstream.connections[1]["cursor"][0])  # where the first run had stopped
     done_before = [p for p in posts if p["time_us"] <= resumed]
-    assert 3 <= len(done_before) < 12  # resumed there, not from the start nor from now
+    assert 2 <= len(done_before) < 9  # resumed there, not from the start nor from now
     blobs = {
         f"{dana}/{post['commit']['record']['embed']['images'][0]['image']['ref']['$link']}"
         for post in posts
@@ -253,7 +253,7 @@ def test_a_dropped_stream_resumes_from_its_cursor_on_the_next_host(
     first, second = FakeJetstream().start(), FakeJetstream().start()
     try:
         eve = bsky.person("eve.bsky.social", "Eve")
-        photos = sample_photos(4)
+        photos = sample_photos(4, long_edge=640)
         server = _serve(make_app_server, bsky, jetstream=[first.url, second.url])
         with login(server, "op", PASSWORD) as client:
             _wait("connected", lambda: first.connections)
@@ -288,7 +288,7 @@ def test_app_password_search_imports_tagged_posts_and_signs_in_again_when_expire
     make_app_server: Callable[..., AppServer], bsky: FakeBlueskyHttp
 ) -> None:
     fay = bsky.person("fay.bsky.social", "Fay")
-    photos = sample_photos(3)
+    photos = sample_photos(3, long_edge=640)
     views = [
         post_view(
             fay,
