@@ -59,7 +59,9 @@ class BlueskyPost:
 
     @property
     def caption(self) -> str:
-        text = " ".join(line.strip() for line in self.text.strip().splitlines() if line.strip())
+        """The post's text as the wall shows it: blank lines dropped, breaks kept, cut."""
+        lines = (" ".join(line.split()) for line in self.text.splitlines())
+        text = "\n".join(line for line in lines if line)
         return text if len(text) <= CAPTION_MAX else text[: CAPTION_MAX - 1].rstrip() + "…"
 
 

@@ -16,7 +16,12 @@ from PIL import Image
 from pydantic import ValidationError
 
 from ingest.sources.bluesky import subscribe_url
-from ingest.sources.bluesky_records import post_from_event, post_from_view, text_tags
+from ingest.sources.bluesky_records import (
+    post_from_event,
+    post_from_record,
+    post_from_view,
+    text_tags,
+)
 from tests.helpers.accounts import add_account, login
 from tests.helpers.app_server import AppServer
 from tests.helpers.fake_bluesky import (
@@ -365,6 +370,8 @@ def test_records_hashtags_images_and_labels() -> None:
     view = post_view("did:plc:a", "a.test", "k", post_record("x" * 400), "2026-01-01T00:00:00Z")
     viewed = post_from_view(view)
     assert viewed is not None and len(viewed.caption) == 280 and not viewed.image_cids
+    lines = post_from_record("did:plc:a", "k", post_record(" Feu  d'artifice\n\n sur le port "))
+    assert lines is not None and lines.caption == "Feu d'artifice\nsur le port"
     url = subscribe_url("wss://jetstream.example", 1725519626134432)
     assert url == (
         "wss://jetstream.example/subscribe?wantedCollections=app.bsky.feed.post"
