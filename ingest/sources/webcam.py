@@ -238,7 +238,10 @@ class Webcam:
                     still = asyncio.create_task(
                         self._take(shot.pixels, frame.captured_at, context, executor, True)
                     )
-                next_at = max(next_at + period, now)
+                # A frame a little late is made up by the next ones; far behind, no burst.
+                next_at += period
+                if now - next_at > period:
+                    next_at = now
                 if next_at > time.monotonic():  # ahead of the rate: a fresh frame at the slot
                     ahead.cancel()
                     await self._wait_until(next_at, reader, context)
