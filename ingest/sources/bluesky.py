@@ -88,14 +88,16 @@ class JetstreamSource:
         self.max_bytes = max_bytes
         self._cursor: int | None = None  # time_us of the last event fully handled
         self._cursor_host = ""  # the host that cursor came from
+        self._host = ""  # the host followed now
         self._saved: int | None = None
+        self._saved_host = ""
         self._saved_at = 0.0
         self._received = 0  # events on the current connection
 
     async def run(self, context: SourceContext) -> None:
         stored = await context.recall("cursor")
         self._cursor = self._saved = int(stored) if stored and stored.isdigit() else None
-        self._cursor_host = await context.recall("host") or ""
+        self._cursor_host = self._saved_host = await context.recall("host") or ""
         if self._cursor is not None:
             context.health.extra["cursor"] = str(self._cursor)
         async with media_client(CDN_TIMEOUT_S) as http:
@@ -157,9 +159,7 @@ class JetstreamSource:
             log.info("source %s: following %s from cursor %s", self.name, host, cursor)
             context.health.succeeded()
             context.health.extra["host"] = urlsplit(host).netloc
-            if host != self._cursor_host:
-                self._cursor_host = host
-                await context.remember("host", host)
+            self._host = host
             while True:
                 async with asyncio.timeout(IDLE_TIMEOUT_S):
                     message = await socket.recv()
@@ -183,10 +183,10 @@ class JetstreamSource:
             context.health.extra["tagged_posts"] = str(
                 int(context.health.extra.get("tagged_posts", "0")) + 1
             )
-            self._cursor = post.time_us
+            self._cursor, self._cursor_host = post.time_us, self._host
             await self._save_cursor(context)  # that post is in: never fetched again
         elif isinstance(time_us, int):
-            self._cursor = time_us
+            self._cursor, self._cursor_host = time_us, self._host
             if time.monotonic() - self._saved_at >= CURSOR_SAVE_S:
                 await self._save_cursor(context)
         context.health.succeeded()
@@ -195,6 +195,9 @@ class JetstreamSource:
         self._saved_at = time.monotonic()
         if self._cursor is None or self._cursor == self._saved:
             return
+        if self._cursor_host != self._saved_host:  # whose clock the cursor reads
+            await context.remember("host", self._cursor_host)
+            self._saved_host = self._cursor_host
         await context.remember("cursor", str(self._cursor))
         self._saved = self._cursor
         context.health.extra["cursor"] = str(self._cursor)
