@@ -15,6 +15,8 @@ from app.services import Services
 from console import api as console_api
 from console import night_api, projectors_api, sources_api
 from console import page as console_page
+from gallery import api as gallery_api
+from gallery import page as gallery_page
 from ingest import pages
 from ingest import upload_api as photos
 from moderation import api as moderation_api
@@ -36,8 +38,23 @@ SECURITY_HEADERS = [
 ]
 
 
+FRAME_ANCESTORS = b"frame-ancestors "
+NOT_FRAMED = b"frame-ancestors 'none'"
+
+
+def _names_its_ancestors(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A page whose own policy lets some site frame it (the gallery's: `gallery.framing`):
+    `X-Frame-Options: DENY` would refuse what that policy allows."""
+    return any(
+        name == b"content-security-policy" and FRAME_ANCESTORS in value and NOT_FRAMED not in value
+        for name, value in headers
+    )
+
+
 class SecurityHeadersMiddleware:
-    """Pure ASGI: adds the headers to every response without buffering bodies."""
+    """Pure ASGI: adds the headers to every response without buffering bodies; a header
+    the response set itself stays, and a page that names its own frame ancestors gets no
+    `X-Frame-Options`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,7 +66,10 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                present = {name for name, _ in headers}
+                if _names_its_ancestors(headers):
+                    present.add(b"x-frame-options")
                 extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
@@ -101,8 +121,13 @@ def create_app(settings: Settings) -> FastAPI:
         console_page.router,
     ):
         app.include_router(router)
+    page_kits = [pages.PAGES, moderation_pages.PAGES, console_page.PAGES, staff_pages.PAGES]
+    if settings.gallery.enabled:  # else nothing of it exists: 404 on its every path
+        app.include_router(gallery_api.router)
+        app.include_router(gallery_page.router)
+        page_kits.append(gallery_page.PAGES)
     # Each package's page files; the shared kit's "/static" last, which would take them all.
-    for kit in (pages.PAGES, moderation_pages.PAGES, console_page.PAGES, staff_pages.PAGES):
+    for kit in page_kits:
         app.mount(kit.static_url, VersionedStaticFiles(directory=kit.static_dir))
     app.mount("/static", VersionedStaticFiles(directory=webpage.KIT.static_dir), name="static")
     app.add_middleware(BodyLimitMiddleware, limit=settings.upload.max_bytes, paths=UPLOAD_PATHS)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from console.deps import ConsoleServices
+from gallery.deps import GalleryServices
+from gallery.live import gallery_feed
+from gallery.page import embed_snippet
 from ingest.deps import IngestServices
 from ingest.faces import FaceDetector
 from ingest.importer import ImportServices
@@ -141,6 +144,7 @@ class Services:
     moderation_translator: ModerationTranslator
     moderation_feed: LiveFeed
     display_feed: LiveFeed
+    gallery_feed: LiveFeed  # `/ws/gallery`'s: runs only with `[gallery] enabled`
     displays: FeedPresence  # how many displays, on every process of the wall
     sources: SourceSupervisor
     accounts: AccountService
@@ -188,6 +192,7 @@ class Services:
             moderation_translator=moderation_translator,
             moderation_feed=LiveFeed("moderation", bus, moderation_translator),
             display_feed=display_feed,
+            gallery_feed=gallery_feed(bus, settings),
             displays=FeedPresence(store.glimpses, display_feed),
             sources=SourceSupervisor(ingest, store.sources, approve, store.glimpses),
             accounts=AccountService(
@@ -220,7 +225,13 @@ class Services:
             self.cluster.start()
         self.moderation_feed.start()
         self.display_feed.start()
+        if self.settings.gallery.enabled:
+            self.gallery_feed.start()
         self.displays.start()
+
+    def gallery_snippet(self, lang: str) -> str:
+        """The `<iframe>` the console gives the office for its website; "" without a gallery."""
+        return embed_snippet(self.settings, lang) if self.settings.gallery.enabled else ""
 
     async def start_show(self) -> None:
         """Only the server decides when the wall is lit (not `wall import`); every process
@@ -257,6 +268,7 @@ class Services:
         await self.show.stop()
         await self.displays.stop()
         await self.display_feed.stop()
+        await self.gallery_feed.stop()
         await self.moderation_feed.stop()
         if self.cluster is not None:
             await self.cluster.stop()
@@ -271,4 +283,5 @@ def feature_views(services: Services, kit: ImportKit) -> None:
     importing: ImportServices = kit
     moderation: ModerationServices = services
     console: ConsoleServices = services
-    del ingest, importing, moderation, console
+    gallery: GalleryServices = services
+    del ingest, importing, moderation, console, gallery

@@ -131,6 +131,15 @@ class PhotoRepository(Protocol):
         newest_first: bool = False,
     ) -> PhotoPage: ...
 
+    async def gallery_page(
+        self, limit: int, before: tuple[datetime, str] | None = None
+    ) -> builtins.list[Photo]:
+        """The online gallery's photos: approved, their consent covering `ONLINE`, newest
+        first by arrival (then id, descending by code point), those after `before` (the
+        (created_at, id) of the previous page's last photo) only; one query, renditions
+        included."""
+        ...
+
     async def expired(
         self, arrived_before: datetime, rejected_before: datetime, limit: int
     ) -> builtins.list[str]:

@@ -397,6 +397,24 @@ class PgPhotoRepository:
 
         return await self.db.read(query)
 
+    async def gallery_page(
+        self, limit: int, before: tuple[datetime, str] | None = None
+    ) -> builtins.list[Photo]:
+        # Ids compare by code point (COLLATE "C"), as SQLite's and the page's script do.
+        where = (
+            "p.status = 'approved' AND position(',online,' in ',' || p.consent_scopes || ',') > 0"
+        )
+        args: list[Any] = []
+        if before is not None:
+            where += ' AND p.created_at <= $2 AND (p.created_at < $2 OR p.id < $3 COLLATE "C")'
+            args = [before[0], before[1]]
+        tail = f'ORDER BY p.created_at DESC, p.id COLLATE "C" DESC LIMIT ${len(args) + 2}'
+
+        async def query(conn: asyncpg.Connection) -> list[Photo]:
+            return await load_photos(conn, self.wall, where, [*args, limit], tail)
+
+        return await self.db.read(query)
+
     async def expired(
         self, arrived_before: datetime, rejected_before: datetime, limit: int
     ) -> builtins.list[str]:

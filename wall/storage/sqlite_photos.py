@@ -343,6 +343,36 @@ class SqlitePhotoRepository:
 
         return await self.db.read(query)
 
+    async def gallery_page(
+        self, limit: int, before: tuple[datetime, str] | None = None
+    ) -> builtins.list[Photo]:
+        def query(conn: sqlite3.Connection) -> list[Photo]:
+            # One statement: the page's photos (the arrival index walked backwards, the
+            # consent read on each row it meets), each joined to its renditions.
+            after, args = "", []
+            if before is not None:
+                moment = before[0].isoformat()
+                after = "AND created_at <= ? AND (created_at < ? OR id < ?)"
+                args = [moment, moment, before[1]]
+            rows = conn.execute(
+                "WITH page AS (SELECT * FROM photos WHERE status = 'approved'"
+                " AND instr(',' || consent_scopes || ',', ',online,') > 0"
+                f" {after} ORDER BY created_at DESC, id DESC LIMIT ?)"
+                " SELECT page.*, r.kind, r.key, r.width, r.height, r.size, r.mime"
+                " FROM page LEFT JOIN renditions r ON r.photo_id = page.id"
+                " ORDER BY page.created_at DESC, page.id DESC",
+                [*args, limit],
+            ).fetchall()
+            by_photo: dict[str, list[sqlite3.Row]] = {}
+            for row in rows:
+                renditions = by_photo.setdefault(row["id"], [])
+                if row["kind"] is not None:
+                    renditions.append(row)
+            firsts = {row["id"]: row for row in reversed(rows)}
+            return [_row_to_photo(firsts[pid], rends) for pid, rends in by_photo.items()]
+
+        return await self.db.read(query)
+
     async def expired(
         self, arrived_before: datetime, rejected_before: datetime, limit: int
     ) -> builtins.list[str]:
