@@ -14,6 +14,7 @@ from wall.storage.file_secrets import FileSecretRepository
 from wall.storage.media import FileMediaStore
 from wall.storage.sqlite_accounts import SqliteAccountRepository
 from wall.storage.sqlite_db import Database
+from wall.storage.sqlite_exhibitions import SqliteExhibitionRepository
 from wall.storage.sqlite_figures import SqliteFiguresRepository
 from wall.storage.sqlite_photos import SqlitePhotoRepository
 from wall.storage.sqlite_shown import SqliteShownRepository
@@ -30,6 +31,7 @@ def open_embedded_store(data_dir: Path, media: MediaStore | None = None) -> Stor
         sources=SqliteSourceStateRepository(db),
         shown=SqliteShownRepository(db),
         figures=SqliteFiguresRepository(db),
+        exhibitions=SqliteExhibitionRepository(db),
         secrets=FileSecretRepository(data_dir),
         limits=MemoryRateLimits(),
         glimpses=MemoryGlimpses(),
@@ -56,6 +58,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
     from wall.storage.pg_accounts import PgAccountRepository
     from wall.storage.pg_db import PgDatabase
     from wall.storage.pg_events import PgEventRelay
+    from wall.storage.pg_exhibitions import PgExhibitionRepository
     from wall.storage.pg_figures import PgFiguresRepository
     from wall.storage.pg_glimpses import PgGlimpses
     from wall.storage.pg_leader import PgLeadership
@@ -73,6 +76,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
         sources=PgSourceStateRepository(db),
         shown=PgShownRepository(db),
         figures=PgFiguresRepository(db),
+        exhibitions=PgExhibitionRepository(db),
         secrets=PgSecretRepository(db),
         limits=PgRateLimits(db),
         glimpses=PgGlimpses(db),

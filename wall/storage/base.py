@@ -395,6 +395,19 @@ class NightCounts:
     deleted: int
     shown: int
     contributors: int
+    # The same range by who is speaking (the visitor's one-tap choice, "" unsaid).
+    speakers: list[SpeakerCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerCount:
+    """A range's photos from one kind of speaker ("" unsaid): arrivals, approvals (standing
+    decisions, as in `NightCounts`) and distinct contributors among the arrivals."""
+
+    speaker: str
+    received: int
+    approved: int
+    contributors: int
 
 
 class FiguresRepository(Protocol):
@@ -404,6 +417,84 @@ class FiguresRepository(Protocol):
 
     async def approved_between(self, start: datetime, end: datetime) -> list[Photo]:
         """Photos approved in [start, end) and still approved, in the order they arrived."""
+        ...
+
+
+class ExhibitionNotFound(StorageError):
+    pass
+
+
+class ExhibitionExists(StorageError):
+    """Another exhibition of the wall has this name (compared as usernames are)."""
+
+
+class ExhibitionFull(StorageError):
+    """The exhibition holds as many photos as the caller allows."""
+
+
+class NotPrintable(StorageError):
+    """The photo may not join an exhibition; `reason` says why: "not_approved" (not on the
+    wall now) or "no_print_consent" (its contributor did not tick print, or it has no print
+    rendition)."""
+
+    def __init__(self, photo_id: str, reason: str) -> None:
+        super().__init__(f"{photo_id}: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Exhibition:
+    """An operators' selection for the office's travelling exhibition."""
+
+    id: str
+    name: str
+    created_at: datetime
+    created_by: str
+    photo_count: int  # photos printable now (see `ExhibitionRepository.photos`)
+
+
+class ExhibitionRepository(Protocol):
+    """Exhibitions and the photos picked for them, in picking order.
+
+    A photo is printable while it is approved or removed (not deleted), its consent covers
+    print and it has a print rendition. Only printable photos are ever listed or exported: a
+    contributor's delete (or retention) takes the photo out of every exhibition in the delete's
+    own transaction, and a photo that stops being printable drops out of the listings."""
+
+    async def create(self, exhibition_id: str, name: str, actor: str) -> Exhibition:
+        """Raises `ExhibitionExists` when the name is taken."""
+        ...
+
+    async def list_all(self) -> builtins.list[Exhibition]:
+        """Newest first."""
+        ...
+
+    async def get(self, exhibition_id: str) -> Exhibition | None: ...
+
+    async def remove(self, exhibition_id: str, actor: str) -> None:
+        """Raises `ExhibitionNotFound`; the photos themselves stay."""
+        ...
+
+    async def add_photo(self, exhibition_id: str, photo_id: str, actor: str, limit: int) -> None:
+        """Adds the photo at the end (again: no change). Checked in the insert's transaction:
+        raises `ExhibitionNotFound`, `PhotoNotFound`, `NotPrintable` (only approved photos
+        are picked) or `ExhibitionFull` at `limit` photos."""
+        ...
+
+    async def drop_photo(self, exhibition_id: str, photo_id: str) -> None:
+        """Takes the photo out (no error when it was not in); raises `ExhibitionNotFound`."""
+        ...
+
+    async def photos(self, exhibition_id: str) -> builtins.list[Photo]:
+        """The exhibition's printable photos now, in picking order."""
+        ...
+
+    async def candidates(self, limit: int, offset: int = 0) -> PhotoPage:
+        """Approved, print-consented photos with a print rendition, newest first: the picker."""
+        ...
+
+    async def record_export(self, exhibition_id: str, actor: str, photo_count: int) -> None:
+        """Writes the export in the audit log (who, when, which exhibition, how many photos)."""
         ...
 
 
@@ -504,6 +595,7 @@ class Store:
     sources: SourceStateRepository
     shown: ShownRepository
     figures: FiguresRepository
+    exhibitions: ExhibitionRepository
     secrets: SecretRepository
     limits: RateLimits
     glimpses: GlimpseStore

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from wall.domain import Photo
-from wall.storage.base import NightCounts, QuarterCount
+from wall.storage.base import NightCounts, QuarterCount, SpeakerCount
 from wall.storage.pg_db import PgDatabase
 from wall.storage.pg_photos import load_photos
 from wall.storage.sqlite_figures import UNDO_LOOKAHEAD
@@ -32,7 +32,7 @@ ORDER BY source, quarter
 # Each decision with the action that followed it on the same photo; a decision whose next
 # step is an undo was taken back. Decisions on photos since deleted still count (the audit
 # row outlives the photo's content), under the source the tombstone keeps.
-_DECISIONS = f"""
+_STANDING = """
 WITH steps AS (
     SELECT photo_id, action, to_status, at,
            lead(action) OVER (PARTITION BY photo_id ORDER BY id) AS next_action
@@ -48,11 +48,28 @@ standing AS (
       AND (next_action IS NULL OR next_action NOT LIKE 'undo:%')
     GROUP BY photo_id, to_status
 )
+"""
+
+_DECISIONS = f"""{_STANDING}
 SELECT standing.to_status, photos.source,
        {_QUARTER.format(col="standing.first_at")} AS quarter, count(*) AS n
 FROM standing JOIN photos ON photos.wall_id = $1 AND photos.id = standing.photo_id
 GROUP BY standing.to_status, photos.source, quarter
 ORDER BY photos.source, quarter
+"""
+
+# Who is speaking: arrivals and their contributors, and standing approvals, per speaker.
+_SPEAKERS_ARRIVED = """
+SELECT speaker, count(*) AS n, count(DISTINCT NULLIF(contributor, '')) AS people
+FROM photos WHERE wall_id = $1 AND created_at >= $2 AND created_at < $3
+GROUP BY speaker
+"""
+
+_SPEAKERS_APPROVED = f"""{_STANDING}
+SELECT photos.speaker, count(*) AS n
+FROM standing JOIN photos ON photos.wall_id = $1 AND photos.id = standing.photo_id
+WHERE standing.to_status = 'approved'
+GROUP BY photos.speaker
 """
 
 _DELETED = """
@@ -93,6 +110,16 @@ def _quarters(rows: list[asyncpg.Record]) -> list[QuarterCount]:
     return [QuarterCount(row["source"], row["quarter"], int(row["n"])) for row in rows]
 
 
+def _speakers(arrived: list[asyncpg.Record], approved: list[asyncpg.Record]) -> list[SpeakerCount]:
+    approvals = {row["speaker"]: int(row["n"]) for row in approved}
+    arrivals = {row["speaker"]: (int(row["n"]), int(row["people"])) for row in arrived}
+    counts = []
+    for speaker in sorted(set(arrivals) | set(approvals)):
+        received, contributors = arrivals.get(speaker, (0, 0))
+        counts.append(SpeakerCount(speaker, received, approvals.get(speaker, 0), contributors))
+    return counts
+
+
 class PgFiguresRepository:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
@@ -110,6 +137,8 @@ class PgFiguresRepository:
                 deleted = await conn.fetchval(_DELETED, *args)
                 shown = await conn.fetchval(_SHOWN, *args)
                 contributors = await conn.fetchval(_CONTRIBUTORS, *args)
+                arrived = await conn.fetch(_SPEAKERS_ARRIVED, *args)
+                approved = await conn.fetch(_SPEAKERS_APPROVED, *args, lookahead)
             decided: dict[str, list[asyncpg.Record]] = {
                 "approved": [],
                 "rejected": [],
@@ -125,6 +154,7 @@ class PgFiguresRepository:
                 deleted=int(deleted),
                 shown=int(shown),
                 contributors=int(contributors),
+                speakers=_speakers(arrived, approved),
             )
 
         return await self.db.read(query)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from wall.domain import Photo
-from wall.storage.base import NightCounts, QuarterCount
+from wall.storage.base import NightCounts, QuarterCount, SpeakerCount
 from wall.storage.sqlite_db import Database
 from wall.storage.sqlite_photos import _load_rows
 
@@ -35,7 +35,7 @@ GROUP BY source, quarter
 # Each decision with the action that followed it on the same photo; a decision whose next
 # step is an undo was taken back. Decisions on photos since deleted still count (the audit
 # row outlives the photo's content), under the source the tombstone keeps.
-_DECISIONS = f"""
+_STANDING = """
 WITH steps AS (
     SELECT photo_id, action, to_status, at,
            LEAD(action) OVER (PARTITION BY photo_id ORDER BY id) AS next_action
@@ -51,10 +51,27 @@ standing AS (
       AND (next_action IS NULL OR next_action NOT LIKE 'undo:%')
     GROUP BY photo_id, to_status
 )
+"""
+
+_DECISIONS = f"""{_STANDING}
 SELECT standing.to_status, photos.source, {_QUARTER.format(col="standing.first_at")} AS quarter,
        COUNT(*)
 FROM standing JOIN photos ON photos.id = standing.photo_id
 GROUP BY standing.to_status, photos.source, quarter
+"""
+
+# Who is speaking: arrivals and their contributors, and standing approvals, per speaker.
+_SPEAKERS_ARRIVED = """
+SELECT speaker, COUNT(*), COUNT(DISTINCT NULLIF(contributor, ''))
+FROM photos WHERE created_at >= :start AND created_at < :end
+GROUP BY speaker
+"""
+
+_SPEAKERS_APPROVED = f"""{_STANDING}
+SELECT photos.speaker, COUNT(*)
+FROM standing JOIN photos ON photos.id = standing.photo_id
+WHERE standing.to_status = 'approved'
+GROUP BY photos.speaker
 """
 
 _DELETED = """
@@ -124,7 +141,20 @@ def _counts(conn: sqlite3.Connection, bounds: dict[str, str]) -> NightCounts:
         deleted=scalar(_DELETED),
         shown=scalar(_SHOWN),
         contributors=scalar(_CONTRIBUTORS),
+        speakers=_speakers(conn, bounds),
     )
+
+
+def _speakers(conn: sqlite3.Connection, bounds: dict[str, str]) -> list[SpeakerCount]:
+    approved: dict[str, int] = dict(conn.execute(_SPEAKERS_APPROVED, bounds).fetchall())
+    arrived = {
+        speaker: (n, people) for speaker, n, people in conn.execute(_SPEAKERS_ARRIVED, bounds)
+    }
+    counts = []
+    for speaker in sorted(set(arrived) | set(approved)):
+        received, contributors = arrived.get(speaker, (0, 0))
+        counts.append(SpeakerCount(speaker, received, approved.get(speaker, 0), contributors))
+    return counts
 
 
 class SqliteFiguresRepository:
