@@ -8,6 +8,7 @@ leave the playlist for the photos, and come back with the camera; the loop never
 
 from __future__ import annotations
 
+import json
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import pytest
 
 from display.cache import RenditionCache
 from display.commands import Command, PhotoReady
+from display.feed import DisplayFeed
 from display.library import PhotoLibrary
 from display.live import LiveWindows
 from display.overlays import CallToAction, CornerBand, idle_screen
@@ -73,6 +75,7 @@ def wait_until(what: str, check: Callable[[], bool]) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.quiet_cpu  # a frame rate, measured: run alone (see the Makefile)
 def test_window_shows_the_stream_then_survives_its_death(
     screen: pygame.Surface, camera: FakeCamera, tmp_path: Path
 ) -> None:
@@ -143,3 +146,19 @@ def test_window_shows_the_stream_then_survives_its_death(
         live.stop()
         library.stop()
     assert runner.stats.report()["frames"] == len(shown) > 0  # no frame lost to the camera
+
+
+def test_the_feed_hands_the_offered_windows_to_their_readers(tmp_path: Path) -> None:
+    """`live.windows` on the socket: new windows start reading, withdrawn ones stop."""
+    live = LiveWindows("http://127.0.0.1:9", "token", HOLD_S)  # nothing listens: no frame
+    cache = RenditionCache(tmp_path / "cache", 1024 * 1024)
+    feed = DisplayFeed("http://127.0.0.1:9", "token", cache, tmp_path, lambda _c: None, live)
+    window = {"name": "harbour", "place": "Le port", "url": "/api/wall/live/harbour", "fps": 10}
+    try:
+        feed._handle(json.dumps({"type": "live.windows", "windows": [window]}))
+        assert [s.window.place for s in live.streams()] == ["Le port"]
+        assert live.fresh(time.monotonic()) == []  # offered is not live: no frame yet
+        feed._handle(json.dumps({"type": "live.windows", "windows": []}))
+        assert live.streams() == []
+    finally:
+        live.stop()

@@ -8,6 +8,7 @@ lost its detail. A process matters here (a stream held open), so the server is a
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from websockets.sync.client import connect
 
 from display.live import multipart_jpegs
 from tests.helpers.fake_mjpeg import FakeCamera
@@ -76,6 +78,7 @@ def open_stream(client: httpx.Client, token: str) -> httpx.Response:
         time.sleep(0.2)
 
 
+@pytest.mark.quiet_cpu  # a frame rate, measured: run alone (see the Makefile)
 def test_every_streamed_frame_has_its_faces_blurred_at_10_fps(
     wall: LiveServer, scene: MovingFaces
 ) -> None:
@@ -104,6 +107,17 @@ def test_every_streamed_frame_has_its_faces_blurred_at_10_fps(
             core = face_core(face)
             before, after = sharpness(original, core), sharpness(shown, core)
             assert after * FACE_SHARPNESS_DROP < before, (face.width, before, after)
+
+
+def test_the_display_feed_names_the_live_window(wall: LiveServer) -> None:
+    url = wall.url.replace("http://", "ws://") + "/ws/display"
+    headers = {"Authorization": f"Bearer {wall.display_token}"}
+    with connect(url, additional_headers=headers, proxy=None) as socket:
+        while (message := json.loads(socket.recv(timeout=10)))["type"] != "live.windows":
+            pass
+    assert message["windows"] == [
+        {"name": CAMERA, "place": "Le port", "url": f"/api/wall/live/{CAMERA}", "fps": LIVE_FPS}
+    ]
 
 
 def test_a_live_camera_without_blur_is_refused(tmp_path: Path) -> None:
