@@ -130,9 +130,12 @@ class LatestFrameReader:
         with self._lock:
             self._wanted = deliver
 
-    def cancel(self) -> None:
+    def cancel(self, deliver: Callable[[Frame], None] | None = None) -> None:
+        """Forgets the pending request; given `deliver`, only if it is still that one (a
+        request cancelled late must not take a newer one with it)."""
         with self._lock:
-            self._wanted = None
+            if deliver is None or self._wanted is deliver:
+                self._wanted = None
 
     def _error(self, message: str, code: str, **params: str) -> None:
         log.warning("webcam %s: %s", self.name, message)

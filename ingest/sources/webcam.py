@@ -185,7 +185,7 @@ class Webcam:
                 if stats.ended:
                     return None
         finally:
-            reader.cancel()
+            reader.cancel(deliver)  # a live window's cancelled look-ahead: its request only
             arrived.cancel()
 
     async def _wait_until(
