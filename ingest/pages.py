@@ -22,12 +22,16 @@ from ingest.visitors import identify, keep_device
 from show.tonight import show_promise
 from wall import i18n
 from wall.config import Settings
+from wall.domain import Speaker
 from wall.webpage import KIT, PageKit, page_language
 
 # Templates and scripts in ingest/web; the scripts build on the shared kit (`/static/kit`).
 PAGES = PageKit(Path(__file__).parent / "web", "/static/ingest", uses=(KIT,))
 # Ids are opaque to this page (url-safe base64 today); anything else cannot be ours.
 PHOTO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+# The one-tap "who is speaking" choices, in the page's order: nothing said first (checked).
+SPEAKER_CHOICES = (Speaker.UNSAID, Speaker.VISITING, Speaker.RESIDENT, Speaker.NEWCOMER)
 
 router = APIRouter()
 
@@ -65,10 +69,12 @@ def upload_page(request: Request) -> HTMLResponse:
         services: IngestServices = request.app.state.services
         show = services.show
         promise = show_promise(lang, schedule, show.upcoming(1), datetime.now(UTC))
+        online = settings.gallery.enabled  # the consent then names the online gallery
         return {
             "promise": promise,
-            "consent": i18n.consent_text(lang, settings.wall.name, season),
-            "consent_version": i18n.CONSENT_VERSION,
+            "consent": i18n.consent_text(lang, settings.wall.name, season, online),
+            "consent_version": i18n.consent_version(online),
+            "speakers": SPEAKER_CHOICES,
             "retention": i18n.texts(lang)["retention_notice"].format(
                 days=settings.wall.retention_days
             ),

@@ -45,6 +45,11 @@ class PhotoStatusOut(BaseModel):
     on_wall_now: bool = False  # the display reported it on screen moments ago
     shown_at: datetime | None = None  # when it last came on the wall, in the wall's timezone
     timezone: str = ""  # the wall's, to write `shown_at` as the clock on the square reads
+    # What the contributor consented to ("wall", "online", "print"), and who they said is
+    # speaking ("" unsaid) and whether the credit says it: the receipt page shows them.
+    consent_scopes: list[str] = []
+    speaker: str = ""
+    speaker_in_credit: bool = False
 
     @classmethod
     def of(
@@ -66,6 +71,9 @@ class PhotoStatusOut(BaseModel):
             on_wall_now=on_wall_now,
             shown_at=shown_at,
             timezone=timezone,
+            consent_scopes=sorted(photo.consent.scopes) if photo.consent else [],
+            speaker=photo.speaker.value,
+            speaker_in_credit=photo.speaker_in_credit,
         )
 
 

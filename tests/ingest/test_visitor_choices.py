@@ -5,6 +5,7 @@ upright, sRGB, with nothing of the original's metadata, and never served."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -197,3 +198,29 @@ def test_online_is_consented_only_while_the_gallery_is_on(walls: dict[str, AppSe
         late = post(http, images.distinctive_jpeg(seed=49), consent_version=CONSENT_VERSION_ONLINE)
         photo = _stored(off, accepted(late)[0])
         assert photo.consent is not None and photo.consent.scopes == {ConsentScope.WALL}
+
+
+def test_the_page_names_online_publication_only_while_the_gallery_is_on(
+    walls: dict[str, AppServer],
+) -> None:
+    for name, version, online in (
+        ("on", CONSENT_VERSION_ONLINE, True),
+        ("off", CONSENT_VERSION, False),
+    ):
+        with walls[name].client() as http:
+            french = http.get("/").text
+            english = http.get("/", params={"lang": "en"}).text
+        assert f'data-consent-version="{version}"' in french
+        assert ("galerie en ligne" in _consent_sentence(french)) is online
+        assert ("online gallery" in _consent_sentence(english)) is online
+        # The choices are plain form fields: what the form posts is what the API reads.
+        assert 'name="consent_print" value="true"' in french
+        assert 'name="speaker_in_credit" value="true"' in french
+        for speaker in Speaker:
+            assert f'name="speaker"\n             value="{speaker.value}"' in french
+
+
+def _consent_sentence(html: str) -> str:
+    found = re.search(r'<label for="consent" id="consent-text">([^<]*)</label>', html)
+    assert found, "no consent sentence on the page"
+    return found.group(1)

@@ -10,7 +10,9 @@ import base64
 import io
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +237,60 @@ def test_big_photo_is_downscaled_on_the_phone_keeping_orientation(
         assert sent.getexif().get(EXIF_ORIENTATION, 1) == 1
     assert len(form["file"]["data"]) < 1_500_000
     assert api_status(live_server, receipt).json()["status"] == "pending"
+
+
+def test_a_finger_says_who_is_speaking_and_ticks_print(
+    phone: Phone, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """On a phone, with taps: "I live here", shown with the name, and the print tick. The
+    photo then goes whole (a print needs every pixel), and the server records the choices
+    and keeps a full-size, upright print rendition."""
+    page = phone.page
+    phone.record_uploads()
+    page.goto("/")
+    photo = big_phone_photo(tmp_path)
+    page.set_input_files("#photo", str(photo))
+    choices = page.locator("fieldset.speaker")
+    expect(choices.locator("legend")).to_have_text("Qui parle ? (facultatif)")
+    expect(page.get_by_role("radiogroup", name="Qui parle ? (facultatif)")).to_be_visible()
+    unsaid = page.get_by_role("radio", name="Je préfère ne pas dire")
+    expect(unsaid).to_be_checked()
+    expect(page.locator("#speaker-credit")).to_be_disabled()  # nothing said: nothing to show
+    for label in choices.locator("label.choice").all():
+        box = label.bounding_box()
+        assert box is not None and box["height"] >= 48 and box["width"] >= 120, box
+    page.tap("label[for=speaker-resident]")
+    expect(page.get_by_role("radio", name="J'habite ici")).to_be_checked()
+    expect(unsaid).not_to_be_checked()
+    page.tap("label[for=speaker-credit]")
+    page.tap("label[for=consent-print]")
+    expect(page.locator("#consent-print")).to_be_checked()
+    page.tap("label[for=consent]")
+    page.tap("#send")
+    receipt = phone.wait_for_receipt()
+
+    (form,) = phone.sent_forms()
+    assert form["file"]["data"] == photo.read_bytes()  # whole, not the 2560 px copy
+    assert (form["consent_print"], form["speaker"], form["speaker_in_credit"]) == (
+        "true",
+        "resident",
+        "true",
+    )
+    status = api_status(live_server, receipt).json()
+    assert status["consent_scopes"] == ["print", "wall"]
+    assert (status["speaker"], status["speaker_in_credit"]) == ("resident", True)
+    with closing(sqlite3.connect(live_server.data_dir / "wall.sqlite3")) as db:
+        printed = db.execute(
+            "SELECT width, height FROM renditions WHERE photo_id = ? AND kind = 'print'",
+            (receipt["id"],),
+        ).fetchall()
+    assert printed == [(3000, 4000)]  # every pixel, upright
+
+    page.tap("#receipt-link")  # the receipt page says what was consented
+    expect(page.locator("#photo-scopes li")).to_have_text(
+        ["Projection sur le mur", "Impression pour les expositions itinérantes de l'office"]
+    )
+    expect(page.locator("#photo-speaker")).to_have_text("J'habite ici, affiché avec votre nom")
 
 
 def test_photo_the_browser_cannot_decode_is_sent_unchanged(

@@ -10,6 +10,7 @@ const SLOW_POLL_MS = 30000; // taken off the wall: it may come back, not in a hu
 const MAX_BACKOFF_MS = 60000; // a server or a network gone for long: one try a minute
 const FINAL = new Set(["rejected", "deleted"]); // nothing more will happen to it
 const LOCALES = { fr: "fr-FR", en: "en-GB" };
+const SCOPES = ["wall", "online", "print"]; // what a consent covers, in the page's order
 
 const show = (id, visible) => {
   $(id).hidden = !visible;
@@ -67,6 +68,28 @@ function statusWords(photo) {
   return T[`status_${photo.status}`] || photo.status;
 }
 
+/** What the contributor consented to, and who they said is speaking (and whether the wall
+ * says it). Words from the page's texts only: the API's values are never shown as such. */
+function showChoices(photo) {
+  const gone = photo.status === "deleted"; // nothing of it is used any more
+  const given = Array.isArray(photo.consent_scopes) && !gone ? photo.consent_scopes : [];
+  const scopes = SCOPES.filter((scope) => given.includes(scope)).map((s) => T[`scope_${s}`]);
+  $("photo-scopes").replaceChildren(
+    ...scopes.map((words) => {
+      const item = document.createElement("li");
+      item.textContent = words;
+      return item;
+    }),
+  );
+  show("photo-consent", scopes.length > 0);
+  show("consent-term", scopes.length > 0);
+  const said = photo.speaker && !gone ? T[`speaker_${photo.speaker}`] : "";
+  const wording = photo.speaker_in_credit ? T.speaker_shown : T.speaker_not_shown;
+  $("photo-speaker").textContent = said ? fmt(wording, { speaker: said }) : "";
+  show("photo-speaker", Boolean(said));
+  show("speaker-term", Boolean(said));
+}
+
 function start(box) {
   const id = box.dataset.photoId;
   if (!id) return; // the server already wrote "not found"
@@ -106,6 +129,7 @@ function start(box) {
       show(`photo-${field}`, Boolean(value));
       show(`${field}-term`, Boolean(value));
     }
+    showChoices(photo);
     showThumb(photo);
     show("live-note", !FINAL.has(photo.status));
     // While the visitor is confirming a deletion, the buttons stay as they are.

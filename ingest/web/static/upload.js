@@ -132,8 +132,11 @@ function encodeJpeg(decoded, width, height) {
   return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
 }
 
-/** The file to send: the original when small or undecodable here, else a ≤2560 px JPEG. */
-async function prepareFile(file) {
+/** The file to send: the original when small or undecodable here, else a ≤2560 px JPEG.
+ * A photo the visitor lets the office print goes whole when it fits the server's limit: a
+ * print needs every pixel (the server strips its metadata as for any photo). */
+async function prepareFile(file, { whole = false, maxBytes = Infinity } = {}) {
+  if (whole && file.size <= maxBytes) return file;
   const decoded = await decodeImage(file);
   if (!decoded) return file; // the server decodes HEIC and friends itself
   try {
@@ -273,6 +276,15 @@ function start(form) {
   let busy = false;
 
   const chosenFile = () => (input.files && input.files[0]) || null;
+  const printTick = $("consent-print");
+  const creditTick = $("speaker-credit");
+  const speakerRadios = [...form.querySelectorAll("input[name=speaker]")];
+  const chosenSpeaker = () => (speakerRadios.find((radio) => radio.checked) || {}).value || "";
+
+  /** "Show it with my name" means something only once the visitor said who is speaking. */
+  function refreshCredit() {
+    creditTick.disabled = !chosenSpeaker();
+  }
 
   function refreshSend() {
     const file = chosenFile();
@@ -391,6 +403,10 @@ function start(form) {
     data.append("consent", "true");
     data.append("consent_version", form.dataset.consentVersion);
     data.append("lang", lang);
+    if (printTick.checked) data.append("consent_print", "true");
+    const said = chosenSpeaker();
+    if (said) data.append("speaker", said);
+    if (said && creditTick.checked) data.append("speaker_in_credit", "true");
     return data;
   }
 
@@ -405,7 +421,7 @@ function start(form) {
     $("progress-box").hidden = false;
     ui.sending(T.preparing); // indeterminate while preparing
     try {
-      const upload = await prepareFile(file);
+      const upload = await prepareFile(file, { whole: printTick.checked, maxBytes });
       if (upload.size > maxBytes) return showError(ERR.too_large);
       const result = await uploadWithRetries(buildForm(upload), ui);
       if (result.ok) showReceipt(result.body);
@@ -420,6 +436,7 @@ function start(form) {
     input.value = "";
     caption.value = "";
     consent.checked = false; // consent is given photo by photo
+    printTick.checked = false; // and so is the print tick; who is speaking stays the same
     showPreview();
     updateCounter();
     refreshSend();
@@ -434,12 +451,14 @@ function start(form) {
     refreshSend();
   });
   consent.addEventListener("change", refreshSend);
+  for (const radio of speakerRadios) radio.addEventListener("change", refreshCredit);
   caption.addEventListener("input", updateCounter);
   form.addEventListener("submit", submit);
   $("another").addEventListener("click", resetForAnother);
   $("cancel-wait").addEventListener("click", () => cancelWait && cancelWait());
   updateCounter();
   refreshSend();
+  refreshCredit();
   renderMyPhotos();
 }
 
