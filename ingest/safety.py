@@ -23,6 +23,7 @@ from the original: on the shipped samples the score moves by under 0.01 for it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import threading
@@ -62,7 +63,12 @@ def model_path() -> Path:
     return path
 
 
-def _verified(path: Path) -> Path:
+@functools.cache
+def installed_model() -> Path:
+    """`model_path()`, checked to be the very file the thresholds were chosen on (read once
+    a process: the server checks it at start, so a wrong file stops it there, not at the
+    first photo)."""
+    path = model_path()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != MODEL_SHA256:
         raise SafetyModelMissing(
@@ -115,7 +121,7 @@ def _loaded() -> _Model:
     if _model is None:
         with _lock:
             if _model is None:
-                _model = _Model(_verified(model_path()))
+                _model = _Model(installed_model())
     return _model
 
 

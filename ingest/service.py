@@ -117,7 +117,7 @@ class IngestService:
         self.triage = triage
         self.detector = detector
         if spec.safety_check:
-            safety.model_path()  # a missing model fails at start-up, not on the first photo
+            safety.installed_model()  # a missing or wrong model stops the start, not a photo
         self._in_flight: dict[str, asyncio.Future[Photo]] = {}
 
     async def ingest(self, read: Callable[[], bytes], submission: Submission) -> Photo:

