@@ -93,6 +93,8 @@ def open_configured_output(
 def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     import cv2
 
+    from display.announcement_feed import AnnouncementFeed, slide_images
+    from display.announcer import Announcements
     from display.cache import RenditionCache
     from display.commands import Command
     from display.feed import DisplayFeed, display_token
@@ -129,7 +131,10 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
     commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
     token = display_token(settings)
     live = LiveWindows(section.server_url, token, section.live_hold_s)  # webcams, as offered
-    feed = DisplayFeed(section.server_url, token, cache, folder, commands.put, live)
+    images = slide_images(folder)  # the announcements' pictures, beside the photos' cache
+    announcements = Announcements(images, size)
+    slides = AnnouncementFeed(folder, images, commands.put)
+    feed = DisplayFeed(section.server_url, token, cache, folder, commands.put, live, slides)
     # The rate the loop declares goes up with each preview: the console shows it.
     preview = PreviewSender(section.server_url, token, frame_rate=lambda: runner.pacing.header)
     library = PhotoLibrary(
@@ -161,6 +166,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         texts=cta,
         heartbeat=heartbeat,
         projection=None if output.projects else projection,
+        announcements=announcements,
     )
     # Decoders already run in parallel, one photo each; OpenCV's own thread pool on top would
     # oversubscribe the cores and take them from the render thread.
@@ -186,6 +192,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         preview.stop()
         feed.stop()
         live.stop()
+        announcements.close()
         library.stop()
         projection.close()
         if recorder is not None:
@@ -202,6 +209,7 @@ def _play(settings: Settings, options: DisplayOptions) -> dict[str, Any]:
         "dark_frames": runner.dark_frames,
         "previews_sent": preview.sent,
         "photos": len(rotation),
+        "announcements": announcements.shown,
     }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from display.overlays import CallToAction
 from display.show import ShowPlan
 from wall.schemas import WallPhoto
+from wall.wire import AnnouncementsMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,5 +50,12 @@ class TextsUpdate:
     cta: CallToAction
 
 
-Command = PhotoReady | PhotoGone | Resync | ShowUpdate | TextsUpdate
+@dataclass(frozen=True, slots=True)
+class AnnouncementsUpdate:
+    """The wall's announcements, their images in the cache (or the saved list at start)."""
+
+    message: AnnouncementsMessage
+
+
+Command = PhotoReady | PhotoGone | Resync | ShowUpdate | TextsUpdate | AnnouncementsUpdate
 CommandSink = Callable[[Command], None]

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
+from display.announcement_feed import AnnouncementFeed
 from display.cache import RenditionCache
 from display.catalog import Catalog
 from display.commands import CommandSink, ShowUpdate, TextsUpdate
@@ -33,6 +34,7 @@ from wall.config import Settings
 from wall.schemas import WallPhoto, WallSnapshot
 from wall.wire import (
     DISPLAY_MESSAGE,
+    AnnouncementsMessage,
     ConfigChanged,
     DisplayMessage,
     PhotoApproved,
@@ -60,6 +62,7 @@ HOUSEKEEPING_INTERVAL_S = 1.0
 # Missing renditions (a failed download, an evicted file) are asked for again this often.
 SWEEP_INTERVAL_S = 30.0
 CLOSE_UNAUTHORIZED = 4401  # app/api/display_ws.py
+MAX_IMAGE_BYTES = 32 * 1024 * 1024  # a slide's image is one display rendition, a few MB
 
 
 def _log_unreadable(exc: ValidationError) -> None:
@@ -100,8 +103,10 @@ class DisplayFeed:
         cache_dir: Path,
         post: CommandSink,
         live: LiveWindows | None = None,
+        announcements: AnnouncementFeed | None = None,
     ) -> None:
         self._server_url = server_url.rstrip("/")
+        self._announcements = announcements
         self._live = live
         self._token = token
         self._cache = cache
@@ -124,6 +129,8 @@ class DisplayFeed:
         texts = load_texts(self._cache_dir)
         if texts is not None:
             self._post(TextsUpdate(texts))
+        if self._announcements is not None:
+            self._announcements.load()
         for photo in self.catalog.load():
             self._downloader.want(photo, fresh=False)
         self._thread = threading.Thread(target=self._run, name="display-feed", daemon=True)
@@ -228,6 +235,24 @@ class DisplayFeed:
             self._texts(cta_from_config(message.config.model_dump()))
         elif isinstance(message, LiveWindowsMessage) and self._live is not None:
             self._live.configure(message.windows)
+        elif isinstance(message, AnnouncementsMessage) and self._announcements is not None:
+            self._announcements.apply(message, self._fetch)
+
+    def _fetch(self, path: str) -> bytes | None:
+        """A slide's image from the server (display token); None when it cannot be had."""
+        try:
+            answer = httpx.get(
+                self._server_url + path,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=OPEN_TIMEOUT_S * 4,
+            )
+        except httpx.HTTPError as exc:
+            log.warning("GET %s failed: %s", path, exc.__class__.__name__)
+            return None
+        if answer.status_code != 200 or len(answer.content) > MAX_IMAGE_BYTES:
+            log.warning("GET %s: HTTP %d, %d bytes", path, answer.status_code, len(answer.content))
+            return None
+        return answer.content
 
     def _show(self, plan: ShowPlan) -> None:
         """On screen first, then on disk for a restart without the server."""
@@ -268,6 +293,15 @@ class DisplayFeed:
         )
         answer.raise_for_status()
         self._reconcile(WallSnapshot.model_validate_json(answer.content).photos)
+        if self._announcements is not None:
+            slides = httpx.get(
+                f"{self._server_url}/api/wall/announcements",
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=OPEN_TIMEOUT_S * 4,
+            )
+            slides.raise_for_status()
+            message = AnnouncementsMessage.model_validate_json(slides.content)
+            self._announcements.apply(message, self._fetch)
 
     def _housekeeping(self) -> None:
         self.catalog.save()

@@ -89,6 +89,19 @@ class Playlist:
         return self._names[self._index] if self.layout is not None else None
 
     @property
+    def seconds(self) -> float:
+        """Each layout's turn."""
+        return self._seconds
+
+    def turn_over(self, now: float) -> bool:
+        """Whether the running layout's turn has ended (the next `current` moves on): the
+        moment an announcement "between layouts" may take the wall."""
+        return self.layout is not None and now - self._since >= self._seconds
+
+    def turn_ends_at(self) -> float | None:
+        return self._since + self._seconds if self.layout is not None else None
+
+    @property
     def standalone(self) -> bool:
         """Whether a layout of the playlist plays without photos (a live window)."""
         return any(not getattr(layout, "needs_photos", True) for layout in self._layouts.values())

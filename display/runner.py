@@ -18,7 +18,17 @@ from typing import Any
 
 import pygame
 
-from display.commands import Command, PhotoGone, PhotoReady, Resync, ShowUpdate, TextsUpdate
+from display.announcer import Announcements
+from display.commands import (
+    AnnouncementsUpdate,
+    Command,
+    PhotoGone,
+    PhotoReady,
+    Resync,
+    ShowUpdate,
+    TextsUpdate,
+)
+from display.contracts import Layout
 from display.frames import FrameStats
 from display.heartbeat import Heartbeat
 from display.library import PhotoLibrary
@@ -76,12 +86,14 @@ class Runner:
         projection: Projection | None = None,
         adaptive_rate: bool = True,
         extra_cost: Callable[[int], float] | None = None,
+        announcements: Announcements | None = None,
     ) -> None:
         """`presenter`: how the frame reaches the screen; a plain flip of `screen` if None.
         `link_up`: whether the feed hears the server (else a saved show plan decides).
         `preview`: gets the composed frame after each present, to send a glimpse upstream.
         `adaptive_rate`: halve the rate, evenly paced, when frames do not fit (`pacing`).
-        `extra_cost`: seconds added to frame N's work, for tests of the pacing only."""
+        `extra_cost`: seconds added to frame N's work, for tests of the pacing only.
+        `announcements`: the office's slides, which take the wall when their time comes."""
         self.screen = screen
         self._presenter = presenter or ScreenFlip(screen)
         self.size = canvas_size
@@ -123,12 +135,16 @@ class Runner:
         self.idle_frames = 0
         self._next_status = time.monotonic() + STATUS_INTERVAL_S
         self._running = False
+        self._announcements = announcements
+        self._started: Layout | None = None  # the layout (or slide) last started
+        self._idle_since = 0.0  # an empty wall's "turn": slides between layouts keep its pace
         self._handlers: dict[type, Callable[[Any], None]] = {
             PhotoReady: self._on_ready,
             PhotoGone: self._on_gone,
             Resync: self._on_resync,
             ShowUpdate: self._on_show,
             TextsUpdate: self._on_texts,
+            AnnouncementsUpdate: self._on_announcements,
         }
 
     # The command table: the only way the feed reaches the screen
@@ -160,6 +176,10 @@ class Runner:
             self._mode = "none"  # the idle screen is painted again next frame
         elif self._mode == "layout":
             self.playlist.needs_start = True  # a full redraw, with the new band on top
+
+    def _on_announcements(self, command: AnnouncementsUpdate) -> None:
+        if self._announcements is not None:
+            self._announcements.replace(command.message)
 
     def _drain_commands(self) -> None:
         for _ in range(COMMANDS_PER_FRAME):
@@ -282,24 +302,51 @@ class Runner:
             return self._show_dark()
         has_photos = len(self.rotation) > 0
         playing = has_photos or self.playlist.standalone  # a live window plays on its own
-        layout = self.playlist.current(now, has_photos) if playing else None
+        slide = self._slide(now, playing)
+        layout: Layout | None = slide
+        if layout is None:
+            layout = self.playlist.current(now, has_photos) if playing else None
         if layout is None:
             return self._show_idle()
-        full = self._mode != "layout" or self.playlist.needs_start
+        mode = "layout" if slide is None else "slide"
+        # A slide is started and left like a layout: the same cut as between two layouts.
+        full = self._mode != mode or self.playlist.needs_start or layout is not self._started
         try:
             if full:
                 self.playlist.needs_start = False
-                self._mode = "layout"
+                self._mode, self._started = mode, layout
                 layout.start(self.size, now)
             layout.update(now, self.library, self.rotation)
             dirty = layout.draw(self.canvas, now)
         except Exception:  # the show never stops: log it, show the idle screen, go on
             self._log_layout_error()
-            self.playlist.failed(now)
+            if slide is not None and self._announcements is not None:
+                self._announcements.failed(now)
+            else:
+                self.playlist.failed(now)
             self._mode = "none"
             return self._show_idle()
-        self.playlist.succeeded()
+        if slide is None:
+            self.playlist.succeeded()
         return None if full else dirty
+
+    def _slide(self, now: float, playing: bool) -> Layout | None:
+        """The announcement that holds the wall now, if any. Between layouts means when the
+        running layout's turn ends; on an empty wall, at the pace layouts would change."""
+        if self._announcements is None:
+            return None
+        if playing and self.playlist.layout is not None:
+            boundary = self.playlist.turn_over(now)
+            next_boundary = self.playlist.turn_ends_at()
+        else:
+            if self._mode != "idle" and self._mode != "slide":
+                self._idle_since = now
+            boundary = now - self._idle_since >= self.playlist.seconds
+            next_boundary = self._idle_since + self.playlist.seconds
+        slide = self._announcements.layout(now, boundary, next_boundary)
+        if slide is not None and boundary and not playing:
+            self._idle_since = now
+        return slide
 
     def _lit(self) -> bool:
         plan = self._plan
