@@ -36,6 +36,12 @@ class ConsoleServices(Protocol):
     displays: FeedPresence
     projectors: ProjectorController
 
+    def gallery_snippet(self, lang: str) -> str:
+        """The online gallery's `<iframe>` for the office's website, in `lang`; "" when
+        `[gallery] enabled` is false (the app builds it: the console does not import the
+        gallery)."""
+        ...
+
     @property
     def sources(self) -> SourceHealthBoard:
         """Read-only: the console reports on the sources, it does not run them."""

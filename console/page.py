@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from console import texts as console_texts
+from console.deps import ConsoleServices
 from console.night import NIGHT_TURN
 from staff import pages as staff_pages
 from wall.config import Settings
@@ -41,7 +42,10 @@ def console_page(request: Request) -> HTMLResponse:
     """The staff's page: the wall now, the show and its switch, health, accounts, the night."""
     lang, _ = page_language(request)
     settings: Settings = request.app.state.settings
+    services: ConsoleServices = request.app.state.services
     context = {
+        "gallery_snippet": services.gallery_snippet(lang),
+        "gallery_origins": ", ".join(settings.gallery.embed_origins),
         "t": console_texts.texts(lang),
         "wall_name": settings.wall.name,
         "script_data": _script_data(lang, settings),

@@ -121,6 +121,18 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "backlog_many": "{n} photos en attente",
         "backlog_oldest": "la plus ancienne attend depuis {age}",
         "open_moderation": "Ouvrir la modération",
+        # The online gallery's card (`[gallery] enabled`): the <iframe> for the office's site.
+        "gallery_title": "La galerie sur votre site",
+        "gallery_help": "Copiez ce code dans une page de votre site : il y montre les photos "
+        "du mur publiées en ligne, les plus récentes d'abord, en direct.",
+        "gallery_snippet": "Code à copier",
+        "gallery_copy": "Copier le code",
+        "gallery_copied": "Code copié.",
+        "gallery_copy_failed": "Copie impossible : sélectionnez le code et copiez-le.",
+        "gallery_origins": "Sites autorisés à l'afficher : {origins}",
+        "gallery_no_origins": "Aucun site n'est encore autorisé à l'afficher : ajoutez "
+        "l'adresse du vôtre à [gallery] embed_origins dans wall.toml.",
+        "gallery_open": "Ouvrir la galerie",
         "sources_title": "Sources",
         "sources_none": "Aucune source configurée : seulement les envois des visiteurs.",
         "source_error_token_needed": "Cette instance ne montre ses mots-dièse qu'aux comptes"
@@ -325,6 +337,17 @@ _OWN: Final[dict[str, dict[str, str]]] = {
         "backlog_many": "{n} photos waiting",
         "backlog_oldest": "the oldest has waited {age}",
         "open_moderation": "Open moderation",
+        "gallery_title": "The gallery on your website",
+        "gallery_help": "Paste this code into a page of your website: it shows the wall's "
+        "photos published online there, newest first, live.",
+        "gallery_snippet": "Code to copy",
+        "gallery_copy": "Copy the code",
+        "gallery_copied": "Code copied.",
+        "gallery_copy_failed": "Could not copy: select the code and copy it.",
+        "gallery_origins": "Sites allowed to show it: {origins}",
+        "gallery_no_origins": "No site may show it yet: add your site's address to [gallery] "
+        "embed_origins in wall.toml.",
+        "gallery_open": "Open the gallery",
         "sources_title": "Sources",
         "sources_none": "No source configured: visitor uploads only.",
         "source_error_token_needed": "This instance shows hashtags to signed-in accounts only:"

@@ -42,9 +42,11 @@ async def gallery_page(services: GalleryServices, before: str | None, limit: int
 async def list_photos(
     services: GalleryDep,
     before: Annotated[str | None, Query(max_length=cursor.MAX_CURSOR_CHARS)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+    limit: Annotated[int, Query(description=f"photos per page, 1 to {MAX_PAGE_SIZE}")] = PAGE_SIZE,
 ) -> GalleryPage:
     """The gallery's photos, newest first; `before`: the previous page's `next`."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:  # checked here: the refusal names "limit" in words
+        raise ApiError(400, "invalid_field", field="limit")
     return await gallery_page(services, before, limit)
 
 

@@ -3,6 +3,8 @@ moderator's decision through the wall's own lifecycle, and a gallery page read."
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,13 @@ def send(client: httpx.Client, seed: int, caption: str = "", author: str = "") -
     body = answer.json()
     assert body["status"] == "pending", body
     return Sent(body["id"], body["receipt_token"])
+
+
+def console_snippet(shell: str) -> str:
+    """The `<iframe>` code the console's gallery card offers to copy (its textarea)."""
+    found = re.search(r'<textarea id="gallery-snippet"[^>]*>(.*?)</textarea>', shell, re.S)
+    assert found, "no gallery card on the console"
+    return html.unescape(found.group(1))
 
 
 def page(client: httpx.Client, **params: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gallery.framing import frame_ancestors, origin_source
-from tests.gallery.helpers import GALLERY_ON, Sent, ids, page, send
+from tests.gallery.helpers import GALLERY_ON, Sent, console_snippet, ids, page, send
 from tests.helpers.app_server import AppServer
 from wall.domain import ConsentScope, PhotoStatus
 from wall.i18n import CONSENT_VERSION
@@ -64,6 +64,7 @@ def test_a_wall_without_gallery_answers_404_on_every_gallery_path(tmp_path: Path
             # The rest of the wall is there, and still refuses every frame.
             home = client.get("/")
             assert home.status_code == 200
+            assert 'id="gallery-snippet"' not in client.get("/console").text  # no card
             assert home.headers["x-frame-options"] == "DENY"
             assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
         assert server.app is not None
@@ -137,14 +138,17 @@ def test_bad_paging_input_is_refused_clearly(walls: dict) -> None:
         for params, field in (
             ({"before": "not-a-cursor"}, "before"),
             ({"before": "bm90fGFuLWlk"}, "before"),  # base64 of a text that is no cursor
-            ({"limit": 0}, "query.limit"),
-            ({"limit": 500}, "query.limit"),
+            ({"limit": 0}, "limit"),
+            ({"limit": 500}, "limit"),
+            ({"limit": "many"}, "query.limit"),  # not a number: the generic wording
         ):
             answer = client.get("/api/gallery/photos", params=params)
             assert answer.status_code == 400, (params, answer.text)
             error = answer.json()["error"]
             assert error["code"] == "invalid_field" and error["field"] == field
             assert error["message"]
+            if field != "query.limit":  # the gallery's own words, not the upload form's
+                assert "280" not in error["message"], error["message"]
 
 
 def test_a_deleted_photo_leaves_the_gallery(walls: dict) -> None:
@@ -192,3 +196,20 @@ def test_embed_origins_are_origins_only() -> None:
     assert frame_ancestors(["https://a.fr", "https://a.fr/", "nonsense"]) == (
         "frame-ancestors 'self' https://a.fr"
     )
+
+
+def test_the_console_gives_the_snippet_to_copy(walls: dict) -> None:
+    server: AppServer = walls["server"]
+    public_url = server.app.state.settings.wall.public_url  # type: ignore[union-attr]
+    for lang, title in (
+        ("fr", "Les photos de Mur participatif"),
+        ("en", "Photos of Mur participatif"),
+    ):
+        with server.client() as client:
+            shell = client.get("/console", params={"lang": lang}).text
+        snippet = console_snippet(shell)
+        assert snippet == (
+            f'<iframe src="{public_url}/galerie/embed?lang={lang}" title="{title}" '
+            'width="100%" height="640" style="border:0" loading="lazy"></iframe>'
+        )
+        assert OFFICE_SITE in shell  # the sites allowed to show it, named

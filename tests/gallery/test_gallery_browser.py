@@ -16,9 +16,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.gallery.helpers import GALLERY_ON, OfficeSite, Sent, decide, send
+from tests.gallery.helpers import GALLERY_ON, OfficeSite, Sent, console_snippet, decide, send
 from tests.helpers.accounts import add_account, login
 from tests.helpers.browser import WatchedPage, phone_context
+from tests.helpers.server import server_config, write_config
 from tests.helpers.socket_server import SocketServer
 
 LIVE_MS = 2000  # the promise: a change reaches the page within 2 s
@@ -45,7 +46,11 @@ def wall(
     tmp_path_factory: pytest.TempPathFactory, sites: tuple[OfficeSite, OfficeSite]
 ) -> Iterator[SocketServer]:
     root: Path = tmp_path_factory.mktemp("gallery-browser")
-    server = SocketServer(root, gallery={**GALLERY_ON, "embed_origins": [sites[0].origin]})
+    gallery = {**GALLERY_ON, "embed_origins": [sites[0].origin]}
+    server = SocketServer(root, gallery=gallery)
+    # Its public address is the loopback port it got: the console's snippet points there.
+    write_config(server.config, server_config(root, {"gallery": gallery, "wall": {
+        "public_url": server.url}}))  # fmt: skip
     server.start()
     add_account(server, MODERATOR, "moderator", PASSWORD)
     try:
@@ -139,8 +144,12 @@ def _refused_frame(message: ConsoleMessage) -> bool:
 
 
 def _frame_url(page: Page, name: str) -> str:
-    """Where a named frame ended up: the wall's page, or Chromium's error page."""
-    return next(frame.url for frame in page.frames if frame.name == name)
+    """Where a named `<iframe>` ended up: the wall's page, or Chromium's error page."""
+    element = page.locator(f'iframe[name="{name}"]').element_handle()
+    frame = element.content_frame()
+    assert frame is not None
+    frame.wait_for_load_state()
+    return frame.url
 
 
 def test_the_embed_is_framed_by_the_office_site_only(
@@ -150,7 +159,10 @@ def test_the_embed_is_framed_by_the_office_site_only(
     browser: Browser,
 ) -> None:
     office, other = sites
-    embed = f'<iframe name="embed" src="{wall.url}/galerie/embed" title="Galerie"></iframe>'
+    with wall.client() as client:  # the office pastes the console's snippet into its page
+        embed = console_snippet(client.get("/console").text).replace(
+            "<iframe ", '<iframe name="embed" '
+        )
     upload_page = f'<iframe name="upload" src="{wall.url}/" title="Envoyer"></iframe>'
     office.frames = [embed, upload_page]
     other.frames = [embed]
