@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from staff.texts import PHOTO_SOURCES, with_staff_texts
-from wall.i18n import DEFAULT_LANGUAGE, typeset_french
+from wall.i18n import DEFAULT_LANGUAGE, SPEAKER_CREDITS, typeset_french
 
 # Codes the queue API attaches to photos (`flags`) and accepts as `?flag=` filters.
 FLAGS: Final = (
@@ -180,8 +180,17 @@ _OWN: Final[dict[str, dict[str, str]]] = {
 }
 
 
+def _with_speakers(table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Who is speaking in the credit's own words ("speaker_resident": "habite ici"): the
+    card says what the wall will say."""
+    return {
+        lang: {**own, **{f"speaker_{code}": words for code, words in SPEAKER_CREDITS[lang].items()}}
+        for lang, own in table.items()
+    }
+
+
 # The sign-in, session and password words are the staff pages' own (staff.texts).
-TEXTS: Final[dict[str, dict[str, str]]] = with_staff_texts(_OWN)
+TEXTS: Final[dict[str, dict[str, str]]] = with_staff_texts(_with_speakers(_OWN))
 
 
 def texts(lang: str) -> dict[str, str]:

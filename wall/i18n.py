@@ -67,6 +67,19 @@ CONSENT_TEMPLATES_ONLINE: Final[dict[str, str]] = {
 }
 
 
+# Who is speaking, as a credit says it when the visitor ticked "show it with my name" (the
+# wall, the moderation tablet, the gallery): "Photo : Léa · habite ici".
+SPEAKER_CREDITS: Final[dict[str, dict[str, str]]] = {
+    "fr": {"visiting": "de passage", "resident": "habite ici", "newcomer": "vient d'arriver"},
+    "en": {"visiting": "visiting", "resident": "lives here", "newcomer": "just moved here"},
+}
+
+
+def speaker_credit(lang: str, speaker: str) -> str:
+    """The words a credit appends for `speaker` ("" for nothing said, or unknown)."""
+    return SPEAKER_CREDITS.get(lang, SPEAKER_CREDITS[DEFAULT_LANGUAGE]).get(speaker, "")
+
+
 def consent_version(online: bool) -> str:
     """The version of the consent text the page shows: `online` when the gallery is on."""
     return CONSENT_VERSION_ONLINE if online else CONSENT_VERSION

@@ -102,6 +102,9 @@ class WallPhoto(BaseModel):
     # with the hashtag followed, "webcam" with its place; empty for the upload page and imports.
     source_kind: str = ""
     source_label: str = ""
+    # Who is speaking ("visiting", "resident", "newcomer"), only when the visitor ticked
+    # "show it with my name"; "" otherwise, and from a server that predates it.
+    speaker: str = ""
 
     @classmethod
     def of(cls, photo: Photo, credits: Mapping[str, SourceCredit] | None = None) -> WallPhoto:
@@ -122,7 +125,13 @@ class WallPhoto(BaseModel):
             height=display.height if display else 0,
             mean_lab=photo.mean_lab,
             urls=media_urls(photo),
+            speaker=credited_speaker(photo),
         )
+
+
+def credited_speaker(photo: Photo) -> str:
+    """Who is speaking, for a credit: only what the visitor let the credit say."""
+    return photo.speaker.value if photo.speaker_in_credit else ""
 
 
 class WallSnapshot(BaseModel):

@@ -23,7 +23,7 @@ from pydantic import (
 
 from wall.announcements import Announcement, Window, clock_text
 from wall.domain import Photo, ShowState
-from wall.schemas import WallPhoto, media_urls
+from wall.schemas import WallPhoto, credited_speaker, media_urls
 
 # --- the display socket ----------------------------------------------------------------
 
@@ -231,6 +231,8 @@ class ModPhoto(BaseModel):
     caption_parts: list[TextPart] = []
     author_parts: list[TextPart] = []
     similar: SimilarPhoto | None = None
+    # Who is speaking, as the wall's credit will say it ("" when the visitor did not let it).
+    speaker: str = ""
 
     @classmethod
     def of(cls, photo: Photo) -> ModPhoto:
@@ -252,6 +254,7 @@ class ModPhoto(BaseModel):
             signals={k: getattr(signals, k) for k in signals.__dataclass_fields__}
             if signals
             else {},
+            speaker=credited_speaker(photo),
         )
 
 

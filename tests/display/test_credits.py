@@ -38,9 +38,17 @@ APPEAR_TIMEOUT_S = 40.0
 CAPTION_SIDE = 0.62  # the caption panel is at most 60 % of the wall wide, from the left margin
 
 
-def photo(source: str, author: str = "", kind: str = "", label: str = "") -> WallPhoto:
+def photo(
+    source: str, author: str = "", kind: str = "", label: str = "", speaker: str = ""
+) -> WallPhoto:
     return wall_photo("p").model_copy(
-        update={"source": source, "author": author, "source_kind": kind, "source_label": label}
+        update={
+            "source": source,
+            "author": author,
+            "source_kind": kind,
+            "source_label": label,
+            "speaker": speaker,
+        }
     )
 
 
@@ -68,6 +76,22 @@ def plain(text: str) -> str:
             "Webcam : Place de la Guierle",
             "Webcam: Place de la Guierle",
         ),
+        (
+            photo("upload", "Léa", speaker="resident"),
+            "Photo : Léa · habite ici",
+            "Photo: Léa · lives here",
+        ),
+        (
+            photo("upload", "Sam", speaker="visiting"),
+            "Photo : Sam · de passage",
+            "Photo: Sam · visiting",
+        ),
+        (
+            photo("upload", speaker="newcomer"),
+            "Photo · vient d'arriver",
+            "Photo · just moved here",
+        ),
+        (photo("upload", "Léa", speaker="unknown"), "Photo : Léa", "Photo: Léa"),
         (photo("demo"), "", ""),
         (photo("import"), "", ""),
         (photo("upload"), "", ""),
@@ -165,6 +189,22 @@ def test_the_spotlight_draws_the_credit_in_the_walls_language(screen: pygame.Sur
         assert abs(drawn - expected_width(credit)) <= 2, (language, drawn)
     assert expected_width(f"Photo{NBSP}: Léa") != expected_width("— Léa")
     assert amber_width(spotlight_frame(photo("demo"), "fr")) == 0, "no 'via demo' on the wall"
+
+
+def test_the_spotlight_appends_who_is_speaking_when_the_visitor_let_it(
+    screen: pygame.Surface,  # noqa: ARG001
+) -> None:
+    said = photo("upload", "Léa", speaker="resident")
+    for language, credit in (
+        ("fr", f"Photo{NBSP}: Léa · habite ici"),
+        ("en", "Photo: Léa · lives here"),
+    ):
+        drawn = amber_width(spotlight_frame(said, language))
+        assert abs(drawn - expected_width(credit)) <= 2, (language, drawn)
+    assert expected_width(f"Photo{NBSP}: Léa · habite ici") > expected_width(f"Photo{NBSP}: Léa")
+    # A display that predates the field reads the feed as before: nothing is appended.
+    older = WallPhoto.model_validate(photo("upload", "Léa").model_dump(exclude={"speaker"}))
+    assert credit_line(older, "fr") == f"Photo{NBSP}: Léa"
 
 
 @pytest.fixture

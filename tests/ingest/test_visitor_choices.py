@@ -13,11 +13,14 @@ import numpy as np
 import pytest
 from PIL import ImageCms
 
+from display.credits import credit_line
 from tests.helpers import images
+from tests.helpers.accounts import add_account, login
 from tests.helpers.app_server import AppServer
 from tests.helpers.uploads import accepted, assert_refused, post
 from wall.domain import ConsentScope, Photo, RenditionKind, Speaker
-from wall.i18n import CONSENT_VERSION, CONSENT_VERSION_ONLINE
+from wall.i18n import CONSENT_VERSION, CONSENT_VERSION_ONLINE, NBSP
+from wall.schemas import WallPhoto
 
 SENT = (2400, 1600)  # stored sideways (orientation 6): upright it is 1600 × 2400
 XMP = (
@@ -224,3 +227,38 @@ def _consent_sentence(html: str) -> str:
     found = re.search(r'<label for="consent" id="consent-text">([^<]*)</label>', html)
     assert found, "no consent sentence on the page"
     return found.group(1)
+
+
+def test_credits_say_who_is_speaking_only_when_the_visitor_let_them(
+    wall: AppServer, client: httpx.Client
+) -> None:
+    """The moderation queue and the display feed carry it; the wall's credit appends it."""
+    told = post(
+        client,
+        images.distinctive_jpeg(seed=50),
+        author="Ana",
+        speaker="resident",
+        speaker_in_credit="true",
+    )
+    kept = post(client, images.distinctive_jpeg(seed=51), author="Bo", speaker="visiting")
+    ids = {accepted(told)[0]: "resident", accepted(kept)[0]: ""}
+    add_account(wall, "credits-mod", "moderator", "a long enough password")
+    with login(wall, "credits-mod", "a long enough password") as moderator:
+        queue = moderator.get("/api/moderation/queue", params={"limit": 200}).json()["photos"]
+        assert {p["id"]: p["speaker"] for p in queue if p["id"] in ids} == ids
+        for photo in queue:
+            if photo["id"] in ids:
+                decision = {"decision": "approve", "version": photo["version"]}
+                answer = moderator.post(
+                    f"/api/moderation/photos/{photo['id']}/decision", json=decision
+                )
+                assert answer.status_code == 200, answer.text
+    feed = client.get("/api/wall/photos", params={"token": wall.display_token}).json()
+    shown = {p["id"]: WallPhoto.model_validate(p) for p in feed["photos"] if p["id"] in ids}
+    assert {pid: p.speaker for pid, p in shown.items()} == ids
+    credits = sorted(credit_line(p, "fr").replace(NBSP, " ") for p in shown.values())
+    assert credits == ["Photo : Ana · habite ici", "Photo : Bo"]
+    assert sorted(credit_line(p, "en") for p in shown.values()) == [
+        "Photo: Ana · lives here",
+        "Photo: Bo",
+    ]

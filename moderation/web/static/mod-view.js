@@ -127,9 +127,17 @@ export function card(photo, { loading, filtered }) {
   } else {
     $("card-author").textContent = author ? fmt(T.by, { name: author }) : T.anonymous;
   }
+  const said = speakerWords(photo);
+  if (said) $("card-author").append(` · ${said}`); // as the wall's credit will say it
   $("card-source").textContent = sourceLabel(photo.source);
   $("card-time").textContent = timeWords(photo.created_at);
   $("card-time").dateTime = typeof photo.created_at === "string" ? photo.created_at : "";
+}
+
+/** Who is speaking, when the visitor let the credit say it; "" otherwise. */
+function speakerWords(photo) {
+  const code = typeof photo.speaker === "string" ? photo.speaker : "";
+  return (code && T[`speaker_${code}`]) || "";
 }
 
 /**
