@@ -133,7 +133,12 @@ function start() {
   // Scrolling near the end loads the next page; the button stays for keyboards.
   if ("IntersectionObserver" in window) {
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && next) serially(loadMore);
+      if (!entries.some((entry) => entry.isIntersecting) || !next) return;
+      // Observed afresh after each page: a button still in view after it asks again.
+      serially(loadMore).then(() => {
+        observer.unobserve($("more"));
+        observer.observe($("more"));
+      });
     });
     observer.observe($("more"));
   }
