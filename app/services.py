@@ -7,6 +7,9 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from app.slides import SlideImages, SlidePreviews
+from console.announcements import AnnouncementService
+from console.announcements_api import AnnouncementServices
 from console.deps import ConsoleServices
 from gallery.deps import GalleryServices
 from gallery.live import gallery_feed
@@ -155,6 +158,7 @@ class Services:
     retention: RetentionSweeper
     cluster: ClusterLinks | None
     inbox: InboxWatcher | None  # the embedded store's: what `wall import` hands the server
+    announcements: AnnouncementService  # the office's slides (console), on every display
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -165,7 +169,13 @@ class Services:
         lifecycle = kit.lifecycle
         metrics = Metrics()
         display_feed = LiveFeed(
-            "display", bus, partial(translate_for_display, credits=source_credits(settings))
+            "display",
+            bus,
+            partial(
+                translate_for_display,
+                credits=source_credits(settings),
+                timezone=settings.schedule.timezone,
+            ),
         )
 
         async def approve(photo_id: str, actor: str) -> None:
@@ -215,6 +225,9 @@ class Services:
                 ingest,
                 partial(approve, actor="import"),
                 settings.upload.max_bytes,
+            ),
+            announcements=AnnouncementService(
+                settings, store, bus, SlideImages(settings), SlidePreviews(settings)
             ),
         )
 
@@ -284,4 +297,5 @@ def feature_views(services: Services, kit: ImportKit) -> None:
     moderation: ModerationServices = services
     console: ConsoleServices = services
     gallery: GalleryServices = services
-    del ingest, importing, moderation, console, gallery
+    announcements: AnnouncementServices = services
+    del ingest, importing, moderation, console, gallery, announcements

@@ -320,6 +320,25 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
             "invalid_field:night": "Nuit invalide : donnez sa date au format AAAA-MM-JJ, "
             "par exemple 2027-07-14.",
             "invalid_field:format": "Format invalide : « pdf » ou « jpeg ».",
+            # Announcements (console/announcements_api.py)
+            "text_empty": "Écrivez au moins le titre en français : c'est lui que le mur "
+            "affiche en grand.",
+            "text_too_long": "Texte trop long : 80 caractères au plus pour un titre, 240 pour "
+            "un texte.",
+            "image_required": "Choisissez l'image à afficher (JPEG, PNG, WebP ou HEIC).",
+            "window_backwards": "La fin de la période est avant son début : vérifiez les dates.",
+            "window_too_long": "Période trop longue : 400 jours au plus.",
+            "invalid_field:first_day": "Premier jour invalide : une date AAAA-MM-JJ.",
+            "invalid_field:last_day": "Dernier jour invalide : une date AAAA-MM-JJ.",
+            "invalid_field:start": "Heure de début invalide : HH:MM, par exemple 21:30.",
+            "invalid_field:end": "Heure de fin invalide : HH:MM, par exemple 23:30.",
+            "invalid_field:every_minutes": "Fréquence invalide : toutes les 1 à 240 minutes.",
+            "invalid_field:seconds": "Durée invalide : de 4 à 60 secondes à l'écran.",
+            "invalid_field:kind": "Type de diapositive invalide : image ou texte.",
+            "invalid_field:cadence": "Fréquence invalide : toutes les N minutes ou entre deux "
+            "mises en page.",
+            "invalid_field:before": "Page de la galerie invalide : rechargez la galerie.",
+            "invalid_field:limit": "Nombre de photos invalide : de 1 à 96 par page.",
             "invalid_field:speaker": "Choix invalide pour « qui parle » : de passage, j'habite "
             "ici ou je viens d'arriver (ou rien).",
             "invalid_field:consent_print": "Réponse invalide pour l'impression : oui ou non.",
@@ -382,6 +401,22 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "invalid_field": "A field is not valid (caption: 280 characters at most, name: 60).",
         "invalid_field:night": "Invalid night: give its date as YYYY-MM-DD, e.g. 2027-07-14.",
         "invalid_field:format": "Invalid format: “pdf” or “jpeg”.",
+        # Announcements (console/announcements_api.py)
+        "text_empty": "Write at least the French title: it is what the wall shows large.",
+        "text_too_long": "Text too long: 80 characters at most for a title, 240 for a text.",
+        "image_required": "Choose the image to show (JPEG, PNG, WebP or HEIC).",
+        "window_backwards": "The period ends before it starts: check the dates.",
+        "window_too_long": "Period too long: 400 days at most.",
+        "invalid_field:first_day": "Invalid first day: a date YYYY-MM-DD.",
+        "invalid_field:last_day": "Invalid last day: a date YYYY-MM-DD.",
+        "invalid_field:start": "Invalid start time: HH:MM, e.g. 21:30.",
+        "invalid_field:end": "Invalid end time: HH:MM, e.g. 23:30.",
+        "invalid_field:every_minutes": "Invalid frequency: every 1 to 240 minutes.",
+        "invalid_field:seconds": "Invalid duration: 4 to 60 seconds on screen.",
+        "invalid_field:kind": "Invalid slide type: image or text.",
+        "invalid_field:cadence": "Invalid frequency: every N minutes or between two layouts.",
+        "invalid_field:before": "Invalid gallery page: reload the gallery.",
+        "invalid_field:limit": "Invalid number of photos: 1 to 96 a page.",
         "invalid_field:speaker": "Invalid choice for “who is speaking”: visiting, living here "
         "or just moved here (or nothing).",
         "invalid_field:consent_print": "Invalid answer for printing: yes or no.",

@@ -1,9 +1,10 @@
 """The display feed's live half: `WS /ws/display`, authenticated by the display token.
 
 A display that (re)connects gets a full snapshot and the show state (`show.start` or
-`show.stop`), what the wall says (`config.changed`) and its live windows (`live.windows`),
-then `photo.approved` / `photo.removed` and show changes as they happen: a removed photo is
-off the wall as soon as the renderer reads the event.
+`show.stop`), what the wall says (`config.changed`), its live windows (`live.windows`) and
+its announcements (`announcements`), then `photo.approved` / `photo.removed`, show changes and
+new `announcements` as they happen: a removed photo is off the wall as soon as the renderer
+reads the event.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import APIRouter, WebSocket
 
 from app.services import Services
 from wall.display_feed import (
+    announcements_message,
     approved_photos,
     config_message,
     is_display,
@@ -44,6 +46,9 @@ async def display_socket(websocket: WebSocket) -> None:
             show_message(services.show.state),
             config_message(services.settings),
             live_windows_message(services.settings),
+            announcements_message(
+                await services.store.announcements.all(), services.settings.schedule.timezone
+            ),
         ]
 
     await services.display_feed.serve(websocket, snapshot)

@@ -1,19 +1,23 @@
-"""The display feed's HTTP half: every approved photo, for a display's snapshot; the live
-windows' MJPEG streams, whose frames were blurred by the process that captures them."""
+"""The display feed's HTTP half: every approved photo, for a display's snapshot; the
+announcements and their images; the live windows' MJPEG streams, whose frames were blurred by
+the process that captures them."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.deps import ServicesDep
 from ingest.live_windows import LiveChannel
-from wall.display_feed import approved_photos, is_display
+from staff.auth import SESSION_COOKIE
+from wall.display_feed import announcements_message, approved_photos, is_display
 from wall.errors import ApiError
 from wall.schemas import WallSnapshot
+from wall.storage.media import BadMediaKey, check_key
+from wall.wire import AnnouncementsMessage
 
 router = APIRouter()
 
@@ -31,6 +35,37 @@ async def wall_photos(request: Request, services: ServicesDep) -> WallSnapshot:
     if not is_display(request, services.secrets.display_token):
         raise ApiError(401, "unauthorized")
     return WallSnapshot(photos=await approved_photos(services.store, services.settings))
+
+
+@router.get("/api/wall/announcements", response_model=AnnouncementsMessage)
+async def wall_announcements(request: Request, services: ServicesDep) -> AnnouncementsMessage:
+    """The socket's `announcements` message, for a display that fell behind (`resync`)."""
+    if not is_display(request, services.secrets.display_token):
+        raise ApiError(401, "unauthorized")
+    found = await services.store.announcements.all()
+    return announcements_message(found, services.settings.schedule.timezone)
+
+
+@router.get("/api/wall/announcement-images/{key}")
+async def announcement_image(key: str, request: Request, services: ServicesDep) -> Response:
+    """A slide's image, named by its content: for the display (token) or the staff (their
+    session); only while an announcement names it."""
+    allowed = is_display(request, services.secrets.display_token) or (
+        await services.sessions.resolve(request.cookies.get(SESSION_COOKIE)) is not None
+    )
+    if not allowed:
+        raise ApiError(401, "unauthorized")
+    try:
+        check_key(key)
+    except BadMediaKey:
+        raise ApiError(404, "not_found") from None
+    named = await services.store.announcements.all()
+    image = next((a.image for a in named if a.image is not None and a.image.key == key), None)
+    if image is None:
+        raise ApiError(404, "not_found")
+    data = await services.announcements.image_bytes(image)
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"}
+    return Response(data, media_type=image.mime, headers=headers)
 
 
 @router.get("/api/wall/live/{name}")

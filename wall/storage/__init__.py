@@ -13,6 +13,7 @@ from wall.storage.base import ClusterHooks, MediaStore, Store
 from wall.storage.file_secrets import FileSecretRepository
 from wall.storage.media import FileMediaStore
 from wall.storage.sqlite_accounts import SqliteAccountRepository
+from wall.storage.sqlite_announcements import SqliteAnnouncementRepository
 from wall.storage.sqlite_db import Database
 from wall.storage.sqlite_exhibitions import SqliteExhibitionRepository
 from wall.storage.sqlite_figures import SqliteFiguresRepository
@@ -32,6 +33,7 @@ def open_embedded_store(data_dir: Path, media: MediaStore | None = None) -> Stor
         shown=SqliteShownRepository(db),
         figures=SqliteFiguresRepository(db),
         exhibitions=SqliteExhibitionRepository(db),
+        announcements=SqliteAnnouncementRepository(db),
         secrets=FileSecretRepository(data_dir),
         limits=MemoryRateLimits(),
         glimpses=MemoryGlimpses(),
@@ -56,6 +58,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
     """PostgreSQL rows of one wall; media in the S3 store (or, for a cluster of one
     machine, files). Built without I/O: `Store.open` connects and migrates."""
     from wall.storage.pg_accounts import PgAccountRepository
+    from wall.storage.pg_announcements import PgAnnouncementRepository
     from wall.storage.pg_db import PgDatabase
     from wall.storage.pg_events import PgEventRelay
     from wall.storage.pg_exhibitions import PgExhibitionRepository
@@ -77,6 +80,7 @@ def open_cluster_store(storage: StorageSection, wall_id: str, data_dir: Path) ->
         shown=PgShownRepository(db),
         figures=PgFiguresRepository(db),
         exhibitions=PgExhibitionRepository(db),
+        announcements=PgAnnouncementRepository(db),
         secrets=PgSecretRepository(db),
         limits=PgRateLimits(db),
         glimpses=PgGlimpses(db),

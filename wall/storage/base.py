@@ -14,10 +14,13 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from wall.domain import AuditEntry, NewPhoto, Photo, PhotoStatus
 from wall.events import EventBus
+
+if TYPE_CHECKING:  # its module builds on this one's StorageError
+    from wall.storage.announcement_repo import AnnouncementRepository
 
 log = logging.getLogger(__name__)
 
@@ -596,6 +599,7 @@ class Store:
     shown: ShownRepository
     figures: FiguresRepository
     exhibitions: ExhibitionRepository
+    announcements: AnnouncementRepository
     secrets: SecretRepository
     limits: RateLimits
     glimpses: GlimpseStore

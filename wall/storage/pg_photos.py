@@ -140,6 +140,13 @@ async def lock_media_keys(conn: asyncpg.Connection, keys: Sequence[str]) -> None
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", key)
 
 
+# Media objects some row of any wall names: photos' renditions and announcements' images.
+KEYS_IN_USE = (
+    "SELECT key FROM renditions UNION SELECT image_key AS key FROM announcements"
+    " WHERE image_key != ''"
+)
+
+
 class PgPhotoRepository:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
@@ -504,7 +511,7 @@ class PgPhotoRepository:
         """Every wall's: the cluster's media store is shared, and so is its collection."""
 
         async def query(conn: asyncpg.Connection) -> set[str]:
-            return {row["key"] for row in await conn.fetch("SELECT DISTINCT key FROM renditions")}
+            return {row["key"] for row in await conn.fetch(KEYS_IN_USE)}
 
         return await self.db.read(query)
 
@@ -514,7 +521,7 @@ class PgPhotoRepository:
         async def locked(conn: asyncpg.Connection) -> None:
             await lock_media_keys(conn, keys)
             rows = await conn.fetch(
-                "SELECT DISTINCT key FROM renditions WHERE key = ANY($1::text[])", list(keys)
+                f"SELECT key FROM ({KEYS_IN_USE}) AS used WHERE key = ANY($1::text[])", list(keys)
             )
             in_use = {row["key"] for row in rows}
             await wipe([key for key in keys if key not in in_use])

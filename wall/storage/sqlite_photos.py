@@ -194,6 +194,12 @@ def _insert(conn: sqlite3.Connection, new: NewPhoto, actor: str) -> Photo:
     return photo
 
 
+# Media files some row names: photos' renditions and announcements' images (migration 0008).
+_KEYS_IN_USE = (
+    "SELECT key FROM renditions UNION SELECT image_key FROM announcements WHERE image_key != ''"
+)
+
+
 class SqlitePhotoRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -452,7 +458,7 @@ class SqlitePhotoRepository:
 
     async def media_keys_in_use(self) -> set[str]:
         def query(conn: sqlite3.Connection) -> set[str]:
-            return {row[0] for row in conn.execute("SELECT DISTINCT key FROM renditions")}
+            return {row[0] for row in conn.execute(_KEYS_IN_USE)}
 
         return await self.db.read(query)
 
@@ -463,7 +469,7 @@ class SqlitePhotoRepository:
 
         def used(conn: sqlite3.Connection) -> set[str]:
             marks = ",".join("?" * len(keys))
-            rows = conn.execute(f"SELECT DISTINCT key FROM renditions WHERE key IN ({marks})", keys)
+            rows = conn.execute(f"SELECT key FROM ({_KEYS_IN_USE}) WHERE key IN ({marks})", keys)
             return {row[0] for row in rows}
 
         in_use = await self.db.read(used) if keys else set()
