@@ -19,6 +19,7 @@ from gallery import texts as gallery_texts
 from gallery.api import MAX_PAGE_SIZE, PAGE_SIZE
 from gallery.framing import framed_policy
 from wall.config import Settings
+from wall.i18n import DEFAULT_LANGUAGE, SPEAKER_CREDITS
 from wall.webpage import KIT, PageKit, page_language
 
 PAGES = PageKit(Path(__file__).parent / "web", "/static/gallery", uses=(KIT,))
@@ -42,6 +43,7 @@ def _render(request: Request, template: str, embed: bool) -> HTMLResponse:
             "lang": lang,
             "texts": words,
             "networks": gallery_texts.NETWORKS,
+            "speakers": SPEAKER_CREDITS.get(lang, SPEAKER_CREDITS[DEFAULT_LANGUAGE]),
             "timezone": settings.schedule.timezone,
             "page_size": min(EMBED_PAGE_SIZE if embed else PAGE_SIZE, MAX_PAGE_SIZE),
             "embed": embed,

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from wall.domain import Photo, RenditionKind
-from wall.schemas import SourceCredit, media_url
+from wall.schemas import SourceCredit, credited_speaker, media_url
 
 
 class Image(BaseModel):
@@ -33,6 +33,9 @@ class GalleryPhoto(BaseModel):
     source_kind: str = ""
     source_label: str = ""
     source_url: str = ""  # the original public post, where a network gave one
+    # Who is speaking ("visiting", "resident", "newcomer"), only when the visitor ticked
+    # "show it with my name"; "" otherwise.
+    speaker: str = ""
 
     @classmethod
     def of(cls, photo: Photo, credits: Mapping[str, SourceCredit]) -> GalleryPhoto | None:
@@ -51,6 +54,7 @@ class GalleryPhoto(BaseModel):
             source_kind=credit.kind,
             source_label=credit.label,
             source_url=_post_link(photo.source_ref),
+            speaker=credited_speaker(photo),
         )
 
 

@@ -23,13 +23,16 @@ class Sent:
     token: str
 
 
-def send(client: httpx.Client, seed: int, caption: str = "", author: str = "") -> Sent:
-    """A visitor's photo, its bytes its own (`seed`), waiting for moderation."""
+def send(
+    client: httpx.Client, seed: int, caption: str = "", author: str = "", **choices: str
+) -> Sent:
+    """A visitor's photo, its bytes its own (`seed`), waiting for moderation; `choices`:
+    the form's optional fields (`speaker`, `speaker_in_credit`)."""
     data = images.distinctive_jpeg((40 + seed * 37 % 200, 90, 160), (640, 480), seed=seed)
     answer = client.post(
         "/api/photos",
         files={"file": ("photo.jpg", data, "image/jpeg")},
-        data={"consent": "true", "caption": caption, "author": author},
+        data={"consent": "true", "caption": caption, "author": author, **choices},
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()

@@ -39,8 +39,18 @@ def walls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
     before.stop()
     server = AppServer(root, gallery={**GALLERY_ON, "embed_origins": [OFFICE_SITE]})
     server.start()
+    # Who is speaking: the second lets the credit say it, the third does not.
+    choices = [
+        {},
+        {"speaker": "resident", "speaker_in_credit": "true"},
+        {"speaker": "visiting"},
+        {},
+    ]
     with server.client() as client:
-        fresh = [send(client, 10 + seed, caption=f"new {seed}", author="Léa") for seed in range(4)]
+        fresh = [
+            send(client, 10 + seed, caption=f"new {seed}", author="Léa", **choices[seed])
+            for seed in range(4)
+        ]
     for sent in fresh[:3]:
         _decide(server, sent.id, PhotoStatus.APPROVED)
     try:
@@ -97,7 +107,10 @@ def test_only_approved_online_consented_photos_newest_first(walls: dict) -> None
         "source_kind",
         "source_label",
         "source_url",
+        "speaker",
     }
+    # Who is speaking, only where the visitor ticked "show it with my name".
+    assert [photo["speaker"] for photo in body["photos"]] == ["", "resident", ""]
 
 
 def test_photos_sent_under_the_older_consent_text_stay_off(walls: dict) -> None:

@@ -69,7 +69,10 @@ def moderator(wall: SocketServer) -> Iterator[httpx.Client]:
 def shown(wall: SocketServer, moderator: httpx.Client) -> list[Sent]:
     """Two photos on the gallery before any page opens, the newer one second."""
     with wall.client() as visitor:
-        photos = [send(visitor, 70 + n, caption=f"Le port {n}", author="Léa") for n in range(2)]
+        photos = [
+            send(visitor, 70 + n, caption=f"Le port {n}", author="Léa", **choice)
+            for n, choice in enumerate(({}, {"speaker": "resident", "speaker_in_credit": "true"}))
+        ]
     for photo in photos:
         decide(moderator, photo.id, "approve")
     return photos
@@ -105,7 +108,10 @@ def test_the_page_shows_photos_and_follows_the_wall_live(
         assert image.get_attribute("srcset") == (
             f"/media/thumb/{shown[1].id}.jpg 400w, /media/display/{shown[1].id}.jpg 640w"
         )
-        expect(_item(page, shown[1].id)).to_contain_text("Photo : Léa")
+        expect(_item(page, shown[0].id).locator(".credit")).to_have_text("Photo\u00a0: Léa")
+        expect(_item(page, shown[1].id).locator(".credit")).to_have_text(
+            "Photo\u00a0: Léa · habite ici"
+        )
         expect(page.locator("#live-state")).to_have_attribute("data-live", "on")
         assert _axe_violations(page) == []
 

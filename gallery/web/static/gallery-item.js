@@ -13,9 +13,18 @@ const when = new Intl.DateTimeFormat(lang, {
   minute: "2-digit",
 });
 
-/** "Photo : Léa · #murbrive sur Mastodon", "Webcam : le port", or "". */
-function creditText(photo) {
+/** "Photo : Léa", then who is speaking when the visitor let the credit say it. */
+function byline(photo) {
   const by = photo.author ? text("photo", { author: photo.author }) : "";
+  const said = pageData.speakers[photo.speaker] || "";
+  if (!said) return by;
+  if (!by) return text("speaker_only", { speaker: said });
+  return text("photo_speaker", { photo: by, speaker: said });
+}
+
+/** "Photo : Léa · habite ici · #murbrive sur Mastodon", "Webcam : le port", or "". */
+function creditText(photo) {
+  const by = byline(photo);
   if (photo.source_kind === "webcam") return text("webcam", { place: photo.source_label });
   const network = pageData.networks[photo.source_kind];
   if (!network || !photo.source_label) return by;
