@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from console.speakers import SPEAKERS
 from wall.storage.base import NightCounts, QuarterCount, Store
 
 NIGHT_TURN = time(12, 0)  # noon: the hour furthest from any show
@@ -87,6 +88,16 @@ class HourFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerFigures:
+    """Who is speaking (`console.speakers`): arrivals, standing approvals, contributors."""
+
+    speaker: str
+    received: int
+    approved: int
+    contributors: int
+
+
+@dataclass(frozen=True, slots=True)
 class NightFigures:
     night: Night
     received: int
@@ -98,6 +109,7 @@ class NightFigures:
     contributors: int
     by_source: list[SourceFigures]
     by_hour: list[HourFigures]
+    by_speaker: list[SpeakerFigures]  # every speaker, in `SPEAKERS` order, zeros included
 
 
 def _per_source(counts: Iterable[QuarterCount]) -> dict[str, int]:
@@ -113,6 +125,17 @@ def _per_hour(counts: Iterable[QuarterCount], zone: ZoneInfo) -> dict[int, int]:
     for count in counts:
         totals[count.quarter.astimezone(zone).hour] += count.count
     return totals
+
+
+def _per_speaker(counts: NightCounts) -> list[SpeakerFigures]:
+    found = {c.speaker: c for c in counts.speakers}
+    codes = [*SPEAKERS, *sorted(set(found) - set(SPEAKERS))]
+    figures = []
+    for code in codes:
+        count = found.get(code)
+        numbers = (count.received, count.approved, count.contributors) if count else (0, 0, 0)
+        figures.append(SpeakerFigures(code, *numbers))
+    return figures
 
 
 def figures_from(night: Night, counts: NightCounts) -> NightFigures:
@@ -142,6 +165,7 @@ def figures_from(night: Night, counts: NightCounts) -> NightFigures:
             HourFigures(hour, received_hours.get(hour, 0), approved_hours.get(hour, 0))
             for hour in HOURS_OF_A_NIGHT
         ],
+        by_speaker=_per_speaker(counts),
     )
 
 

@@ -8,6 +8,7 @@ current night (from noon) or the last one (in the morning).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
@@ -24,6 +25,10 @@ from console.night import (
     night_figures,
     parse_night,
 )
+from console.season import period_from, programme
+from console.season_report import figures_csv, night_column
+from console.speakers import speaker_label
+from staff import texts as staff_texts
 from staff.auth import CurrentOperator
 from wall.domain import utcnow
 from wall.errors import ApiError, request_language
@@ -44,6 +49,14 @@ class HourFiguresOut(BaseModel):
     approved: int
 
 
+class SpeakerFiguresOut(BaseModel):
+    speaker: str  # "visiting", "resident", "newcomer", "" (unsaid)
+    label: str  # in the request's language
+    received: int
+    approved: int
+    contributors: int
+
+
 class NightFiguresOut(BaseModel):
     night: date
     timezone: str
@@ -58,9 +71,10 @@ class NightFiguresOut(BaseModel):
     contributors: int
     by_source: list[SourceFiguresOut]
     by_hour: list[HourFiguresOut]
+    by_speaker: list[SpeakerFiguresOut]
 
     @classmethod
-    def of(cls, figures: NightFigures) -> NightFiguresOut:
+    def of(cls, figures: NightFigures, lang: str) -> NightFiguresOut:
         night = figures.night
         return cls(
             night=night.day,
@@ -79,6 +93,10 @@ class NightFiguresOut(BaseModel):
             ],
             by_hour=[
                 HourFiguresOut.model_validate(h, from_attributes=True) for h in figures.by_hour
+            ],
+            by_speaker=[
+                SpeakerFiguresOut(label=speaker_label(s.speaker, lang), **asdict(s))
+                for s in figures.by_speaker
             ],
         )
 
@@ -102,9 +120,33 @@ def _format(value: str) -> SheetFormat:
 
 @router.get("/api/console/night", response_model=NightFiguresOut)
 async def night_figures_api(
-    _: CurrentOperator, services: ConsoleDep, night: str | None = None
+    request: Request, _: CurrentOperator, services: ConsoleDep, night: str | None = None
 ) -> NightFiguresOut:
-    return NightFiguresOut.of(await night_figures(services.store, _night(services, night)))
+    figures = await night_figures(services.store, _night(services, night))
+    return NightFiguresOut.of(figures, request_language(request))
+
+
+@router.get("/api/console/night.csv")
+async def night_csv(
+    request: Request, _: CurrentOperator, services: ConsoleDep, night: str | None = None
+) -> Response:
+    """The night's figures as one CSV line, with the season report's columns (sources, who
+    is speaking): nights downloaded one by one paste under one another."""
+    chosen = _night(services, night)
+    counts = await services.store.figures.counts(chosen.start, chosen.end)
+    period = period_from(None, chosen.day, chosen.day, counts)
+    period.nights, period.show_hours = programme(services.settings.schedule, chosen.day, chosen.day)
+    lang = request_language(request)
+    labels = staff_texts.photo_source_labels(lang)
+    data = figures_csv([(chosen.day.isoformat(), period)], period, labels, lang, night_column(lang))
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="wall-{chosen.day.isoformat()}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/api/console/contact-sheet")

@@ -15,7 +15,9 @@ from fastapi.responses import HTMLResponse
 
 from console import texts as console_texts
 from console.deps import ConsoleServices
+from console.exhibitions_api import MAX_PHOTOS
 from console.night import NIGHT_TURN
+from console.speakers import SPEAKERS, speaker_labels
 from staff import pages as staff_pages
 from wall.config import Settings
 from wall.webpage import PageKit, page_language
@@ -34,6 +36,10 @@ def _script_data(lang: str, settings: Settings) -> dict[str, Any]:
         "night_turn_hour": NIGHT_TURN.hour,
         "photo_sources": console_texts.photo_source_labels(lang),
         "roles": list(console_texts.ROLES),
+        # Who is speaking (figures, exhibitions): labels by code, in the tables' order.
+        "speakers": speaker_labels(lang),
+        "speaker_order": list(SPEAKERS),
+        "exhibition_max_photos": MAX_PHOTOS,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from console import report_texts
 from staff import texts as staff_texts
 from staff.accounts import MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS
 from wall.i18n import DEFAULT_LANGUAGE, typeset_french
@@ -505,7 +506,10 @@ _OWN: Final[dict[str, dict[str, str]]] = {
 
 
 TEXTS: Final[dict[str, dict[str, str]]] = staff_texts.with_staff_texts(
-    {"fr": typeset_french(_OWN["fr"]), "en": _OWN["en"]}
+    {
+        "fr": typeset_french({**_OWN["fr"], **report_texts.OWN["fr"]}),
+        "en": {**_OWN["en"], **report_texts.OWN["en"]},
+    }
 )
 
 

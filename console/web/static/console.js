@@ -6,7 +6,9 @@ import { errorCode } from "../kit/http.js";
 import { wirePasswordDialog } from "../staff/password.js";
 import * as Session from "../staff/session.js";
 import { Admin } from "./admin.js";
+import { Exhibitions } from "./exhibitions.js";
 import { Night } from "./night.js";
+import { Season } from "./season.js";
 import { Show } from "./show.js";
 import { Poller } from "./tools.js";
 
@@ -18,6 +20,8 @@ const SHOW_INTERVAL_MS = 15000; // the next shows change once a day; the state c
 const HEALTH_INTERVAL_MS = 15000; // sources and projectors poll their own every 30-60 s
 const NIGHT_INTERVAL_MS = 30000;
 const ACCOUNTS_INTERVAL_MS = 30000;
+const SEASON_INTERVAL_MS = 120000; // a season's figures move slowly; a picked year at once
+const EXHIBITIONS_INTERVAL_MS = 30000; // another operator's picks, a contributor's delete
 
 let online = true;
 
@@ -37,9 +41,12 @@ async function loadShow() {
 }
 
 const night = new Poller(Night.load, NIGHT_INTERVAL_MS);
+const season = new Poller(Season.load, SEASON_INTERVAL_MS);
 const slow = [
   new Poller(loadShow, SHOW_INTERVAL_MS),
   night,
+  season,
+  new Poller(Exhibitions.load, EXHIBITIONS_INTERVAL_MS),
   new Poller(Admin.loadSources, HEALTH_INTERVAL_MS),
   new Poller(Admin.loadProjectors, HEALTH_INTERVAL_MS),
   new Poller(Admin.loadAccounts, ACCOUNTS_INTERVAL_MS),
@@ -79,11 +86,15 @@ function signedOut() {
   setOnline(true);
   Show.reset();
   Night.reset();
+  Season.reset();
+  Exhibitions.reset();
   Admin.reset();
 }
 
 Show.onChange = () => status.now();
 Night.wire(() => night.now());
+Season.wire(() => season.now());
+Exhibitions.wire();
 Admin.wire();
 wirePasswordDialog();
 Session.start({

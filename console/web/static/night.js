@@ -1,9 +1,10 @@
 // Operator console: the night's figures (received, approved, rejected, shown, contributors, by
-// source), a bar chart of photos by hour drawn as inline SVG, and the contact sheet links.
+// source, by speaker), a bar chart of photos by hour drawn as inline SVG, and the downloads
+// (contact sheet, figures as CSV).
 import { $, T, el, fmt, lang, pageData } from "../kit/page.js";
 import { errorCode } from "../kit/http.js";
 import { get } from "../staff/session.js";
-import { currentNight, dayTime, svg } from "./tools.js";
+import { currentNight, dayTime, fillRows, svg } from "./tools.js";
 
 const FIGURES = ["received", "approved", "rejected", "shown", "contributors"];
 const CHART_HEIGHT = 220;
@@ -27,6 +28,7 @@ function pick(night, followTonight) {
     `night=${encodeURIComponent(night)}&lang=${lang}&format=${format}`;
   $("sheet-jpeg").href = `/api/console/contact-sheet?${query("jpeg")}`;
   $("sheet-pdf").href = `/api/console/contact-sheet?${query("pdf")}`;
+  $("night-csv").href = `/api/console/night.csv?night=${encodeURIComponent(night)}&lang=${lang}`;
 }
 
 /** The night to ask for now: tonight's keeps following the clock while it is the one shown. */
@@ -161,6 +163,19 @@ function bySource(sources) {
   $("by-source").hidden = rows.length === 0;
 }
 
+/** Who is speaking: every kind of speaker, zeros included (the split sums to every photo). */
+function bySpeaker(speakers) {
+  const rows = speakers.map((speaker) => {
+    const row = el("tr");
+    row.append(el("th", "", pageData.speakers[speaker.speaker] ?? speaker.label));
+    for (const key of ["received", "approved", "contributors"]) {
+      row.append(el("td", "num", speaker[key]));
+    }
+    return row;
+  });
+  fillRows($("by-speaker"), rows); // stacked as cards on a phone, each value named
+}
+
 function render(figures) {
   state.last = figures;
   for (const key of FIGURES) $(`fig-${key}`).textContent = String(Number(figures[key]) || 0);
@@ -171,6 +186,7 @@ function render(figures) {
   chart(byHour);
   table(byHour);
   bySource(Array.isArray(figures.by_source) ? figures.by_source : []);
+  bySpeaker(Array.isArray(figures.by_speaker) ? figures.by_speaker : []);
 }
 
 // --- Loading -----------------------------------------------------------------------------------
