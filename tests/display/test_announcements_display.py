@@ -5,30 +5,21 @@ in the wall's fonts over its photo, darkened."""
 
 from __future__ import annotations
 
-import queue
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 import pygame
 import pytest
 
 from display.announcement_feed import IMAGE_KIND, slide_images
-from display.announcer import Announcements
 from display.cache import RenditionCache
-from display.commands import AnnouncementsUpdate, Command, PhotoReady
-from display.library import PhotoLibrary
-from display.overlays import CallToAction, CornerBand, idle_screen
-from display.playlist import Playlist
-from display.rotation import FairRotation
-from display.runner import Runner
+from display.overlays import CallToAction
 from display.slide import SlideDrawing, background
 from tests.helpers.images import distinctive_jpeg
-from tests.helpers.wall_display import MAGENTA, colour_share, wall_photo
-from wall.config import DisplaySection
-from wall.wire import AnnouncementsMessage, WallAnnouncement
+from tests.helpers.slide_wall import Wall
+from tests.helpers.wall_display import MAGENTA, colour_share
+from wall.wire import WallAnnouncement
 
 SIZE = (320, 180)
 CTA = CallToAction("Mur", "#mur", "Envoyez vos photos", "Send your photos", "http://wall.test/")
@@ -64,56 +55,14 @@ def slide(slide_id: str, every: int | None, seconds: int = 1, **texts: str) -> W
     )
 
 
-class Wall:
-    """A runner with a spotlight on one magenta photo, the slides of `slides`, the wall's
-    clock at `clock[0]` (epoch seconds) and its frames captured."""
-
-    def __init__(self, screen: pygame.Surface, tmp_path: Path, slides: list[WallAnnouncement]):
-        self.clock = [BEFORE]
-        cache = RenditionCache(tmp_path / "cache", 64 * 1024 * 1024)
-        cache.put("magenta", "display", distinctive_jpeg(MAGENTA, (800, 600)))
-        images = slide_images(tmp_path / "cache")
-        images.put("lime", IMAGE_KIND, distinctive_jpeg(LIME, (1600, 900)))
-        self.library = PhotoLibrary(cache, lambda _photo_id, _kind: None)
-        self.announcements = Announcements(images, SIZE, wall_clock=lambda: self.clock[0])
-        self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
-        self.commands.put(PhotoReady(wall_photo("magenta"), fresh=True))
-        message = AnnouncementsMessage(timezone="Europe/Paris", announcements=slides)
-        self.commands.put(AnnouncementsUpdate(message))
-        self.frames: list[np.ndarray] = []
-        self.runner = Runner(
-            screen=screen,
-            canvas_size=SIZE,
-            fps=60,
-            vsync=False,
-            playlist=Playlist(["spotlight"], DisplaySection(), 1.0),
-            library=self.library,
-            rotation=FairRotation(10.0, 0.25, time.monotonic),
-            band=CornerBand(CTA, SIZE),
-            idle=idle_screen(CTA, SIZE).convert(),
-            commands=self.commands,
-            frame_sink=self._capture,
-            max_frames=0,
-            announcements=self.announcements,
-        )
-        self.library.start()
-
-    def _capture(self, surface: pygame.Surface, _index: int, _when: float) -> None:
-        self.frames.append(pygame.surfarray.array3d(surface).swapaxes(0, 1))
-
-    def play(self, frames: int) -> list[np.ndarray]:
-        start = len(self.frames)
-        self.runner._max_frames = frames
-        self.runner.run()
-        return self.frames[start:]
-
-    def close(self) -> None:
-        self.library.stop()
-        self.announcements.close()
+def lime_images(tmp_path: Path) -> RenditionCache:
+    images = slide_images(tmp_path / "cache")
+    images.put("lime", IMAGE_KIND, distinctive_jpeg(LIME, (1600, 900)))
+    return images
 
 
 def test_a_slide_takes_the_wall_in_its_window_only(screen: pygame.Surface, tmp_path: Path) -> None:
-    wall = Wall(screen, tmp_path, [slide("concert", every=1)])
+    wall = Wall(screen, tmp_path, lime_images(tmp_path), [slide("concert", every=1)], BEFORE)
     try:
         before = wall.play(40)  # 20:59 on the wall's clock: the photos only
         assert max(colour_share(f, LIME) for f in before) < 0.01
@@ -134,8 +83,7 @@ def test_a_slide_takes_the_wall_in_its_window_only(screen: pygame.Surface, tmp_p
 
 
 def test_between_layouts_waits_for_the_turn_to_end(screen: pygame.Surface, tmp_path: Path) -> None:
-    wall = Wall(screen, tmp_path, [slide("expo", every=None)])
-    wall.clock[0] = INSIDE
+    wall = Wall(screen, tmp_path, lime_images(tmp_path), [slide("expo", every=None)], INSIDE)
     try:
         frames = wall.play(100)  # a layout's turn is 1 s here: it ends at about frame 60
         on = [i for i, frame in enumerate(frames) if colour_share(frame, LIME) > 0.5]
