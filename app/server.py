@@ -12,8 +12,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import display_ws, media, ops, wall_feed
 from app.services import Services
+from console import (
+    announcements_api,
+    exhibitions_api,
+    night_api,
+    projectors_api,
+    season_api,
+    sources_api,
+)
 from console import api as console_api
-from console import exhibitions_api, night_api, projectors_api, season_api, sources_api
 from console import page as console_page
 from gallery import api as gallery_api
 from gallery import page as gallery_page
@@ -112,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
         display_ws.router,
         console_api.router,
         night_api.router,
+        announcements_api.router,
         exhibitions_api.router,
         season_api.router,
         auth_api.router,
