@@ -39,7 +39,7 @@ format: $(BIN)/wall
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-BENCHES := ingest moderation render sources cluster
+BENCHES := ingest moderation render sources cluster safety
 
 # `make bench` refreshes every figure of bench/RESULTS.md (10-15 min on 2 cores);
 # `make bench-render` runs one; `make bench-quick` checks they all still run.
