@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from console import announcement_texts
 from console import texts as console_texts
 from console.deps import ConsoleServices
 from console.exhibitions_api import MAX_PHOTOS
@@ -27,10 +28,15 @@ PAGES = PageKit(Path(__file__).parent / "web", "/static/console", uses=(staff_pa
 router = APIRouter()
 
 
+def _texts(lang: str) -> dict[str, str]:
+    """The console's words, its announcements card's included."""
+    return {**console_texts.texts(lang), **announcement_texts.texts(lang)}
+
+
 def _script_data(lang: str, settings: Settings) -> dict[str, Any]:
     """What the scripts need: texts, the wall's timezone, and the codes they may label."""
     return {
-        **staff_pages.page_data(lang, console_texts.texts(lang)),
+        **staff_pages.page_data(lang, _texts(lang)),
         "timezone": settings.schedule.timezone,
         # A night runs noon to noon in the wall's timezone (console/night.py): the picker's default.
         "night_turn_hour": NIGHT_TURN.hour,
@@ -52,7 +58,7 @@ def console_page(request: Request) -> HTMLResponse:
     context = {
         "gallery_snippet": services.gallery_snippet(lang),
         "gallery_origins": ", ".join(settings.gallery.embed_origins),
-        "t": console_texts.texts(lang),
+        "t": _texts(lang),
         "wall_name": settings.wall.name,
         "script_data": _script_data(lang, settings),
         "roles": console_texts.ROLES,

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
+from console import announcement_texts
 from console import texts as console_texts
 from show.preview import PREVIEW_STALE_S
 from show.projectors.pjlink import PJLinkProjectorFailure, PJLinkUnreachable
@@ -169,7 +170,9 @@ def test_shell_speaks_both_languages_and_carries_no_inline_code(live_server: Liv
             data = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', html)
             assert data is not None
             script_data = json.loads(data[1])
-            assert script_data["texts"] == console_texts.TEXTS[lang]
+            # The console's table and its announcements card's (console/announcement_texts.py).
+            page_texts = {**console_texts.TEXTS[lang], **announcement_texts.TEXTS[lang]}
+            assert script_data["texts"] == page_texts
             assert script_data["timezone"] == "Europe/Paris"
             assert script_data["limits"]["password_min"] == MIN_PASSWORD_CHARS
             imports = assert_no_inline_code(page)
