@@ -22,12 +22,12 @@ from tests.conftest import SAMPLES_DIR
 FRAME_W, FRAME_H = 640, 480
 BACKGROUNDS = ("brick", "grass", "rocket")
 PLACEMENTS = 8  # per background and size: 24 labelled faces per size
-SIZES = (16, 18, 20, 24, 32, 40, 48, 64)  # face box width in the frame, px; the spec: from 16
+SIZES = (16, 18, 20, 24, 32, 40, 64)  # face box width in the frame, px; the spec: from 16
 CONTEXT = 0.4  # of the face box pasted around it: hair, neck, helmet, as a face appears
 MIN_COVERED = 0.9
 # Floors: measured 1.0 at every size from 16 px (24 faces each) since the scan is enlarged
 # 1.25× (before: 0.96 at 20 px, nothing asked below).
-RECALL_FLOOR = {16: 0.9, 18: 0.9, 20: 0.95, 24: 0.95, 32: 0.95, 40: 0.95, 48: 0.95, 64: 0.95}
+RECALL_FLOOR = {16: 0.9, 18: 0.9, 20: 0.95, 24: 0.95, 32: 0.95, 40: 0.95, 64: 0.95}
 
 
 @pytest.fixture(scope="module")
