@@ -120,10 +120,10 @@ def credit_entries(
 
 
 def credit_line(entry: CreditEntry, lang: str) -> str:
-    """ "Photo : Léa, habite ici" as printed under the photo."""
+    """The credit printed under the photo, as the wall writes it: "Photo : Léa · habite ici"."""
     author = entry.author or _texts(lang)["anonymous"]
     line = _texts(lang)["photo"].format(author=author)
-    return f"{line}, {entry.speaker}" if entry.speaker else line
+    return f"{line} · {entry.speaker}" if entry.speaker else line
 
 
 def _cell(value: str) -> str:

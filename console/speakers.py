@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from wall.i18n import DEFAULT_LANGUAGE
+from wall.i18n import DEFAULT_LANGUAGE, speaker_credit
 
 # The order every table and chart uses: tourists, locals, newcomers, then the silent.
 SPEAKERS: Final = ("visiting", "resident", "newcomer", "")
@@ -41,8 +41,6 @@ def speaker_labels(lang: str) -> dict[str, str]:
 
 
 def in_credit(code: str, lang: str) -> str:
-    """The words a credit adds after the name ("habite ici"); "" for an unsaid speaker."""
-    if not code:
-        return ""
-    label = speaker_label(code, lang)
-    return label[:1].lower() + label[1:]
+    """The words a credit adds after the name ("habite ici"), as the wall and the gallery
+    write them (`wall.i18n.speaker_credit`); "" for an unsaid speaker."""
+    return speaker_credit(lang, code)

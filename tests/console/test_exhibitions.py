@@ -155,12 +155,12 @@ def test_the_package_holds_exactly_the_consented_photos_and_nothing_after_a_dele
             ["3", expected[2], "", "'=HYPERLINK(1)", day, UPLOAD_LABEL, ""],  # not a formula
         ]  # fmt: skip
         listing = archive.read("credits.txt").decode("utf-8").replace("\u00a0", " ")
-        assert "Photo : Léa Martin, habite ici" in listing and expected[1] in listing
+        assert "Photo : Léa Martin · habite ici" in listing and expected[1] in listing
         pages = pdf_pages(archive)
         assert len(pages) == 4  # the cover, then a page per photo
         assert "Regards d'été 2027" in pages[0] and "3 photos" in pages[0]
         assert "Coucher de soleil à la Collégiale" in pages[1]
-        assert "Photo : Léa Martin, habite ici" in pages[1]
+        assert "Photo : Léa Martin · habite ici" in pages[1]
         assert "夕阳" in pages[2] and "visiting" not in pages[2] and "passage" not in pages[2]
         progress = operator.get(
             f"/api/console/exhibitions/{exhibition}/progress", params={"job": "job-before-delete"}
