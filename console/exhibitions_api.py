@@ -262,6 +262,8 @@ async def download_package(
             "Content-Disposition": f'attachment; filename="{_file_name(exhibition, at)}"',
             "Cache-Control": "no-store",
             "X-Export-Photos": str(len(entries)),
+            # Behind nginx: passed on as it is written, not spooled to the proxy's disk first.
+            "X-Accel-Buffering": "no",
         },
     )
 

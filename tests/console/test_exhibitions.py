@@ -68,6 +68,7 @@ def package(operator: httpx.Client, exhibition: str, job: str) -> zipfile.ZipFil
     answer = operator.get(f"/api/console/exhibitions/{exhibition}/package", params={"job": job})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/zip"
+    assert answer.headers["x-accel-buffering"] == "no"  # streamed through nginx as written
     assert re.fullmatch(
         r'attachment; filename="exposition-regards-d-ete-2027-\d{4}-\d{2}-\d{2}\.zip"',
         answer.headers["content-disposition"],
