@@ -87,8 +87,9 @@ class AnnouncementService:
         """Raises `AnnouncementInvalid` or `ImageRefused`; nothing is stored then."""
         draft = check_draft(draft, upload is not None)
         announcement_id = secrets.token_urlsafe(9)
+        safe = await self.safe_upload(upload) if upload is not None else None  # unlocked: slow
         async with self._store.media_refs:  # the file and the row that names it, together
-            image = await self._stored(upload)
+            image = await self._stored(safe)
             made = await self._store.announcements.add(announcement_id, draft, image, actor)
         await self._publish()
         return made
@@ -107,8 +108,9 @@ class AnnouncementService:
         before = await self._store.announcements.get(announcement_id)
         kept = before.image if before is not None and keep_image and upload is None else None
         draft = check_draft(draft, upload is not None or kept is not None)
+        safe = await self.safe_upload(upload) if upload is not None else None
         async with self._store.media_refs:
-            image = await self._stored(upload) if upload is not None else kept
+            image = await self._stored(safe) if safe is not None else kept
             after, replaced = await self._store.announcements.update(
                 announcement_id, draft, image, actor, version
             )
@@ -138,10 +140,10 @@ class AnnouncementService:
         """An upload made safe without storing it (a draft's preview)."""
         return await asyncio.to_thread(self._images, upload, wall_size(self._settings))
 
-    async def _stored(self, upload: bytes | None) -> SlideImage | None:
-        if upload is None:
+    async def _stored(self, safe: SafeImage | None) -> SlideImage | None:
+        """Into the media store (the caller holds `media_refs` until its row commits)."""
+        if safe is None:
             return None
-        safe = await self.safe_upload(upload)
         key = await asyncio.to_thread(self._store.media.put, safe.jpeg, "jpg")
         return SlideImage(key, safe.width, safe.height, len(safe.jpeg))
 

@@ -42,6 +42,7 @@ class AnnouncementFeed:
         self._folder = cache_dir
         self.images = images
         self._post = post
+        self._last: AnnouncementsMessage | None = None
 
     def load(self) -> None:
         """The list saved by the last run, if any, straight to the render loop."""
@@ -53,7 +54,22 @@ class AnnouncementFeed:
         except ValidationError as exc:
             log.warning("ignoring the saved announcements: %s", exc)
             return
+        self._last = message
         self._post(AnnouncementsUpdate(message))
+
+    def sweep(self, fetch: Fetch) -> None:
+        """Images that could not be fetched before (a server busy for a moment) are asked
+        for again; the loop hears of it when one arrives."""
+        message = self._last
+        if message is None:
+            return
+        missing = [
+            s
+            for s in message.announcements
+            if s.image_id and is_safe_id(s.image_id) and not self.images.has(s.image_id, IMAGE_KIND)
+        ]
+        if missing:
+            self.apply(message, fetch)
 
     def apply(self, message: AnnouncementsMessage, fetch: Fetch) -> None:
         """The server's list: images first (a slide waits for its picture), then the loop."""
@@ -72,6 +88,7 @@ class AnnouncementFeed:
                 log.warning("announcement %s: its image could not be fetched", slide.id)
         for image_id in self.images.photo_ids() - named:
             self.images.discard(image_id)
+        self._last = message
         save(self._folder, ANNOUNCEMENTS_FILE, message.model_dump(mode="json"))
         self._post(AnnouncementsUpdate(message))
         log.info("display feed: %d announcements", len(message.announcements))

@@ -309,6 +309,8 @@ class DisplayFeed:
         if now - self._last_sweep < SWEEP_INTERVAL_S:
             return
         self._last_sweep = now
+        if self._announcements is not None:
+            self._announcements.sweep(self._fetch)
         for photo in self.catalog.photos():
             if not self._cache.has(photo.id, "display"):
                 self._downloader.want(photo, fresh=False)

@@ -159,3 +159,38 @@ def test_a_display_older_than_announcements_passes_over_them(
     with caplog.at_level(logging.DEBUG, logger="display.feed"):
         _log_unreadable(raised.value)
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]  # quietly, no warning
+
+
+def test_an_image_that_could_not_be_fetched_is_asked_for_again(tmp_path: Path) -> None:
+    images = slide_images(tmp_path)
+    commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+    feed = AnnouncementFeed(tmp_path, images, commands.put)
+    poster = distinctive_jpeg(LIME, (320, 180))
+    slide = {
+        "id": "poster",
+        "version": 1,
+        "kind": "image",
+        "image_id": "a" * 64,
+        "image_url": "/api/wall/announcement-images/" + "a" * 64 + ".jpg",
+        "first_day": "2027-07-14",
+        "last_day": "2027-07-14",
+        "start": "21:00",
+        "end": "23:00",
+        "seconds": 10,
+    }
+    message = AnnouncementsMessage.model_validate(
+        {"timezone": "Europe/Paris", "announcements": [slide]}
+    )
+    asked: list[str] = []
+
+    def busy_then_fine(path: str) -> bytes | None:
+        asked.append(path)
+        return None if len(asked) == 1 else poster
+
+    feed.apply(message, busy_then_fine)
+    assert not images.has("a" * 64, IMAGE_KIND)
+    assert isinstance(commands.get_nowait(), AnnouncementsUpdate)  # the list goes on anyway
+    feed.sweep(busy_then_fine)
+    assert images.has("a" * 64, IMAGE_KIND) and len(asked) == 2
+    feed.sweep(busy_then_fine)
+    assert len(asked) == 2  # nothing missing: nothing asked
