@@ -198,6 +198,13 @@ class Announcements:
             if job.pixels is not None and not job.pixels.done():
                 return  # the worker is still decoding: the next frame looks again
             pixels = job.pixels.result() if job.pixels is not None else None
+            slide = self._slides[job.key.id]
+            if job.key.image and pixels is None and slide.kind == "image":
+                # A damaged file: an image slide would be a black screen. Forgotten, so the
+                # feed's sweep fetches it again; the slide waits for it.
+                self._images.discard(slide.image_id, IMAGE_KIND)
+                self._drawing = None
+                return
             job.drawing = SlideDrawing(self._slides[job.key.id], self._size, pixels)
             job.steps = job.drawing.steps()
         deadline = time.monotonic() + DRAW_BUDGET_S

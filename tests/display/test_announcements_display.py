@@ -112,3 +112,18 @@ def test_a_text_slide_sets_its_words_over_its_photo_darkened(screen: pygame.Surf
     square = pygame.surfarray.array3d(image_slide).swapaxes(0, 1)
     assert colour_share(square, LIME) > 0.45  # the image whole, 180 of 320 columns
     assert square[:, :40].max() == 0 and square[:, -40:].max() == 0  # true black beside it
+
+
+def test_an_image_slide_whose_file_is_damaged_stays_off(
+    screen: pygame.Surface, tmp_path: Path
+) -> None:
+    images = slide_images(tmp_path / "cache")
+    images.put("lime", IMAGE_KIND, distinctive_jpeg(LIME, (1600, 900))[:300])  # cut short
+    wall = Wall(screen, tmp_path, images, [slide("concert", every=1)], INSIDE)
+    try:
+        frames = wall.play(40)
+    finally:
+        wall.close()
+    assert wall.announcements.shown == []  # never a black screen in its place
+    assert colour_share(frames[-1], MAGENTA) > 0.2
+    assert not images.has("lime", IMAGE_KIND)  # forgotten: the feed fetches it again
