@@ -31,8 +31,11 @@ from wall.wire import AnnouncementsMessage, WallAnnouncement
 log = logging.getLogger(__name__)
 
 IMAGE_KIND = "display"  # the slide images' cache keeps them as "display" renditions
-# Drawn slides kept for their next showing: a few full frames (8 MB each at 1080p, 33 at 4K).
-KEEP_DRAWN = 3
+# Drawn slides kept for their next showing: whole frames (8 MB each at 1080p, 33 at 4K).
+KEEP_DRAWN = 2
+# A slide is drawn when it may come within this long: the drawing takes well under a second
+# (a few ms a frame), and a slide due in ten minutes need not hold a frame of memory now.
+DRAW_AHEAD_S = 20.0
 # Each frame gives the drawing of the next slide this long (one step may take a little more).
 DRAW_BUDGET_S = 0.002
 
@@ -176,7 +179,8 @@ class Announcements:
     def _prepare(self, now: float, wall: datetime, next_boundary: float | None) -> None:
         """Advances the drawing of the first coming slide not drawn yet, within the budget."""
         if self._drawing is None:
-            for slot in self._schedule.upcoming(now, wall, next_boundary)[:KEEP_DRAWN]:
+            coming = self._schedule.upcoming(now, wall, next_boundary, DRAW_AHEAD_S)
+            for slot in coming[:KEEP_DRAWN]:
                 key = self._key(self._slides[slot.id])
                 if key not in self._drawn:
                     self._drawing = self._begin(key)

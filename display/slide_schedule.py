@@ -83,9 +83,12 @@ class SlideSchedule:
             return boundary
         return mono - self._last_start.get(slot.id, NEVER) >= slot.every_s
 
-    def upcoming(self, mono: float, wall: datetime, next_boundary: float | None) -> list[Slot]:
-        """Slides in their window that may start by `next_boundary` (or at once), soonest
-        first: what the display prepares ahead, so none waits for its drawing."""
+    def upcoming(
+        self, mono: float, wall: datetime, next_boundary: float | None, within_s: float
+    ) -> list[Slot]:
+        """Slides in their window that may start within `within_s` (at once, at their
+        cadence, or at `next_boundary`), soonest first: what the display draws ahead, so
+        none waits for its drawing, and no more (a drawn slide is a whole frame of memory)."""
         soonest: list[tuple[float, Slot]] = []
         gap_over = self._last_end + PHOTOS_BETWEEN_SLIDES_S
         for slot in self._slots.values():
@@ -99,7 +102,7 @@ class SlideSchedule:
                 at = self._last_start.get(slot.id, NEVER) + slot.every_s
             soonest.append((max(at, gap_over, mono), slot))
         soonest.sort(key=lambda pair: (pair[0], self._last_start.get(pair[1].id, NEVER)))
-        return [slot for _at, slot in soonest]
+        return [slot for at, slot in soonest if at <= mono + within_s]
 
     def started(self, slot_id: str, mono: float) -> None:
         self._last_start[slot_id] = mono

@@ -128,6 +128,8 @@ def test_upcoming_names_what_to_draw_ahead() -> None:
     schedule = schedule_of(Slot("soon", JULY_14, 300.0, 10), Slot("boundary", JULY_14, None, 10))
     schedule.started("soon", 0)
     schedule.ended(10)
-    coming = schedule.upcoming(100, paris(14, 21, 2), next_boundary=150)
-    assert [slot.id for slot in coming] == ["boundary", "soon"]
-    assert schedule.upcoming(100, paris(14, 20, 0), next_boundary=150) == []
+    coming = schedule.upcoming(100, paris(14, 21, 2), next_boundary=150, within_s=300)
+    assert [slot.id for slot in coming] == ["boundary", "soon"]  # at 150, then at 300
+    near = schedule.upcoming(100, paris(14, 21, 2), next_boundary=150, within_s=60)
+    assert [slot.id for slot in near] == ["boundary"]
+    assert schedule.upcoming(100, paris(14, 20, 0), next_boundary=150, within_s=300) == []
