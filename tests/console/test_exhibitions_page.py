@@ -1,6 +1,7 @@
 """The exhibition panel of `/console` in headless Chromium, on a touch tablet: an operator
 names an exhibition, taps a photo to pick it (only print-consented ones are offered), taps the
-download and gets the .zip in the browser's downloads while the bar follows the server."""
+download and gets the .zip in the browser's downloads while the bar follows the server; the
+photo's contributor deletes it, and it leaves the panel on screen within seconds."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ from tests.helpers.server import LiveServer
 
 MODERATOR, PASSWORD = "mia", "mia-moderation-password"
 DOWNLOAD_TIMEOUT_MS = 30_000
+# The panel in view asks every 2 s; a request's round trip on a loaded machine on top.
+DELETE_SEEN_MS = 3_500
 
 
-def send(server: LiveServer, seed: int, printable: bool) -> str:
+def send(server: LiveServer, seed: int, printable: bool) -> tuple[str, str]:
+    """A visitor's upload: (its id, its receipt token)."""
     with server.client() as phone:
         answer = phone.post(
             "/api/photos",
@@ -36,7 +40,7 @@ def send(server: LiveServer, seed: int, printable: bool) -> str:
                   "consent_print": "true" if printable else "false"},
         )  # fmt: skip
     assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+    return str(answer.json()["id"]), str(answer.json()["receipt_token"])
 
 
 def test_an_operator_picks_with_a_finger_and_downloads_the_package(
@@ -44,7 +48,8 @@ def test_an_operator_picks_with_a_finger_and_downloads_the_package(
 ) -> None:
     server = with_operator(make_server())
     off_loop(add_account, server, MODERATOR, "moderator", PASSWORD)
-    first, second, private = send(server, 1, True), send(server, 2, True), send(server, 3, False)
+    (first, _), (second, receipt) = send(server, 1, True), send(server, 2, True)
+    private, _ = send(server, 3, False)
     with login(server, MODERATOR, PASSWORD) as moderator:
         for photo_id in (first, second, private):
             decide(moderator, photo_id, "approve")
@@ -83,3 +88,14 @@ def test_an_operator_picks_with_a_finger_and_downloads_the_package(
         expected = [f"001_auteur-2_{second}.jpg", "credits.csv", "credits.txt", "catalogue.pdf"]
         assert names == expected
         assert first not in "".join(names) and private not in "".join(names)
+
+        # Its contributor deletes it: out of the exhibition and the picker on screen.
+        with server.client() as phone:
+            assert (
+                phone.delete(f"/api/photos/{second}", params={"token": receipt}).status_code == 204
+            )
+        expect(page.locator("#exhibition-photos li")).to_have_count(0, timeout=DELETE_SEEN_MS)
+        expect(tile).to_have_count(0, timeout=DELETE_SEEN_MS)
+        expect(page.locator("#exhibition-count")).to_have_text(
+            T["exhibition_count"].format(n=0, max=200)
+        )

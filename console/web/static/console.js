@@ -21,7 +21,7 @@ const HEALTH_INTERVAL_MS = 15000; // sources and projectors poll their own every
 const NIGHT_INTERVAL_MS = 30000;
 const ACCOUNTS_INTERVAL_MS = 30000;
 const SEASON_INTERVAL_MS = 120000; // a season's figures move slowly; a picked year at once
-const EXHIBITIONS_INTERVAL_MS = 30000; // another operator's picks, a contributor's delete
+const EXHIBITIONS_INTERVAL_MS = 30000; // off screen; every 2 s while the panel is in view
 
 let online = true;
 
@@ -42,11 +42,12 @@ async function loadShow() {
 
 const night = new Poller(Night.load, NIGHT_INTERVAL_MS);
 const season = new Poller(Season.load, SEASON_INTERVAL_MS);
+const exhibitions = new Poller(Exhibitions.load, EXHIBITIONS_INTERVAL_MS);
 const slow = [
   new Poller(loadShow, SHOW_INTERVAL_MS),
   night,
   season,
-  new Poller(Exhibitions.load, EXHIBITIONS_INTERVAL_MS),
+  exhibitions,
   new Poller(Admin.loadSources, HEALTH_INTERVAL_MS),
   new Poller(Admin.loadProjectors, HEALTH_INTERVAL_MS),
   new Poller(Admin.loadAccounts, ACCOUNTS_INTERVAL_MS),
@@ -94,7 +95,7 @@ function signedOut() {
 Show.onChange = () => status.now();
 Night.wire(() => night.now());
 Season.wire(() => season.now());
-Exhibitions.wire();
+Exhibitions.wire(() => exhibitions.now());
 Admin.wire();
 wirePasswordDialog();
 Session.start({

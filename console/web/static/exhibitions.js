@@ -8,6 +8,8 @@ import * as Session from "../staff/session.js";
 import { ConfirmButton } from "./tools.js";
 
 const PAGE_SIZE = 60;
+// While the panel is on screen, a contributor's delete leaves the picker within this time.
+const ON_SCREEN_INTERVAL_MS = 2000;
 const PROGRESS_POLL_MS = 700;
 // A download whose first step has not been reported by then did not start (or was refused).
 const PROGRESS_START_TIMEOUT_MS = 20000;
@@ -22,6 +24,7 @@ const state = {
   exporting: false,
   drawnCandidates: "", // what the lists show now (see drawCandidates)
   drawnPicked: "",
+  onScreen: false, // the panel is in view (IntersectionObserver)
 };
 
 /** A JSON request that changes something: CSRF retry and sign-in check, as Session.post. */
@@ -158,15 +161,18 @@ async function loadCandidates(more = false) {
   drawCandidates();
 }
 
-/** The poller's task: the list, the exhibition shown and the photos to pick from. */
+/** The poller's task: the list, the exhibition shown and the photos to pick from; soon
+ * again while the panel is on screen (the console's own pace otherwise). */
 async function load() {
+  const again = state.onScreen && !document.hidden ? ON_SCREEN_INTERVAL_MS : undefined;
   const result = await Session.get("/api/console/exhibitions");
   if (result.status !== 200 || !result.body || !Array.isArray(result.body.exhibitions)) return;
   state.list = result.body.exhibitions;
   drawList();
-  if (state.exporting) return; // the bar is the news; the lists catch up afterwards
+  if (state.exporting) return again; // the bar is the news; the lists catch up afterwards
   await loadCurrent();
   await loadCandidates();
+  return again;
 }
 
 // --- Acting ------------------------------------------------------------------------------------
@@ -276,7 +282,15 @@ async function deleteCurrent() {
   await load();
 }
 
-function wire() {
+function wire(reload) {
+  if (window.IntersectionObserver) {
+    const panel = $("exhibitions-title").closest("section");
+    new IntersectionObserver((seen) => {
+      const before = state.onScreen;
+      state.onScreen = seen.some((entry) => entry.isIntersecting);
+      if (state.onScreen && !before) reload(); // and every 2 s from now on (see load)
+    }).observe(panel);
+  }
   $("exhibition-form").addEventListener("submit", create);
   $("exhibition-pick").addEventListener("change", () => {
     state.current = $("exhibition-pick").value;
