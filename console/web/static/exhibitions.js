@@ -13,6 +13,9 @@ const ON_SCREEN_INTERVAL_MS = 2000;
 const PROGRESS_POLL_MS = 700;
 // A download whose first step has not been reported by then did not start (or was refused).
 const PROGRESS_START_TIMEOUT_MS = 20000;
+// No step for this long (the download was cancelled in the browser, the server restarted):
+// the bar stops and says so. A photo or the catalogue takes seconds, not a minute.
+const PROGRESS_STALL_MS = 60000;
 const MAX_PHOTOS = pageData.exhibition_max_photos;
 
 const state = {
@@ -251,16 +254,20 @@ async function download() {
   $("export-status").textContent = T.export_waiting;
   link.click();
   link.remove();
-  const started = Date.now();
+  let moved = Date.now(); // when the server last reported a new step
+  let last = "";
   try {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
       const asked = `/api/console/exhibitions/${exhibition}/progress?job=${job}`;
       const result = await Session.get(asked);
-      if (result.status === 200 && result.body) {
-        $("export-status").textContent = showProgress(result.body);
-        if (result.body.phase === "done" || result.body.phase === "failed") break;
-      } else if (Date.now() - started > PROGRESS_START_TIMEOUT_MS) {
+      const step = result.status === 200 && result.body ? result.body : null;
+      if (step && JSON.stringify(step) !== last) {
+        last = JSON.stringify(step);
+        moved = Date.now();
+        $("export-status").textContent = showProgress(step);
+        if (step.phase === "done" || step.phase === "failed") break;
+      } else if (Date.now() - moved > (step ? PROGRESS_STALL_MS : PROGRESS_START_TIMEOUT_MS)) {
         $("export-status").textContent = T.export_lost;
         break;
       }
