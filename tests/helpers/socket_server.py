@@ -20,6 +20,7 @@ import uvicorn
 
 from tests.helpers import http
 from tests.helpers.app_server import AppServer
+from tests.helpers.server import free_port
 from wall.config import load_settings
 from wall.datadir import DataDirLock
 from wall.logs import install_redaction
@@ -27,6 +28,11 @@ from wall.logs import install_redaction
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")  # they do not propagate to the root
+BIND_ATTEMPTS = 3
+
+
+class PortTaken(Exception):
+    """uvicorn could not bind the chosen port: something took it since `free_port()`."""
 
 
 def _not_the_tests_thread(record: logging.LogRecord) -> bool:
@@ -44,8 +50,23 @@ class SocketServer(AppServer):
         self._server: uvicorn.Server | None = None
         self._lock: DataDirLock | None = None
         self._failure: BaseException | None = None
+        self._started_once = False
 
     def start(self) -> SocketServer:
+        """Starts on `port`. Before its first start, a port another process took meanwhile (a
+        client's ephemeral port, another worker's server) is given up for a fresh one: once
+        started, a restart keeps its address, as a real server's would."""
+        for attempt in range(BIND_ATTEMPTS):
+            try:
+                return self._start_once()
+            except PortTaken:
+                if self._started_once or attempt == BIND_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> SocketServer:
         from app.listening import uvicorn_config
         from app.server import create_app
 
@@ -60,6 +81,7 @@ class SocketServer(AppServer):
         self._thread = threading.Thread(target=self._serve, name="wall-serve", daemon=True)
         self._thread.start()
         self._wait_started()
+        self._started_once = True
         install_redaction()
         return self
 
@@ -75,8 +97,11 @@ class SocketServer(AppServer):
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                log = self.log()
                 self.stop()
-                raise RuntimeError(f"server did not start ({self._failure!r}):\n{self.log()}")
+                if "address already in use" in log:
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"server did not start ({self._failure!r}):\n{log}")
             time.sleep(0.02)
 
     def _start_log(self) -> None:
