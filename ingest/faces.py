@@ -53,20 +53,36 @@ def _input_size(width: int, height: int, long_edge: int) -> tuple[int, int]:
     return w, h
 
 
+# Parsed networks, one per thread and model file, shared by every detector of the process:
+# a net is not re-entrant, and parsing the model costs ~60 ms of CPU (a detector is built by
+# each app, each `wall import`, each source that blurs).
+_NETS = threading.local()
+_CHECKED: set[str] = set()
+_CHECKED_LOCK = threading.Lock()
+
+
+def _thread_net(path: str) -> cv2.dnn.Net:
+    nets: dict[str, cv2.dnn.Net] | None = getattr(_NETS, "by_path", None)
+    if nets is None:
+        nets = _NETS.by_path = {}
+    net = nets.get(path)
+    if net is None:
+        net = nets[path] = cv2.dnn.readNetFromONNX(path)
+    return net
+
+
 class FaceDetector:
     """Thread-safe: each thread gets its own network (cv2.dnn nets are not re-entrant)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = str(path or model_path())
-        self._local = threading.local()
-        cv2.dnn.readNetFromONNX(self._path)  # fail at start-up, not on the first photo
+        with _CHECKED_LOCK:
+            if self._path not in _CHECKED:
+                _thread_net(self._path)  # fail at start-up, not on the first photo
+                _CHECKED.add(self._path)
 
     def _net(self) -> cv2.dnn.Net:
-        net = getattr(self._local, "net", None)
-        if net is None:
-            net = cv2.dnn.readNetFromONNX(self._path)
-            self._local.net = net
-        return net
+        return _thread_net(self._path)
 
     def detect(
         self,
