@@ -5,7 +5,7 @@ every safe image this project's tests and samples use.
     python bench/safety.py --quick    # the samples and the first 60 corpus files
 
 The images: wall/samples (8 photos), every file of tests/corpus/pillow-tests (Pillow's test
-images, copied from ../shared/corpus) that the upload pipeline accepts, and the synthetic
+images the project carries, with their licence) that the upload pipeline accepts, and the synthetic
 photos the tests make (tests/helpers/images: coloured noise over a ramp, on a grid of colours;
 the samples shifted and cropped; the fake Mastodon's crops). None is explicit: every score at
 or above a threshold is a false positive. Prints progress on stderr and ONE JSON object on
