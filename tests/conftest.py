@@ -27,39 +27,6 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus" / "pillow-tests"
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "wall" / "samples"
 
 
-# The longest files (a minute or so of a worker each, measured with --durations=0) go first:
-# pytest-xdist hands whole files to its workers in collection order, and one of these
-# collected last kept a single worker busy while the others sat idle at the end of the run.
-LONGEST_FIRST = (
-    "tests/moderation/test_moderation_page.py",
-    "tests/console/test_console_page.py",
-    "tests/moderation/test_moderation_decisions.py",
-    "tests/ingest/test_visitor_page.py",
-    "tests/ingest/test_receipt_page.py",
-    "tests/display/test_live_display.py",
-    "tests/ingest/test_face_recall.py",
-    "tests/ingest/test_festival_wifi.py",
-    "tests/app/test_slow_clients.py",
-    "tests/ingest/test_upload_honesty.py",
-    "tests/deploy/test_nginx_site.py",
-    "tests/show/test_show_live.py",
-    "tests/staff/test_auth.py",
-    "tests/app/test_cluster_processes.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files of `LONGEST_FIRST` first, in its order; the rest as collected."""
-    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
-    root = Path(__file__).resolve().parents[1]
-
-    def key(item: pytest.Item) -> int:
-        relative = item.path.resolve().relative_to(root).as_posix()
-        return rank.get(relative, len(rank))
-
-    items.sort(key=key)  # stable: within a file, and among the rest, the collected order
-
-
 class _Startable(Protocol):
     def start(self) -> Any: ...
 
