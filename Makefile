@@ -14,9 +14,7 @@ unexport PYTHONDONTWRITEBYTECODE
 $(BIN)/wall: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	# --no-compile: pip byte-compiled all of site-packages (~14 s here); Python compiles
-	# what is imported, once, on first use.
-	$(BIN)/python -m pip install -q --no-compile -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(BIN)/wall
 
 run: $(BIN)/wall
