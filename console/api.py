@@ -144,7 +144,7 @@ async def receive_preview(request: Request, services: ConsoleDep) -> Response:
     if not is_display(request, services.secrets.display_token):
         raise ApiError(401, "unauthorized")
     declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > PREVIEW_MAX_BYTES:
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > PREVIEW_MAX_BYTES:
         raise ApiError(413, "too_large")
     shown = _shown_ids(request)
     rate = _declared_rate(request)

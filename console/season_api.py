@@ -41,9 +41,11 @@ def _season(services: ConsoleServices, year: str | None) -> Season:
     today = utcnow().astimezone(ZoneInfo(schedule.timezone)).date()
     chosen = None
     if year is not None and year.strip():
-        if not year.strip().isdigit() or int(year) not in YEARS:
+        digits = year.strip()
+        # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+        if not (digits.isascii() and digits.isdigit()) or int(digits) not in YEARS:
             raise ApiError(400, "invalid_field", field="year")
-        chosen = int(year)
+        chosen = int(digits)
     try:
         return season_of(schedule, chosen, today)
     except InvalidSeason:

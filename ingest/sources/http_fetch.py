@@ -67,7 +67,7 @@ async def _stream(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
         if response.status_code != 200:
             raise FetchFailed(url, f"HTTP {response.status_code}", response.status_code)
         announced = response.headers.get("content-length", "")
-        if announced.isdigit() and int(announced) > max_bytes:
+        if announced.isascii() and announced.isdigit() and int(announced) > max_bytes:
             raise TooLarge(url, f"announces {announced} bytes (cap {max_bytes})", 200)
         body = bytearray()
         async for chunk in response.aiter_bytes(CHUNK_BYTES):

@@ -124,7 +124,7 @@ def html_to_text(markup: str, limit: int = CAPTION_MAX) -> str:
 
 def id_key(post_id: str) -> tuple[int, int, str]:
     """Ids are numeric strings of growing length (snowflakes): compare them as numbers."""
-    return (0, int(post_id), "") if post_id.isdigit() else (1, 0, post_id)
+    return (0, int(post_id), "") if post_id.isascii() and post_id.isdigit() else (1, 0, post_id)
 
 
 def next_max_id(link: str | None) -> str | None:
