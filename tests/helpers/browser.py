@@ -1,7 +1,8 @@
 """Headless Chromium through Playwright's sync API, as the visitor's phone in the tests.
 
-The system Chromium is used (the CI installs it; the network is closed, so Playwright's own
-download is not an option). Tests skip, saying why, on a machine without it.
+The system Chromium is used (the CI installs Debian's `chromium-headless-shell`; the network
+is closed, so Playwright's own download is not an option). Tests skip, saying why, on a
+machine without it.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ DEFAULT_LOCATOR_TIMEOUT_MS = 15_000
 
 
 def chromium_path() -> str | None:
-    """The system Chromium, or None when this machine has none."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
+    """The system's Chromium, or None when this machine has none. Debian's headless shell
+    first: the same engine without the desktop browser around it, which Playwright itself
+    runs headless; the browser files' CPU fell ~27 % with it (49 → 36 s for three files)."""
+    for name in ("chromium-headless-shell", "chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
     fallback = Path("/usr/bin/chromium")
     return str(fallback) if fallback.exists() else None
 
