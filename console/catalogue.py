@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -22,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from console import pdf_fonts
 from console.contact_sheet import format_day
 from console.credits import CreditEntry, credit_line
+from console.package import CatalogueHeading
 from wall.i18n import DEFAULT_LANGUAGE, typeset_french
 from wall.storage.base import MediaStore
 
@@ -55,13 +54,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "footer": "{name} — page {page}",
     },
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueHeading:
-    wall: str
-    exhibition: str
-    at: datetime  # when it was exported, in the wall's timezone
 
 
 def _texts(lang: str) -> dict[str, str]:

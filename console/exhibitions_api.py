@@ -24,10 +24,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
-from console.catalogue import CatalogueHeading
 from console.credits import credit_entries, slug
 from console.deps import ConsoleDep, ConsoleServices
-from console.package import PackagePlan, Progress, package_stream
+from console.package import CatalogueHeading, PackagePlan, Progress, package_stream
 from console.speakers import speaker_label
 from staff import texts as staff_texts
 from staff.auth import CurrentOperator

@@ -18,13 +18,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from console.catalogue import CatalogueHeading, build_catalogue
 from console.credits import CreditEntry, credits_csv, credits_txt, file_name
 from wall.storage.base import MediaStore
 
 CSV_NAME = "credits.csv"
 TXT_NAME = "credits.txt"
 PDF_NAME = "catalogue.pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueHeading:
+    """What the catalogue's cover and the credits name."""
+
+    wall: str
+    exhibition: str
+    at: datetime  # when it was exported, in the wall's timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +139,8 @@ async def _package(
     txt = credits_txt(written, head.exhibition, head.wall, head.at, plan.lang)
     yield writer.add(TXT_NAME, txt, compress=True)
     await progress(Progress("catalogue", len(written), total))
+    from console.catalogue import build_catalogue  # fpdf2 loads with the first catalogue
+
     pdf = await asyncio.to_thread(build_catalogue, media, head, written, plan.lang)
     yield await asyncio.to_thread(writer.add, PDF_NAME, pdf)
     yield writer.close()

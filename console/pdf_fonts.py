@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fontTools.ttLib import TTFont, TTLibError
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ def find_fonts() -> PdfFonts:
 @lru_cache(maxsize=32)
 def _coverage(path: str) -> frozenset[int]:
     """The code points a font file draws (read once per process: its character map only)."""
+    from fontTools.ttLib import TTFont, TTLibError  # with fpdf2, on the first PDF only
+
     try:
         with TTFont(path, lazy=True, fontNumber=0) as font:
             return frozenset(font.getBestCmap() or {})

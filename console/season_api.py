@@ -23,7 +23,7 @@ from console.season import (
     season_figures,
     season_of,
 )
-from console.season_report import season_csv, season_pdf, speakers_of
+from console.season_report import season_csv, speakers_of
 from console.speakers import speaker_label
 from staff import texts as staff_texts
 from staff.auth import CurrentOperator
@@ -116,6 +116,8 @@ async def season_report(
     else:
         made = utcnow().astimezone(ZoneInfo(figures.timezone))
         wall = services.settings.wall.name
+        from console.season_pdf import season_pdf  # fpdf2 loads with the first report
+
         data = await asyncio.to_thread(season_pdf, figures, wall, labels, made, lang)
     filename = f"saison-{chosen.year}.{fmt}"
     return Response(

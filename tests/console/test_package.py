@@ -12,9 +12,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from console.catalogue import CatalogueHeading
 from console.credits import CreditEntry
-from console.package import PackagePlan, Progress, package_stream
+from console.package import CatalogueHeading, PackagePlan, Progress, package_stream
 from tests.helpers.images import distinctive_jpeg
 from wall.storage.media import FileMediaStore
 
