@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI
 
-from tests.helpers.server import free_port, server_config, write_config
+from tests.helpers.server import free_port, server_config, without_safety_check, write_config
 from wall.config import load_settings
 
 LIFESPAN_TIMEOUT_S = 30.0
@@ -103,7 +103,7 @@ class AppServer:
         self.root = root
         self.data_dir = root / "data"
         self.port = free_port()  # only named in the settings and the Host header, as before
-        config = server_config(root, sections)
+        config = server_config(root, without_safety_check(sections))
         self.config = write_config(root / "wall.toml", config)
         self.display_token = config["wall"]["display_token"]
         self.url = f"http://127.0.0.1:{self.port}"

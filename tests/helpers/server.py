@@ -66,6 +66,15 @@ def write_config(path: Path, sections: dict[str, Any]) -> Path:
     return path
 
 
+def without_safety_check(sections: dict[str, Any]) -> dict[str, Any]:
+    """The sections of a server in the test process, whose test is not about the image-safety
+    check: the check off unless the test says otherwise. It costs ~20 ms of CPU an upload
+    whatever the photo (a 224 px net), ~20 s of a suite run; the tests about it turn it on,
+    and the `wall serve` processes (`LiveServer`) keep the shipped default, on."""
+    moderation = {"safety_check": False, **sections.get("moderation", {})}
+    return {**sections, "moderation": moderation}
+
+
 def server_config(root: Path, sections: dict[str, Any]) -> dict[str, Any]:
     """The test server's wall.toml: a data dir under `root`, a known display token, limits
     out of the way, then the test's own sections on top. One recipe for both kinds of server."""

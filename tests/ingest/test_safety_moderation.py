@@ -36,7 +36,7 @@ from wall.storage import open_embedded_store
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "pillow-tests"
 RADIAL = CORPUS / "radial_gradient.png"
 SAFE = SAMPLES_DIR / "astronaut.jpg"  # a portrait: scores ~0.03
-LOW_HOLD = {"safety_flag_threshold": 0.3, "safety_hold_threshold": 0.5}
+LOW_HOLD = {"safety_check": True, "safety_flag_threshold": 0.3, "safety_hold_threshold": 0.5}
 OPERATOR, PASSWORD = "olga", "olga-operator-password"  # moderates, and reads sources
 FOLDER_SOURCE = "reportage"
 WAIT_S = 15.0  # a folder scan each second, a file stable for one more, then the pipeline
@@ -74,7 +74,7 @@ def test_a_photo_over_the_flag_threshold_carries_the_flag_in_the_queue(
 ) -> None:
     """Default thresholds: the gradient is flagged `sensitive` and not held; the portrait
     carries neither flag; both wait for a moderator as every upload does."""
-    server = make_app_server()
+    server = make_app_server(moderation={"safety_check": True})
     with server.client() as phone:
         gradient = post(phone, RADIAL.read_bytes(), "gradient.png", "image/png")
         portrait = post(phone, SAFE.read_bytes())

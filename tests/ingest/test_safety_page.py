@@ -5,6 +5,7 @@ threshold (0.4), so the defaults are kept here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, expect
@@ -17,9 +18,9 @@ RADIAL = Path(__file__).resolve().parents[1] / "corpus" / "pillow-tests" / "radi
 
 
 def test_a_flagged_photo_shows_a_verifier_badge_and_its_filter(
-    browser: Browser, live_server: LiveServer
+    browser: Browser, make_server: Callable[..., LiveServer]
 ) -> None:
-    server = add_moderators(live_server)
+    server = add_moderators(make_server(moderation={"safety_check": True}))
     with server.client() as phone:
         sent = phone.post(
             "/api/photos",
