@@ -2,7 +2,7 @@
 // /ws/gallery (a new approval appears, a removal or a contributor's delete vanishes).
 import { $, pageData, sleep, text } from "../kit/page.js";
 import { request } from "../kit/http.js";
-import { GallerySocket } from "./gallery-live.js";
+import { Live } from "../kit/live.js";
 import { orderKey, photoItem } from "./gallery-item.js";
 
 const API = "/api/gallery/photos";
@@ -142,7 +142,7 @@ function start() {
     });
     observer.observe($("more"));
   }
-  new GallerySocket("/ws/gallery", { onMessage, onState }).start();
+  new Live("/ws/gallery", { onMessage, onState }).start();
   setTimeout(() => {
     if (!loadedOnce) serially(refresh);
   }, SOCKET_GRACE_MS);

@@ -6,7 +6,7 @@ import { errorCode } from "../kit/http.js";
 import { toast } from "../kit/toast.js";
 import { wirePasswordDialog } from "../staff/password.js";
 import * as Session from "../staff/session.js";
-import { Live } from "./mod-live.js";
+import { Live } from "../kit/live.js";
 import { attachSwipe } from "./mod-swipe.js";
 import * as View from "./mod-view.js";
 

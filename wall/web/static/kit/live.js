@@ -1,5 +1,5 @@
-// Moderation page: the live socket (/ws/moderation), reconnecting by itself with backoff.
-import { parseJson } from "../kit/page.js";
+// A page's live socket (/ws/moderation, /ws/gallery), reconnecting by itself with backoff.
+import { parseJson } from "./page.js";
 
 // A dropped street connection usually comes back within seconds: try again after 1 s, then
 // double the wait up to 10 s, so a long outage costs the server one attempt every 10 s.
@@ -12,8 +12,9 @@ const socketUrl = (path) =>
   `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${path}`;
 
 /**
- * handlers: onMessage(msg), onState(connected: boolean), onUnauthorized(),
- * beforeReconnect() -> Promise<boolean> (false: stop, e.g. the session has ended).
+ * handlers: onMessage(msg), onState(connected: boolean); for a staff page also
+ * onUnauthorized() and beforeReconnect() -> Promise<boolean> (false: stop, e.g. the session
+ * has ended). A public page leaves those two out: it simply tries again.
  */
 export class Live {
   constructor(path, handlers) {
@@ -69,7 +70,7 @@ export class Live {
     if (!this.running) return;
     if (code === CLOSE_UNAUTHORIZED) {
       this.stop();
-      this.handlers.onUnauthorized();
+      this.handlers.onUnauthorized?.();
       return;
     }
     clearTimeout(this.timer);
@@ -83,7 +84,8 @@ export class Live {
     if (this.checking) return; // "online" and the timer may fire together: one attempt
     this.checking = true;
     try {
-      if (!(await this.handlers.beforeReconnect())) return;
+      const beforeReconnect = this.handlers.beforeReconnect;
+      if (beforeReconnect && !(await beforeReconnect())) return;
     } finally {
       this.checking = false;
     }
